@@ -1,0 +1,38 @@
+import { createConfig } from "ponder";
+import { depositAddressFactoryAbi, getDeployment, paymentRouterAbi } from "@coinpays/sdk/contracts";
+
+// One chain per indexer instance for now; which one comes from the environment so the same app indexes
+// the local chain in development and any configured network in production.
+const chainId = Number(process.env.CHAIN_ID ?? 31337);
+const rpcUrl = process.env[`PONDER_RPC_URL_${chainId}`] ?? process.env.RPC_URL ?? "http://127.0.0.1:8545";
+const deployment = getDeployment(chainId);
+if (!deployment) {
+  throw new Error(`CoinPays is not deployed on chain ${chainId}: run scripts/deploy.ts and scripts/codegen.ts`);
+}
+const isLocalChain = chainId === 31337;
+
+export default createConfig({
+  chains: {
+    coinpays: {
+      id: chainId,
+      rpc: rpcUrl,
+      // The local chain is recreated on every start, so cached RPC answers would describe another chain.
+      disableCache: isLocalChain,
+      pollingInterval: isLocalChain ? 250 : 1_000,
+    },
+  },
+  contracts: {
+    PaymentRouter: {
+      chain: "coinpays",
+      abi: paymentRouterAbi,
+      address: deployment.contracts.PaymentRouter.address,
+      startBlock: deployment.contracts.PaymentRouter.blockNumber,
+    },
+    DepositAddressFactory: {
+      chain: "coinpays",
+      abi: depositAddressFactoryAbi,
+      address: deployment.contracts.DepositAddressFactory.address,
+      startBlock: deployment.contracts.DepositAddressFactory.blockNumber,
+    },
+  },
+});
