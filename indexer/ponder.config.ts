@@ -12,6 +12,10 @@ if (!deployment) {
 const isLocalChain = chainId === 31337;
 
 export default createConfig({
+  // PostgreSQL when DATABASE_URL is set (tests, production), else embedded PGlite (the local stack).
+  database: process.env.DATABASE_URL
+    ? { kind: "postgres", connectionString: process.env.DATABASE_URL }
+    : { kind: "pglite", directory: process.env.PONDER_PGLITE_DIR ?? ".ponder/pglite" },
   chains: {
     coinpays: {
       id: chainId,

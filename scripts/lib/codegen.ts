@@ -12,8 +12,11 @@ function abiConstName(name: PublishedContract): string {
   return `${camel[0]!.toLowerCase()}${camel.slice(1)}Abi`;
 }
 
-/** Writes sdk/src/contracts/{abis,deployments}.ts: the one typed source of ABIs and addresses. */
-export async function generateContractsModule(options: { deploymentsDir?: string; outDir?: string } = {}): Promise<void> {
+/**
+ * Writes sdk/src/contracts/{abis,deployments}.ts: the one typed source of ABIs and addresses. With
+ * `check`, writes nothing and returns the files that are out of date instead (CI fails on any).
+ */
+export async function generateContractsModule(options: { deploymentsDir?: string; outDir?: string; check?: boolean } = {}): Promise<string[]> {
   const outDir = options.outDir ?? GENERATED_CONTRACTS_DIR;
   const deploymentsDir = options.deploymentsDir ?? DEPLOYMENTS_DIR;
 
@@ -22,7 +25,14 @@ export async function generateContractsModule(options: { deploymentsDir?: string
     const { abi } = await readArtifact(name);
     abis += `\nexport const ${abiConstName(name)} = ${JSON.stringify(abi, null, 2)} as const;\n`;
   }
-  await writeIfChanged(path.join(outDir, "abis.ts"), abis);
+  const stale: string[] = [];
+  const emit = async (file: string, content: string) => {
+    const current = await readFile(file, "utf8").catch(() => undefined);
+    if (current === content) return; // unchanged files stay untouched so watchers do not reload
+    stale.push(file);
+    if (!options.check) await writeFile(file, content);
+  };
+  await emit(path.join(outDir, "abis.ts"), abis);
 
   const deployments: Record<string, Deployment> = {};
   for (const file of (await readdir(deploymentsDir).catch(() => [])).filter((f) => /^\d+\.json$/.test(f)).sort()) {
@@ -40,11 +50,6 @@ export function getDeployment(chainId: number): ChainDeployment | undefined {
   return (deployments as Record<string, ChainDeployment>)[String(chainId)];
 }
 `;
-  await writeIfChanged(path.join(outDir, "deployments.ts"), body);
-}
-
-/** Leaves unchanged files untouched so watchers (Next, Ponder) do not reload for nothing. */
-async function writeIfChanged(file: string, content: string): Promise<void> {
-  const current = await readFile(file, "utf8").catch(() => undefined);
-  if (current !== content) await writeFile(file, content);
+  await emit(path.join(outDir, "deployments.ts"), body);
+  return stale;
 }

@@ -1,0 +1,2 @@
+export { AmountError, formatAmount, parseAmount } from "./amounts.ts";
+export { buildPaymentUri, parsePaymentUri, PaymentUriError, type PaymentRequest } from "./eip681.ts";
