@@ -59,6 +59,7 @@ const suites: Suite[] = [
   { name: "indexer (EDR + Ponder + PostgreSQL/PGlite)", command: node, args: ["--test", "test/**/*.test.ts"], cwd: path.join(ROOT, "indexer"), parse: nodeTestCounts },
   { name: "web build", command: bin("next", path.join(ROOT, "web")), args: ["build"], cwd: path.join(ROOT, "web"), parse: () => ({ passed: 0, failed: 0, skipped: 0 }) },
   { name: "web (server, pages, API)", command: node, args: ["--test", "--test-concurrency=1", "test/**/*.test.ts"], cwd: path.join(ROOT, "web"), parse: nodeTestCounts },
+  { name: "local stack (README command a)", command: node, args: ["--test", "scripts/test/*.test.ts"], cwd: ROOT, parse: nodeTestCounts },
 ];
 
 function run(suite: Suite, env: NodeJS.ProcessEnv): Promise<{ code: number; output: string; seconds: number }> {

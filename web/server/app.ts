@@ -1,0 +1,137 @@
+// The web server process: opens the database (and migrates it), starts the services, registers
+// them for Next.js code, and serves Next.js over one http.Server. Later this process also owns
+// the WebSocket hub and the background workers; they start and stop here, next to the database.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import next from "next";
+import { configuredChain, createChainClient } from "./chain.ts";
+import type { ServerConfig } from "./config.ts";
+import { openDatabase } from "./db/index.ts";
+import { createHealthService } from "./health.ts";
+import { createLogger } from "./logger.ts";
+import { createNetworkService } from "./network.ts";
+import { registerServices, unregisterServices } from "./registry.ts";
+
+export type RunningServer = {
+  url: string;
+  /** Stops accepting connections, finishes in-flight requests, then closes the database. */
+  close(): Promise<void>;
+};
+
+export async function startServer(config: ServerConfig): Promise<RunningServer> {
+  const logger = createLogger(config);
+  const startedAt = performance.now();
+
+  const database = await openDatabase(config.database, logger);
+  let httpServer: http.Server | undefined;
+  let nextApp: ReturnType<typeof next> | undefined;
+  let registered = false;
+
+  try {
+    await database.migrate();
+    const migrations = await database.migrationStatus();
+    logger.info({ database: database.kind, ...migrations }, "database migrated");
+
+    const chainClient = createChainClient(config);
+    registerServices({
+      logger,
+      database,
+      chain: { id: config.chainId, name: configuredChain(config).name, rpcUrl: config.rpcUrl },
+      health: createHealthService({
+        database,
+        chain: chainClient,
+        expectedChainId: config.chainId,
+        indexerUrl: config.indexerUrl,
+      }),
+      network: createNetworkService({ chain: chainClient, chainId: config.chainId }),
+    });
+    registered = true;
+
+    httpServer = http.createServer();
+    nextApp = next({
+      dev: config.nodeEnv !== "production",
+      dir: config.webRoot,
+      hostname: config.host,
+      port: config.port,
+      // Next attaches its upgrade handler (dev HMR) to this server. The WebSocket hub will claim
+      // its own path (/ws) before delegating other upgrades to Next.
+      httpServer,
+      quiet: true,
+    });
+    await nextApp.prepare();
+    const handleWithNext = nextApp.getRequestHandler();
+
+    httpServer.on("request", (request: http.IncomingMessage, response: http.ServerResponse) => {
+      const requestStartedAt = performance.now();
+      response.on("finish", () => {
+        const path = request.url ?? "/";
+        // Static assets are not events worth a line each in production logs.
+        const level = path.startsWith("/_next/") ? "debug" : "info";
+        logger[level](
+          {
+            method: request.method,
+            path,
+            status: response.statusCode,
+            durationMs: Math.round(performance.now() - requestStartedAt),
+          },
+          "request completed",
+        );
+      });
+      handleWithNext(request, response).catch((error: unknown) => {
+        logger.error({ err: error, path: request.url }, "request handler failed");
+        if (!response.headersSent) response.writeHead(500, { "content-type": "application/json" });
+        response.end(JSON.stringify({ error: { code: "internal_error", message: "Internal server error" } }));
+      });
+    });
+
+    const address = await listen(httpServer, config.port, config.host);
+    const url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
+    logger.info(
+      { url, dev: config.nodeEnv !== "production", chainId: config.chainId, startupMs: Math.round(performance.now() - startedAt) },
+      "server listening",
+    );
+
+    const server = httpServer;
+    const app = nextApp;
+    let closing: Promise<void> | undefined;
+    return {
+      url,
+      close() {
+        closing ??= (async () => {
+          logger.info("server shutting down");
+          await stopHttpServer(server);
+          await app.close();
+          unregisterServices();
+          await database.close();
+          logger.info("server stopped");
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    // Release whatever was started, so a failed start does not leave the process hanging.
+    if (httpServer?.listening) await stopHttpServer(httpServer);
+    await nextApp?.close().catch(() => undefined);
+    if (registered) unregisterServices();
+    await database.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+/** Stops accepting connections and waits for in-flight requests; idle keep-alives are dropped. */
+function stopHttpServer(server: http.Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.close((error) => (error ? reject(error) : resolve()));
+    server.closeIdleConnections();
+  });
+}

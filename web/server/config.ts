@@ -1,0 +1,93 @@
+// Server configuration: read from the environment once, validated with zod, with defaults that
+// work on a developer machine (local Hardhat node, embedded PGlite, local Ponder indexer).
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+
+/** Root of the web package, so relative defaults do not depend on the caller's cwd. */
+export const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
+const postgresUrl = z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// URL" });
+const portNumber = z.coerce
+  .number({ error: "must be a number" })
+  .int({ error: "must be an integer" })
+  .min(0, { error: "must be between 0 and 65535" })
+  .max(65535, { error: "must be between 0 and 65535" });
+
+const environmentSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  // 0 asks the OS for a free port (used by the tests); the actual URL is logged on start.
+  PORT: portNumber.default(3000),
+  RPC_URL: httpUrl.default("http://127.0.0.1:8545"),
+  CHAIN_ID: z.coerce.number({ error: "must be a number" }).int().positive({ error: "must be a positive integer" }).default(31337),
+  DATABASE_URL: postgresUrl.optional(),
+  // Relative paths are taken from the web package root.
+  WEB_PGLITE_DIR: z.string().min(1).default(path.join(WEB_ROOT, ".data", "pglite")),
+  INDEXER_URL: httpUrl.default("http://127.0.0.1:42069"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export type ServerConfig = {
+  nodeEnv: "development" | "production" | "test";
+  host: string;
+  port: number;
+  rpcUrl: string;
+  chainId: number;
+  /** Either an external PostgreSQL server or the embedded PGlite database in a directory. */
+  database: { kind: "postgres"; url: string } | { kind: "pglite"; dataDir: string };
+  indexerUrl: string;
+  logLevel: z.infer<typeof environmentSchema>["LOG_LEVEL"];
+  webRoot: string;
+};
+
+export class ConfigError extends Error {
+  readonly issues: readonly { field: string; message: string }[];
+
+  constructor(issues: readonly { field: string; message: string }[]) {
+    const lines = issues.map((issue) => `  - ${issue.field}: ${issue.message}`);
+    super(`Invalid configuration:\n${lines.join("\n")}`);
+    this.name = "ConfigError";
+    this.issues = issues;
+  }
+}
+
+/**
+ * Parses the environment into a typed config. Throws ConfigError naming every bad field, so one
+ * start-up attempt shows all mistakes at once. Empty strings count as unset (`PORT=` in a .env).
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): ServerConfig {
+  const present = Object.fromEntries(
+    Object.keys(environmentSchema.shape)
+      .map((key) => [key, env[key]] as const)
+      .filter(([, value]) => value !== undefined && value !== ""),
+  );
+  const parsed = environmentSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const field = issue.path.join(".") || "(environment)";
+        const received = present[field];
+        return {
+          field,
+          message: received === undefined ? issue.message : `${issue.message} (got ${JSON.stringify(received)})`,
+        };
+      }),
+    );
+  }
+  const e = parsed.data;
+  return {
+    nodeEnv: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    rpcUrl: e.RPC_URL,
+    chainId: e.CHAIN_ID,
+    database: e.DATABASE_URL
+      ? { kind: "postgres", url: e.DATABASE_URL }
+      : { kind: "pglite", dataDir: path.resolve(WEB_ROOT, e.WEB_PGLITE_DIR) },
+    indexerUrl: e.INDEXER_URL.replace(/\/+$/, ""),
+    logLevel: e.LOG_LEVEL,
+    webRoot: WEB_ROOT,
+  };
+}
