@@ -32,6 +32,7 @@ export default defineConfig({
   test: {
     solidity: {
       fuzz: { runs: 1000 },
+      invariant: { runs: 256, depth: 200, failOnRevert: true },
     },
   },
   networks: {

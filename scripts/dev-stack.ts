@@ -54,7 +54,8 @@ try {
   const pgliteDir = path.join(ROOT, "indexer/.ponder/pglite");
   await rm(pgliteDir, { recursive: true, force: true });
   log(`starting the indexer on 127.0.0.1:${indexerPort} (embedded PGlite)`);
-  const indexerEnv = { ...process.env, PONDER_TELEMETRY_DISABLED: "true", PONDER_RPC_URL_31337: chain.rpcUrl, DATABASE_URL: "" };
+  // Ponder takes PORT from the environment over --port, so the web server's PORT must not leak into it.
+  const indexerEnv = { ...process.env, PONDER_TELEMETRY_DISABLED: "true", PONDER_RPC_URL_31337: chain.rpcUrl, DATABASE_URL: "", PORT: String(indexerPort) };
   const indexer = startProcess(path.join(ROOT, "indexer/node_modules/.bin/ponder"), ["start", "--schema", "coinpays", "--port", String(indexerPort)], {
     cwd: path.join(ROOT, "indexer"),
     label: "indexer",

@@ -26,7 +26,8 @@ async function startIndexer(env: Record<string, string>): Promise<{ url: string;
   const indexer = startProcess(path.join(INDEXER_DIR, "node_modules/.bin/ponder"), ["start", "--schema", schema, "--port", String(port)], {
     cwd: INDEXER_DIR,
     label: "indexer",
-    env: { ...process.env, PONDER_TELEMETRY_DISABLED: "true", ...env },
+    // Ponder prefers PORT from the environment over --port.
+    env: { ...process.env, PONDER_TELEMETRY_DISABLED: "true", ...env, PORT: String(port) },
   });
   const url = `http://127.0.0.1:${port}`;
   await waitFor("the indexer to be ready", async () => ((await fetch(`${url}/ready`)).ok ? true : undefined), 120_000, indexer);
