@@ -1,12 +1,338 @@
-// Database schema (drizzle). Migrations in ./migrations are generated from this file with
+// Gateway database schema (drizzle). Migrations in ./migrations are generated from this file with
 // `pnpm --filter @coinpays/web run db:generate`; never edit an applied migration.
-import { pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+//
+// Conventions: money is numeric(78,0) holding integer base units, read as bigint; addresses are
+// stored checksummed; every row that changes over time has created_at/updated_at; history tables
+// (order_events, webhook_events, webhook_deliveries) are append-only.
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 
-/** A business that takes payments through CoinPays. */
-export const merchants = pgTable("merchants", {
+const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp("updated_at", { withTimezone: true }).notNull().defaultNow();
+const baseUnits = (name: string) => numeric(name, { precision: 78, scale: 0, mode: "bigint" });
+
+/**
+ * A business that takes payments, or one of its sub-accounts (store, branch): `parentId` builds the
+ * account hierarchy. Settings are per account; a sub-account without its own payout address pays out
+ * to its parent's.
+ */
+export const merchants = pgTable(
+  "merchants",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    parentId: uuid("parent_id"),
+    name: text("name").notNull(),
+    /** EVM address (checksummed) that settled funds go to: an account or a split wallet. */
+    payoutAddress: text("payout_address").notNull(),
+    /** Tokens accepted per chain: { "31337": ["0x…", "native"] }. Empty means every deployed token. */
+    acceptedTokens: jsonb("accepted_tokens").$type<Record<string, string[]>>().notNull().default({}),
+    /** Confirmations required per chain before an order settles: { "31337": 1 }. */
+    confirmations: jsonb("confirmations").$type<Record<string, number>>().notNull().default({}),
+    orderExpirySeconds: integer("order_expiry_seconds").notNull().default(900),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [index("merchants_parent_idx").on(table.parentId)],
+);
+
+/** A person, identified by the wallet they sign in with (Sign-In with Ethereum). */
+export const users = pgTable("users", {
   id: uuid("id").primaryKey().defaultRandom(),
-  name: text("name").notNull(),
-  /** EVM address (0x-prefixed, checksummed by the service layer) that settled funds go to. */
-  payoutAddress: text("payout_address").notNull(),
-  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  address: text("address").notNull().unique(),
+  createdAt: createdAt(),
+});
+
+export const memberRole = pgEnum("member_role", ["owner", "manager", "viewer"]);
+
+/** Team membership: who may do what for which merchant (roles apply to its sub-accounts too). */
+export const memberships = pgTable(
+  "memberships",
+  {
+    merchantId: uuid("merchant_id").notNull().references(() => merchants.id, { onDelete: "cascade" }),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    role: memberRole("role").notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [primaryKey({ columns: [table.merchantId, table.userId] })],
+);
+
+/** SIWE nonces: single-use and short-lived. */
+export const siweNonces = pgTable("siwe_nonces", {
+  nonce: text("nonce").primaryKey(),
+  expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+  usedAt: timestamp("used_at", { withTimezone: true }),
+  createdAt: createdAt(),
+});
+
+/** Browser sessions. The cookie carries a random token; only its SHA-256 is stored. */
+export const sessions = pgTable(
+  "sessions",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tokenHash: text("token_hash").notNull().unique(),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (table) => [index("sessions_user_idx").on(table.userId)],
+);
+
+/** API keys: shown once, stored as SHA-256 of the secret, scoped to one merchant or sub-account. */
+export const apiKeys = pgTable(
+  "api_keys",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    merchantId: uuid("merchant_id").notNull().references(() => merchants.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    /** First characters of the key, shown in lists so people can tell keys apart. */
+    prefix: text("prefix").notNull(),
+    secretHash: text("secret_hash").notNull().unique(),
+    createdBy: uuid("created_by").references(() => users.id),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (table) => [index("api_keys_merchant_idx").on(table.merchantId)],
+);
+
+/**
+ * Idempotency-Key records for POSTs: the first response is stored and replayed for the same key and
+ * body; the same key with a different body is a 422.
+ */
+export const idempotencyKeys = pgTable(
+  "idempotency_keys",
+  {
+    merchantId: uuid("merchant_id").notNull().references(() => merchants.id, { onDelete: "cascade" }),
+    key: text("key").notNull(),
+    requestHash: text("request_hash").notNull(),
+    responseStatus: integer("response_status"),
+    responseBody: jsonb("response_body"),
+    createdAt: createdAt(),
+  },
+  (table) => [primaryKey({ columns: [table.merchantId, table.key] })],
+);
+
+/** BTCPay-compatible order states, explicit about amounts (see server/gateway/order-state.ts). */
+export const orderStatus = pgEnum("order_status", [
+  "new",
+  "processing",
+  "settled",
+  "expired",
+  "underpaid",
+  "overpaid",
+  "paid_late",
+  "refunded",
+  "partially_refunded",
+  "invalid",
+  "cancelled",
+]);
+
+/** An order: what a merchant asked to be paid, and what has been paid towards it. */
+export const orders = pgTable(
+  "orders",
+  {
+    /** Public and unguessable ("ord_" + 128 random bits): anyone with it may watch the order. */
+    id: text("id").primaryKey(),
+    merchantId: uuid("merchant_id").notNull().references(() => merchants.id),
+    /** The merchant's own reference (their order number), unique per merchant when given. */
+    reference: text("reference"),
+    status: orderStatus("status").notNull().default("new"),
+    chainId: integer("chain_id").notNull(),
+    /** ERC-20 address, or the zero address for the chain's native coin. */
+    token: text("token").notNull(),
+    amount: baseUnits("amount").notNull(),
+    /** Sum of confirmed payments (router + deposit address), in base units. */
+    amountPaid: baseUnits("amount_paid").notNull().default(sql`0`),
+    /** Seen but not yet confirmed. */
+    amountPending: baseUnits("amount_pending").notNull().default(sql`0`),
+    amountRefunded: baseUnits("amount_refunded").notNull().default(sql`0`),
+    /** bytes32 reference used on-chain (router `orderRef`, deposit address salt). */
+    orderRef: text("order_ref").notNull().unique(),
+    /** Where funds go: the merchant's payout address at creation time (frozen for the order). */
+    destination: text("destination").notNull(),
+    depositAddress: text("deposit_address").notNull(),
+    metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default({}),
+    redirectUrl: text("redirect_url"),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    /** Payments arriving after expiry are still detected until then (default 24 h after expiry). */
+    monitorUntil: timestamp("monitor_until", { withTimezone: true }).notNull(),
+    settledAt: timestamp("settled_at", { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    index("orders_merchant_created_idx").on(table.merchantId, table.createdAt.desc(), table.id.desc()),
+    uniqueIndex("orders_merchant_reference_idx").on(table.merchantId, table.reference).where(sql`${table.reference} is not null`),
+    index("orders_deposit_address_idx").on(table.chainId, table.depositAddress),
+    index("orders_monitor_idx").on(table.chainId, table.monitorUntil),
+  ],
+);
+
+/** Every state change and every notable fact of an order, append-only: the order's story. */
+export const orderEvents = pgTable(
+  "order_events",
+  {
+    id: bigserial("id", { mode: "bigint" }).primaryKey(),
+    orderId: text("order_id").notNull().references(() => orders.id),
+    /** e.g. order.created, order.processing, order.settled, payment.detected, payment.reorged. */
+    type: text("type").notNull(),
+    fromStatus: orderStatus("from_status"),
+    toStatus: orderStatus("to_status"),
+    data: jsonb("data").$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (table) => [index("order_events_order_idx").on(table.orderId, table.id)],
+);
+
+export const paymentMethod = pgEnum("payment_method", ["router", "deposit_address"]);
+export const observationStatus = pgEnum("observation_status", ["pending", "confirmed", "reorged"]);
+
+/**
+ * On-chain transfers observed towards an order: ERC-20 Transfer logs into its deposit address, native
+ * transfers to it, and router PaymentSettled events. Unique per log, so re-scanning never counts twice.
+ */
+export const payments = pgTable(
+  "payments",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    orderId: text("order_id").notNull().references(() => orders.id),
+    chainId: integer("chain_id").notNull(),
+    method: paymentMethod("method").notNull(),
+    token: text("token").notNull(),
+    amount: baseUnits("amount").notNull(),
+    payer: text("payer"),
+    transactionHash: text("transaction_hash").notNull(),
+    /** Log index; -1 for a native transfer found by balance/trace. */
+    logIndex: integer("log_index").notNull(),
+    blockNumber: bigint("block_number", { mode: "bigint" }).notNull(),
+    blockHash: text("block_hash").notNull(),
+    status: observationStatus("status").notNull().default("pending"),
+    /** True when the payment arrived after the order expired (paid_late). */
+    late: boolean("late").notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    uniqueIndex("payments_log_idx").on(table.chainId, table.transactionHash, table.logIndex),
+    index("payments_order_idx").on(table.orderId),
+    index("payments_block_idx").on(table.chainId, table.blockNumber),
+  ],
+);
+
+export const sweepStatus = pgEnum("sweep_status", ["pending", "submitted", "confirmed", "failed"]);
+
+/** Deposit-address sweeps sent by the relayer; one row per (order, token) batch entry. */
+export const sweeps = pgTable(
+  "sweeps",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    orderId: text("order_id").notNull().references(() => orders.id),
+    chainId: integer("chain_id").notNull(),
+    token: text("token").notNull(),
+    status: sweepStatus("status").notNull().default("pending"),
+    transactionHash: text("transaction_hash"),
+    amount: baseUnits("amount"),
+    error: text("error"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [index("sweeps_status_idx").on(table.chainId, table.status)],
+);
+
+export const refundKind = pgEnum("refund_kind", ["onchain", "claim_link"]);
+export const refundStatus = pgEnum("refund_status", ["awaiting_claim", "pending", "completed", "cancelled"]);
+
+/** Refunds: through the router on-chain, or a claim link the payer opens to give an address. */
+export const refunds = pgTable(
+  "refunds",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    orderId: text("order_id").notNull().references(() => orders.id),
+    kind: refundKind("kind").notNull(),
+    status: refundStatus("status").notNull(),
+    amount: baseUnits("amount").notNull(),
+    toAddress: text("to_address"),
+    /** SHA-256 of the claim token in the link (claim links only). */
+    claimTokenHash: text("claim_token_hash").unique(),
+    transactionHash: text("transaction_hash"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [index("refunds_order_idx").on(table.orderId)],
+);
+
+/** A merchant's webhook endpoint. The signing secret must be readable to sign, so it is stored. */
+export const webhookEndpoints = pgTable(
+  "webhook_endpoints",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    merchantId: uuid("merchant_id").notNull().references(() => merchants.id, { onDelete: "cascade" }),
+    url: text("url").notNull(),
+    secret: text("secret").notNull(),
+    /** Event types delivered to this endpoint; empty means all. */
+    eventTypes: jsonb("event_types").$type<string[]>().notNull().default([]),
+    enabled: boolean("enabled").notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [index("webhook_endpoints_merchant_idx").on(table.merchantId)],
+);
+
+/**
+ * The outbox: every event a merchant can hear about, written in the same transaction as the change
+ * that caused it. Its id is the event id receivers de-duplicate on.
+ */
+export const webhookEvents = pgTable(
+  "webhook_events",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    merchantId: uuid("merchant_id").notNull().references(() => merchants.id, { onDelete: "cascade" }),
+    type: text("type").notNull(),
+    orderId: text("order_id"),
+    payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [index("webhook_events_merchant_idx").on(table.merchantId, table.createdAt)],
+);
+
+/** One row per delivery attempt: the delivery log shown in the dashboard. */
+export const webhookDeliveries = pgTable(
+  "webhook_deliveries",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    eventId: uuid("event_id").notNull().references(() => webhookEvents.id, { onDelete: "cascade" }),
+    endpointId: uuid("endpoint_id").notNull().references(() => webhookEndpoints.id, { onDelete: "cascade" }),
+    attempt: integer("attempt").notNull(),
+    /** HTTP status, or null for a network error / timeout. */
+    statusCode: integer("status_code"),
+    error: text("error"),
+    durationMs: integer("duration_ms"),
+    succeeded: boolean("succeeded").notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [index("webhook_deliveries_event_idx").on(table.eventId), index("webhook_deliveries_endpoint_idx").on(table.endpointId, table.createdAt)],
+);
+
+/** How far the chain watcher has read each chain, with the hash to detect reorgs on restart. */
+export const chainCursors = pgTable("chain_cursors", {
+  chainId: integer("chain_id").primaryKey(),
+  blockNumber: bigint("block_number", { mode: "bigint" }).notNull(),
+  blockHash: text("block_hash").notNull(),
+  updatedAt: updatedAt(),
 });
