@@ -37,7 +37,7 @@ export const toAssetsUp = (s: bigint, ta: bigint, ts: bigint) => mulDivUp(s, ta 
 
 /** Deploys tokens, feed, oracle adapter, rate model, lending (market created, fee recipient set), router and
  * credit payment; funds and approves the actors. */
-export async function deployLending(connection: NetworkConnection) {
+export async function deployLending(connection: NetworkConnection, zeroRate = false) {
   const { viem, networkHelpers } = connection;
   const [owner, lender, borrower, liquidator, merchant, feeTo, other] = await viem.getWalletClients();
   const publicClient = await viem.getPublicClient();
@@ -47,7 +47,9 @@ export async function deployLending(connection: NetworkConnection) {
   const feed = await viem.deployContract("MockAggregatorV3", [8, ETH_PRICE]);
   const oracle = await viem.deployContract("ChainlinkOracleAdapter", [feed.address, STALENESS, 18, 6]);
   // 0% base, +4% up to an 80% kink, +300% above it.
-  const rateModel = await viem.deployContract("KinkedRateModel", [0n, WAD / 25n, 3n * WAD, (WAD * 8n) / 10n]);
+  // (`zeroRate`: a model charging nothing, for tests that compare exact amounts across blocks.)
+  const rateModel = await viem.deployContract("KinkedRateModel",
+    zeroRate ? [0n, 0n, 0n, WAD / 2n] : [0n, WAD / 25n, 3n * WAD, (WAD * 8n) / 10n]);
   const lending = await viem.deployContract("CoinPaysLending", [owner.account.address]);
   const router = await viem.deployContract("PaymentRouter", [owner.account.address, feeTo.account.address, 100]);
   const credit = await viem.deployContract("CreditPayment", [lending.address, router.address]);
@@ -100,8 +102,8 @@ export async function deployLending(connection: NetworkConnection) {
 }
 
 /** A lender with 100k USDC supplied and a borrower with 10 WETH of collateral. */
-export async function deployFunded(connection: NetworkConnection) {
-  const f = await deployLending(connection);
+export async function deployFunded(connection: NetworkConnection, zeroRate = false) {
+  const f = await deployLending(connection, zeroRate);
   await f.lending.write.supply([f.params, USDC("100000"), 0n, f.lender.account.address], { account: f.lender.account });
   await f.lending.write.supplyCollateral([f.params, WETH("10"), f.borrower.account.address], {
     account: f.borrower.account,
