@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+/// @title IOracle
+/// @notice Price of one base unit of a market's collateral token, quoted in base units of its loan token and
+/// scaled by 1e36 (`ORACLE_PRICE_SCALE`).
+/// @dev Example: collateral WETH (18 decimals) at 3,000 USDC (6 decimals) gives
+/// `price = 3000 * 1e6 * 1e36 / 1e18 = 3e21`. The scale absorbs any difference in token decimals, so the lending
+/// core never needs to know them.
+/// Assumptions the lending core relies on:
+/// - `tryPrice` never reverts and never runs out of gas on a well-behaved chain; a failure is reported as
+///   `ok == false`, which pauses new borrows, collateral withdrawals of indebted positions and liquidations of
+///   the market, and nothing else.
+/// - `ok == true` implies `price > 0` and that the price is fresh by the oracle's own standard.
+interface IOracle {
+    /// @notice The price, reverting with a descriptive error if it is unavailable.
+    function price() external view returns (uint256);
+
+    /// @notice The price without reverting: `ok` is false (and `price` zero) when the source is stale, non-positive
+    /// or unreachable.
+    function tryPrice() external view returns (bool ok, uint256 price);
+}
+
+/// @title IChainlinkAggregatorV3
+/// @notice The part of Chainlink's `AggregatorV3Interface` the adapter reads.
+interface IChainlinkAggregatorV3 {
+    function decimals() external view returns (uint8);
+
+    function latestRoundData()
+        external
+        view
+        returns (uint80 roundId, int256 answer, uint256 startedAt, uint256 updatedAt, uint80 answeredInRound);
+}
+
+/// @title IChainlinkOracleAdapter
+/// @notice An `IOracle` over one Chainlink-style feed quoting the collateral in the loan token's unit.
+interface IChainlinkOracleAdapter is IOracle {
+    /// @notice Why a price is unavailable.
+    enum Failure {
+        None,
+        CallFailed,
+        NonPositive,
+        Stale,
+        FutureTimestamp,
+        Overflow
+    }
+
+    /// @notice The feed's last update is older than `maxStaleness`.
+    error StalePrice(uint256 updatedAt, uint256 maxStaleness);
+
+    /// @notice The feed answered zero or a negative number.
+    error NonPositivePrice(int256 answer);
+
+    /// @notice The feed's `updatedAt` is zero or in the future.
+    error InvalidTimestamp(uint256 updatedAt);
+
+    /// @notice The feed reverted or returned malformed data.
+    error FeedCallFailed();
+
+    /// @notice The answer does not fit the 1e36 scale.
+    error PriceOverflow(int256 answer);
+
+    /// @notice `maxStaleness` must be greater than zero.
+    error InvalidStaleness();
+
+    /// @notice Token or feed decimals above 36 are not supported.
+    error InvalidDecimals();
+
+    /// @notice The feed read.
+    function feed() external view returns (IChainlinkAggregatorV3);
+
+    /// @notice Maximum age, in seconds, of an answer still considered fresh.
+    function maxStaleness() external view returns (uint256);
+
+    /// @notice The price with the reason it is unavailable, if it is.
+    function priceStatus() external view returns (Failure failure, uint256 price);
+}
