@@ -8,7 +8,19 @@ export const PUBLISHED_CONTRACTS = {
   PaymentRouter: "payments/PaymentRouter.sol",
   DepositAddressFactory: "payments/DepositAddressFactory.sol",
   DepositAddress: "payments/DepositAddress.sol",
+  Subscriptions: "payments/Subscriptions.sol",
+  Escrow: "escrow/Escrow.sol",
+  SplitMain: "splits/SplitMain.sol",
+  SplitWallet: "splits/SplitWallet.sol",
+  LoyaltyCheckout: "loyalty/LoyaltyCheckout.sol",
+  LoyaltyProgramFactory: "loyalty/LoyaltyProgramFactory.sol",
+  LoyaltyToken: "loyalty/LoyaltyToken.sol",
+  CoinPaysLending: "lending/CoinPaysLending.sol",
+  KinkedRateModel: "lending/KinkedRateModel.sol",
+  ChainlinkOracleAdapter: "lending/ChainlinkOracleAdapter.sol",
+  CreditPayment: "lending/CreditPayment.sol",
   MockERC20: "mocks/MockERC20.sol",
+  MockAggregatorV3: "mocks/MockAggregatorV3.sol",
 } as const;
 
 export type PublishedContract = keyof typeof PUBLISHED_CONTRACTS;

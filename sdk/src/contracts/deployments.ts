@@ -19,6 +19,46 @@ export const deployments = {
         "address": "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512",
         "blockNumber": 2,
         "transactionHash": "0x8d0d648e762574a3e50699fab211ce6dcabcc60437b69e1335497017e05ced1e"
+      },
+      "Subscriptions": {
+        "address": "0x5FC8d32690cc91D4c39d9d3abcBD16989F875707",
+        "blockNumber": 6,
+        "transactionHash": "0xbe0975813ad98ad92b880d18927e36d8904aac763e9602f044db9c3de81ab4c9"
+      },
+      "Escrow": {
+        "address": "0x0165878A594ca255338adfa4d48449f69242Eb8F",
+        "blockNumber": 7,
+        "transactionHash": "0xc909bdd04bb1fbf40857bf91bb8c044dddda7a378935ff668402af7da798f6b9"
+      },
+      "SplitMain": {
+        "address": "0xa513E6E4b8f2a923D98304ec87F64353C4D5C853",
+        "blockNumber": 8,
+        "transactionHash": "0x0a42874a2c0690827c961ef0d784dc89232c9765bf548e5240b078b43295b541"
+      },
+      "LoyaltyCheckout": {
+        "address": "0x2279B7A0a67DB372996a5FaB50D91eAA73d2eBe6",
+        "blockNumber": 9,
+        "transactionHash": "0x730ef8c004c00961d6b61afab270d904fac0140d2ee647f6793623c7635476f0"
+      },
+      "LoyaltyProgramFactory": {
+        "address": "0x94099942864EA81cCF197E9D71ac53310b1468D8",
+        "blockNumber": 9,
+        "transactionHash": "0x730ef8c004c00961d6b61afab270d904fac0140d2ee647f6793623c7635476f0"
+      },
+      "CoinPaysLending": {
+        "address": "0x8A791620dd6260079BF849Dc5567aDC3F2FdC318",
+        "blockNumber": 10,
+        "transactionHash": "0xa6f54475b2f0157e4fb3d1f29ea6ec0716283b90f3ab36f1f85c488b892a29b1"
+      },
+      "KinkedRateModel": {
+        "address": "0x610178dA211FEF7D417bC0e6FeD39F05609AD788",
+        "blockNumber": 11,
+        "transactionHash": "0x551ba01aecbd34a1a7312f0a1398ff5bb5fc68a1ee53be3958fcca047a4c115e"
+      },
+      "CreditPayment": {
+        "address": "0xB7f8BC63BbcaD18155201308C8f3540b07f84F5e",
+        "blockNumber": 12,
+        "transactionHash": "0x4d1e2668ab6a2c33f9419de7011cdcb0dc9253e31ae2f7b001757c0bf2175734"
       }
     },
     "tokens": [
@@ -35,8 +75,28 @@ export const deployments = {
         "decimals": 18,
         "address": "0xCf7Ed3AccA5a467e9e704C703E8D87F634fB0Fc9",
         "mock": true
+      },
+      {
+        "symbol": "WETH",
+        "name": "Wrapped Ether (dev)",
+        "decimals": 18,
+        "address": "0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9",
+        "mock": true
       }
-    ]
+    ],
+    "lending": {
+      "markets": [
+        {
+          "id": "0x59e5661afa7131bcf6720e029430c106c67af4b4b574c94c0b47e59488b56773",
+          "loanToken": "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0",
+          "collateralToken": "0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9",
+          "oracle": "0x322813Fd9A801c5507c9de605d63CEA4f2CE6c44",
+          "rateModel": "0x610178dA211FEF7D417bC0e6FeD39F05609AD788",
+          "lltv": "860000000000000000",
+          "feed": "0x4ed7c70F96B99c776995fB64377f0d4aB3B0e1C1"
+        }
+      ]
+    }
   }
 } as const;
 
