@@ -5,7 +5,7 @@ import {Escrow} from "../../contracts/escrow/Escrow.sol";
 import {IEscrow} from "../../contracts/interfaces/IEscrow.sol";
 import {MockERC20} from "../../contracts/mocks/MockERC20.sol";
 import {MockFeeOnTransferERC20} from "../../contracts/mocks/MockFeeOnTransferERC20.sol";
-import {TestBase} from "./utils/Vm.sol";
+import {TestBase, vm} from "../utils/Vm.sol";
 
 /// @title EscrowFuzzTest
 /// @notice Property tests of single escrows (1,000 runs each, from `test.solidity.fuzz.runs`).

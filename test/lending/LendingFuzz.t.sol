@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {vm} from "./utils/Vm.sol";
+import {vm} from "../utils/Vm.sol";
 import {MockERC20} from "../../contracts/mocks/MockERC20.sol";
 import {MockAggregatorV3} from "../../contracts/mocks/MockAggregatorV3.sol";
 import {ChainlinkOracleAdapter} from "../../contracts/lending/ChainlinkOracleAdapter.sol";

@@ -6,7 +6,7 @@ import {LoyaltyToken} from "../../contracts/loyalty/LoyaltyToken.sol";
 import {ILoyaltyCheckout} from "../../contracts/interfaces/ILoyaltyCheckout.sol";
 import {ILoyaltyProgramFactory} from "../../contracts/interfaces/ILoyaltyProgramFactory.sol";
 import {MockERC20} from "../../contracts/mocks/MockERC20.sol";
-import {LoyaltyTestBase} from "./utils/Vm.sol";
+import {TestBase, vm} from "../utils/Vm.sol";
 
 /// @notice A payer account the handler acts through (so the payer is a real, distinct msg.sender).
 contract Payer {
@@ -35,7 +35,7 @@ contract Payer {
 }
 
 /// @notice Drives the checkout with random payments, redemptions, refunds and point transfers.
-contract LoyaltyHandler is LoyaltyTestBase {
+contract LoyaltyHandler is TestBase {
     LoyaltyCheckout public immutable checkout;
     MockERC20 public immutable usdc;
     LoyaltyToken public immutable points;
@@ -114,7 +114,7 @@ contract LoyaltyHandler is LoyaltyTestBase {
 /// @notice Loyalty supply invariants under random use.
 /// forge-config: default.invariant.runs = 128
 /// forge-config: default.invariant.depth = 32
-contract LoyaltyInvariantTest is LoyaltyTestBase {
+contract LoyaltyInvariantTest is TestBase {
     LoyaltyCheckout internal checkout;
     MockERC20 internal usdc;
     LoyaltyToken internal points;
@@ -163,7 +163,7 @@ contract LoyaltyInvariantTest is LoyaltyTestBase {
 }
 
 /// @notice Fuzz tests of one payment and its refunds.
-contract LoyaltyFuzzTest is LoyaltyTestBase {
+contract LoyaltyFuzzTest is TestBase {
     LoyaltyCheckout internal checkout;
     MockERC20 internal usdc;
     LoyaltyToken internal points;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {TestBase} from "../utils/Vm.sol";
+import {TestBase, vm} from "../utils/Vm.sol";
 import {DepositAddressFactory} from "../../contracts/payments/DepositAddressFactory.sol";
 import {DepositAddress} from "../../contracts/payments/DepositAddress.sol";
 import {IDepositAddressFactory} from "../../contracts/interfaces/IDepositAddressFactory.sol";

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {TestBase} from "../utils/Vm.sol";
+import {TestBase, vm} from "../utils/Vm.sol";
 import {PaymentRouter} from "../../contracts/payments/PaymentRouter.sol";
 import {IPaymentRouter} from "../../contracts/interfaces/IPaymentRouter.sol";
 import {DepositAddressFactory} from "../../contracts/payments/DepositAddressFactory.sol";

@@ -5,7 +5,7 @@ import {SplitMain} from "../../contracts/splits/SplitMain.sol";
 import {ISplitMain} from "../../contracts/interfaces/ISplitMain.sol";
 import {MockERC20} from "../../contracts/mocks/MockERC20.sol";
 import {MockFeeOnTransferERC20} from "../../contracts/mocks/MockFeeOnTransferERC20.sol";
-import {SplitsTestBase} from "./utils/Vm.sol";
+import {TestBase, vm} from "../utils/Vm.sol";
 
 /// @dev Builds rule sets for the tests: `n` ascending recipient addresses (offset by `base`) and allocations
 /// derived from `seed`, summing to exactly PPM.
@@ -33,7 +33,7 @@ library Rules {
 }
 
 /// @notice Fuzz tests of one distribution: shares, dust and the ledger's backing.
-contract SplitMainFuzzTest is SplitsTestBase {
+contract SplitMainFuzzTest is TestBase {
     SplitMain internal splitMain;
     MockERC20 internal token;
 
@@ -107,7 +107,7 @@ contract SplitMainFuzzTest is SplitsTestBase {
 }
 
 /// @notice Drives a small split tree with random payments, distributions, withdrawals and rule updates.
-contract SplitsHandler is SplitsTestBase {
+contract SplitsHandler is TestBase {
     SplitMain public immutable splitMain;
     address[2] public tokens;
     address[] public splits;
@@ -220,7 +220,7 @@ contract SplitsHandler is SplitsTestBase {
 /// @notice Invariants of the ledger under random use of a split tree.
 /// forge-config: default.invariant.runs = 128
 /// forge-config: default.invariant.depth = 32
-contract SplitMainInvariantTest is SplitsTestBase {
+contract SplitMainInvariantTest is TestBase {
     SplitMain internal splitMain;
     SplitsHandler internal handler;
     MockERC20 internal plain;
