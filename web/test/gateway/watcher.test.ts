@@ -8,7 +8,7 @@ import { zeroAddress, type Address } from "viem";
 import { openDatabase, type Database } from "../../server/db/index.ts";
 import { orderEvents, orders, payments } from "../../server/db/schema.ts";
 import { createChainWatcher, expireOrders, type ChainWatcher } from "../../server/gateway/settlement/watcher.ts";
-import { createMerchant, createOrder, silentLogger, startChainFixture, startDatabaseFixture, type ChainFixture, type DatabaseFixture } from "./support/fixtures.ts";
+import { createMerchant, createOrder, silentLogger, startChainFixture, startDatabaseFixture, waitUntil, watchedChain, type ChainFixture, type DatabaseFixture } from "./support/fixtures.ts";
 
 describe("chain watcher", { timeout: 180_000 }, () => {
   let chain: ChainFixture;
@@ -196,15 +196,3 @@ describe("chain watcher", { timeout: 180_000 }, () => {
     }
   });
 });
-
-export function watchedChain(chain: ChainFixture) {
-  return { chainId: 31337, rpcUrl: chain.rpcUrl, confirmations: 1, paymentRouter: chain.deployment.contracts.PaymentRouter.address, pollIntervalMs: 50 };
-}
-
-export async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}

@@ -181,3 +181,15 @@ export async function createOrder(database: Database, options: OrderOptions) {
     return order!;
   });
 }
+
+export function watchedChain(chain: ChainFixture) {
+  return { chainId: 31337, rpcUrl: chain.rpcUrl, confirmations: 1, paymentRouter: chain.deployment.contracts.PaymentRouter.address, pollIntervalMs: 50 };
+}
+
+export async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
