@@ -95,7 +95,7 @@ export function createChainWatcher(options: {
 
   async function tick(): Promise<TickResult> {
     return db.transaction(async (tx) => {
-      const [lock] = (await tx.execute(sql`select pg_try_advisory_xact_lock(${WATCHER_LOCK_CLASS}, ${chain.chainId}) as locked`)).rows as { locked: boolean }[];
+      const [lock] = ((await tx.execute(sql`select pg_try_advisory_xact_lock(${WATCHER_LOCK_CLASS}, ${chain.chainId}) as locked`)) as unknown as { rows: { locked: boolean }[] }).rows;
       if (!lock?.locked) return { skipped: true, reorg: false };
 
       const head = await client.getBlockNumber({ cacheTime: 0 });

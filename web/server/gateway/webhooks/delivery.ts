@@ -11,7 +11,7 @@
 // retries it; receivers de-duplicate on the CoinPays-Event-Id header (the outbox row's id).
 import { createHash, randomUUID } from "node:crypto";
 import { and, count, eq, inArray, isNull, sql } from "drizzle-orm";
-import { fromDrizzle, type PgBoss } from "pg-boss";
+import { fromDrizzle, type DrizzleTransactionLike, type PgBoss } from "pg-boss";
 import type { Logger } from "pino";
 import type { AppDatabase } from "../../db/index.ts";
 import { webhookDeliveries, webhookEndpoints, webhookEvents } from "../../db/schema.ts";
@@ -98,7 +98,7 @@ export function createWebhookService(options: WebhookServiceOptions): WebhookSer
     const id = await boss.send(WEBHOOK_QUEUE, { eventId, endpointId } satisfies JobData, {
       id: first ? jobIdFor(eventId, endpointId) : randomUUID(),
       singletonKey: `${eventId}:${endpointId}`,
-      db: fromDrizzle(tx, sql),
+      db: fromDrizzle(tx as unknown as DrizzleTransactionLike, sql),
     });
     return id !== null;
   }
