@@ -10,6 +10,9 @@ import { openDatabase } from "./db/index.ts";
 import { createHealthService } from "./health.ts";
 import { createLogger } from "./logger.ts";
 import { createNetworkService } from "./network.ts";
+import { startGatewayWorkers, type GatewayWorkers } from "./gateway/settlement/index.ts";
+import { startJobQueue } from "./jobs.ts";
+import { startRealtimeHub, type RealtimeHub } from "./realtime/hub.ts";
 import { registerServices, unregisterServices } from "./registry.ts";
 
 export type RunningServer = {
@@ -26,6 +29,14 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   let httpServer: http.Server | undefined;
   let nextApp: ReturnType<typeof next> | undefined;
   let registered = false;
+  let hub: RealtimeHub | undefined;
+  let boss: Awaited<ReturnType<typeof startJobQueue>> | undefined;
+  let workers: GatewayWorkers | undefined;
+  const stopBackground = async () => {
+    await workers?.stop();
+    await hub?.close();
+    await boss?.stop({ graceful: true, timeout: 10_000 });
+  };
 
   try {
     await database.migrate();
@@ -60,6 +71,33 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     });
     await nextApp.prepare();
     const handleWithNext = nextApp.getRequestHandler();
+
+    // Live status at /ws. The hub claims its path before any other upgrade listener (Next's, which
+    // it may attach at any time) sees the request: an `upgrade` for /ws never reaches Next.
+    hub = await startRealtimeHub({
+      db: database.db,
+      logger,
+      ...(config.database.kind === "postgres"
+        ? { listenUrl: config.database.url }
+        : { pglite: (database.db as unknown as { $client: Parameters<typeof startRealtimeHub>[0]["pglite"] }).$client }),
+    });
+    const liveHub = hub;
+    const emit = httpServer.emit.bind(httpServer);
+    httpServer.emit = ((event: string, ...args: unknown[]) => {
+      if (event === "upgrade" && liveHub.handleUpgrade(...(args as Parameters<RealtimeHub["handleUpgrade"]>))) return true;
+      return emit(event, ...args);
+    }) as typeof httpServer.emit;
+    // Node only emits `upgrade` when someone listens (otherwise the request goes to Next as plain
+    // HTTP). This listener sees the upgrades the hub did not claim; with nobody else (Next in
+    // production) there is no one to answer them.
+    httpServer.on("upgrade", (_request: http.IncomingMessage, socket: import("node:stream").Duplex) => {
+      if (httpServer!.listenerCount("upgrade") === 1) socket.destroy();
+    });
+
+    if (config.gateway.workers) {
+      boss = await startJobQueue(database, config.database.kind === "postgres" ? config.database : { kind: "pglite" }, logger);
+      workers = await startGatewayWorkers({ config, database, boss, logger });
+    }
 
     httpServer.on("request", (request: http.IncomingMessage, response: http.ServerResponse) => {
       const requestStartedAt = performance.now();
@@ -99,6 +137,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       close() {
         closing ??= (async () => {
           logger.info("server shutting down");
+          await stopBackground();
           await stopHttpServer(server);
           await app.close();
           unregisterServices();
@@ -110,6 +149,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     };
   } catch (error) {
     // Release whatever was started, so a failed start does not leave the process hanging.
+    await stopBackground().catch(() => undefined);
     if (httpServer?.listening) await stopHttpServer(httpServer);
     await nextApp?.close().catch(() => undefined);
     if (registered) unregisterServices();

@@ -27,6 +27,12 @@ const environmentSchema = z.object({
   WEB_PGLITE_DIR: z.string().min(1).default(path.join(WEB_ROOT, ".data", "pglite")),
   INDEXER_URL: httpUrl.default("http://127.0.0.1:42069"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  // Gateway background workers (chain watcher, expiry, webhook delivery); "off" for a web-only process.
+  GATEWAY_WORKERS: z.enum(["on", "off"]).default("on"),
+  // Confirmations before an order settles, unless the merchant set its own (default: 1 on the local chain, else 12).
+  CONFIRMATIONS: z.coerce.number({ error: "must be a number" }).int().min(1, { error: "must be at least 1" }).optional(),
+  // How often the watcher polls for a new head (default: 200 ms on the local chain, else 2000 ms).
+  WATCHER_POLL_MS: z.coerce.number({ error: "must be a number" }).int().min(10, { error: "must be at least 10" }).optional(),
 });
 
 export type ServerConfig = {
@@ -40,6 +46,7 @@ export type ServerConfig = {
   indexerUrl: string;
   logLevel: z.infer<typeof environmentSchema>["LOG_LEVEL"];
   webRoot: string;
+  gateway: { workers: boolean; confirmations: number; watcherPollMs: number };
 };
 
 export class ConfigError extends Error {
@@ -89,5 +96,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     indexerUrl: e.INDEXER_URL.replace(/\/+$/, ""),
     logLevel: e.LOG_LEVEL,
     webRoot: WEB_ROOT,
+    gateway: {
+      workers: e.GATEWAY_WORKERS === "on",
+      confirmations: e.CONFIRMATIONS ?? (e.CHAIN_ID === 31337 ? 1 : 12),
+      watcherPollMs: e.WATCHER_POLL_MS ?? (e.CHAIN_ID === 31337 ? 200 : 2000),
+    },
   };
 }

@@ -5,6 +5,7 @@ import { after, before, describe, it } from "node:test";
 import { getDeployment } from "@coinpays/sdk/contracts";
 import { startFakeChain, startFakeIndexer, type FakeDependency } from "./support/fake-dependencies.ts";
 import { createTemporaryDatabase, withClient, type TemporaryDatabase } from "./support/postgres.ts";
+import { FULLY_MIGRATED } from "./support/migration-journal.ts";
 import { startServerProcess, type ServerProcess } from "./support/server-process.ts";
 
 describe("web server on PostgreSQL", () => {
@@ -50,11 +51,7 @@ describe("web server on PostgreSQL", () => {
     assert.equal(report.status, "ok");
     assert.equal(report.components.database.status, "ok");
     assert.equal(report.components.database.kind, "postgres");
-    assert.deepEqual(report.components.database.migrations, {
-      applied: 1,
-      pending: 0,
-      latest: "0000_create_merchants",
-    });
+    assert.deepEqual(report.components.database.migrations, FULLY_MIGRATED);
     assert.equal(report.components.chain.status, "ok");
     assert.equal(report.components.chain.latestBlock, "42");
     assert.equal(report.components.indexer.status, "ok");

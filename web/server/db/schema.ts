@@ -306,9 +306,17 @@ export const webhookEvents = pgTable(
     type: text("type").notNull(),
     orderId: text("order_id"),
     payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),
+    /**
+     * When the relay turned this event into delivery jobs (one per matching endpoint), in the same
+     * transaction; null means not yet, so an event committed just before a crash is picked up later.
+     */
+    dispatchedAt: timestamp("dispatched_at", { withTimezone: true }),
     createdAt: createdAt(),
   },
-  (table) => [index("webhook_events_merchant_idx").on(table.merchantId, table.createdAt)],
+  (table) => [
+    index("webhook_events_merchant_idx").on(table.merchantId, table.createdAt),
+    index("webhook_events_undispatched_idx").on(table.createdAt).where(sql`${table.dispatchedAt} is null`),
+  ],
 );
 
 /** One row per delivery attempt: the delivery log shown in the dashboard. */

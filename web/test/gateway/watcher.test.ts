@@ -1,0 +1,198 @@
+// The chain watcher against a real EDR chain and a real PostgreSQL database: confirmations, partial
+// and excess payments, late payments, wrong tokens, router payments, a reorg, and two watchers on
+// one database.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { asc, eq } from "drizzle-orm";
+import { zeroAddress, type Address } from "viem";
+import { openDatabase, type Database } from "../../server/db/index.ts";
+import { orderEvents, orders, payments } from "../../server/db/schema.ts";
+import { createChainWatcher, expireOrders, type ChainWatcher } from "../../server/gateway/settlement/watcher.ts";
+import { createMerchant, createOrder, silentLogger, startChainFixture, startDatabaseFixture, waitUntil, watchedChain, type ChainFixture, type DatabaseFixture } from "./support/fixtures.ts";
+
+describe("chain watcher", { timeout: 180_000 }, () => {
+  let chain: ChainFixture;
+  let dbf: DatabaseFixture;
+  let database: Database;
+  let watcher: ChainWatcher;
+
+  before(async () => {
+    [chain, dbf] = await Promise.all([startChainFixture(), startDatabaseFixture("watcher")]);
+    database = dbf.database;
+    await chain.mint(chain.usdc, chain.payer.address, 1_000_000_000n);
+    await chain.mint(chain.dai, chain.payer.address, 10n ** 24n);
+    watcher = createChainWatcher({ db: database.db, logger: silentLogger, chain: watchedChain(chain) });
+    await watcher.tick(); // sets the cursor
+  });
+  after(async () => {
+    await dbf?.close();
+    await chain?.stop();
+  });
+
+  const order = async (id: string) => (await database.db.select().from(orders).where(eq(orders.id, id)))[0]!;
+  const eventTypes = async (id: string) =>
+    (await database.db.select().from(orderEvents).where(eq(orderEvents.orderId, id)).orderBy(asc(orderEvents.id))).map((event) => event.type);
+  const newOrder = async (amount: bigint, options: { token?: Address; confirmations?: number; expiresAt?: Date } = {}) => {
+    const merchant = await createMerchant(database, options.confirmations ? { confirmations: { "31337": options.confirmations } } : {});
+    return createOrder(database, { merchant, token: options.token ?? chain.usdc, amount, expiresAt: options.expiresAt, predict: chain.predict });
+  };
+
+  it("waits for the merchant's confirmations before settling", async () => {
+    const created = await newOrder(25_000_000n, { confirmations: 3 });
+    await chain.transfer(chain.usdc, created.depositAddress as Address, 25_000_000n);
+    await watcher.tick();
+    let current = await order(created.id);
+    assert.equal(current.status, "processing");
+    assert.equal(current.amountPending, 25_000_000n);
+    assert.equal(current.amountPaid, 0n);
+
+    await chain.mine(1);
+    await watcher.tick();
+    assert.equal((await order(created.id)).status, "processing", "2 of 3 confirmations");
+
+    await chain.mine(1);
+    await watcher.tick();
+    current = await order(created.id);
+    assert.equal(current.status, "settled");
+    assert.equal(current.amountPaid, 25_000_000n);
+    assert.equal(current.amountPending, 0n);
+    assert.ok(current.settledAt);
+    assert.deepEqual(await eventTypes(created.id), ["order.created", "payment.detected", "order.processing", "payment.confirmed", "order.settled"]);
+  });
+
+  it("reports an underpayment with what is left, then settles when topped up", async () => {
+    const created = await newOrder(100_000_000n);
+    await chain.transfer(chain.usdc, created.depositAddress as Address, 40_000_000n);
+    await watcher.tick();
+    let current = await order(created.id);
+    assert.equal(current.status, "underpaid");
+    assert.equal(current.amountPaid, 40_000_000n);
+
+    await chain.transfer(chain.usdc, created.depositAddress as Address, 60_000_000n);
+    await watcher.tick();
+    current = await order(created.id);
+    assert.equal(current.status, "settled");
+    assert.equal(current.amountPaid, 100_000_000n);
+    assert.ok((await eventTypes(created.id)).includes("order.underpaid"));
+  });
+
+  it("reports an overpayment with the amount received", async () => {
+    const created = await newOrder(10_000_000n);
+    await chain.transfer(chain.usdc, created.depositAddress as Address, 15_000_000n);
+    await watcher.tick();
+    const current = await order(created.id);
+    assert.equal(current.status, "overpaid");
+    assert.equal(current.amountPaid, 15_000_000n);
+  });
+
+  it("expires an unpaid order and marks a payment inside the monitoring window as paid_late", async () => {
+    const created = await newOrder(5_000_000n, { expiresAt: new Date(Date.now() - 60_000) });
+    assert.ok((await expireOrders(database.db)) >= 1);
+    assert.equal((await order(created.id)).status, "expired");
+    assert.equal(await expireOrders(database.db), 0, "expiry is idempotent");
+
+    await chain.transfer(chain.usdc, created.depositAddress as Address, 5_000_000n);
+    await watcher.tick();
+    const current = await order(created.id);
+    assert.equal(current.status, "paid_late");
+    assert.equal(current.amountPaid, 5_000_000n);
+    const [payment] = await database.db.select().from(payments).where(eq(payments.orderId, created.id));
+    assert.equal(payment!.late, true);
+  });
+
+  it("records a payment in the wrong token as an event without counting it", async () => {
+    const created = await newOrder(7_000_000n);
+    await chain.transfer(chain.dai, created.depositAddress as Address, 7_000_000n);
+    await watcher.tick();
+    const current = await order(created.id);
+    assert.equal(current.status, "new");
+    assert.equal(current.amountPaid, 0n);
+    assert.equal(current.amountPending, 0n);
+    const types = await eventTypes(created.id);
+    assert.ok(types.includes("payment.wrong_token"), types.join(","));
+    assert.ok(!types.includes("payment.detected"));
+  });
+
+  it("settles an order paid through the PaymentRouter (orderRef + merchant destination)", async () => {
+    const created = await newOrder(3_000_000n);
+    const [decoy] = [await newOrder(3_000_000n)];
+    // Same orderRef towards another destination must not count for this order.
+    await chain.payThroughRouter(created.orderRef as `0x${string}`, decoy.destination as Address, chain.usdc, 3_000_000n);
+    await chain.payThroughRouter(created.orderRef as `0x${string}`, created.destination as Address, chain.usdc, 3_000_000n);
+    await watcher.tick();
+    const current = await order(created.id);
+    assert.equal(current.status, "settled");
+    assert.equal(current.amountPaid, 3_000_000n);
+    const rows = await database.db.select().from(payments).where(eq(payments.orderId, created.id));
+    assert.deepEqual(rows.map((row) => row.method), ["router"]);
+    assert.equal((await order(decoy.id)).status, "new");
+  });
+
+  it("detects native coin sent to a deposit address", async () => {
+    const created = await newOrder(10n ** 16n, { token: zeroAddress });
+    await chain.sendNative(created.depositAddress as Address, 10n ** 16n);
+    await watcher.tick();
+    const current = await order(created.id);
+    assert.equal(current.status, "settled");
+    assert.equal(current.amountPaid, 10n ** 16n);
+  });
+
+  it("moves an order back with an event when its payment is reorged out", async () => {
+    const created = await newOrder(2_000_000n);
+    const snapshot = await chain.snapshot();
+    await chain.transfer(chain.usdc, created.depositAddress as Address, 2_000_000n);
+    await chain.mine(1);
+    await watcher.tick();
+    assert.equal((await order(created.id)).status, "settled");
+
+    await chain.revert(snapshot);
+    await chain.mine(3); // the replacement chain is longer, without the payment
+    const result = await watcher.tick();
+    assert.equal(result.reorg, true);
+    const current = await order(created.id);
+    assert.equal(current.status, "new");
+    assert.equal(current.amountPaid, 0n);
+    assert.equal(current.settledAt, null);
+    const [payment] = await database.db.select().from(payments).where(eq(payments.orderId, created.id));
+    assert.equal(payment!.status, "reorged");
+    const types = await eventTypes(created.id);
+    assert.deepEqual(types.slice(-2), ["payment.reorged", "order.new"]);
+
+    // Re-scanning the same range again changes nothing.
+    await watcher.tick();
+    assert.equal((await eventTypes(created.id)).length, types.length);
+  });
+
+  it("two watchers on one database never double count", async () => {
+    const second = await openDatabase({ kind: "postgres", url: dbf.url }, silentLogger);
+    const watchers = [
+      createChainWatcher({ db: database.db, logger: silentLogger, chain: { ...watchedChain(chain), pollIntervalMs: 10 } }),
+      createChainWatcher({ db: second.db, logger: silentLogger, chain: { ...watchedChain(chain), pollIntervalMs: 10 } }),
+    ];
+    try {
+      const created = await Promise.all(Array.from({ length: 6 }, () => newOrder(1_000_000n)));
+      for (const w of watchers) w.start();
+      for (const [index, item] of created.entries()) {
+        await chain.transfer(chain.usdc, item.depositAddress as Address, index % 2 === 0 ? 1_000_000n : 400_000n);
+      }
+      await waitUntil(async () => {
+        const rows = await Promise.all(created.map((item) => order(item.id)));
+        return rows.every((row) => row.status === "settled" || row.status === "underpaid");
+      }, 15_000);
+      // Both watchers have had many ticks over the same blocks by now.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      for (const [index, item] of created.entries()) {
+        const current = await order(item.id);
+        assert.equal(current.amountPaid, index % 2 === 0 ? 1_000_000n : 400_000n);
+        const rows = await database.db.select().from(payments).where(eq(payments.orderId, item.id));
+        assert.equal(rows.length, 1);
+        const types = await eventTypes(item.id);
+        assert.equal(types.filter((type) => type === "payment.detected").length, 1);
+        assert.equal(types.filter((type) => type.startsWith("order.") && type !== "order.created").length, 1, types.join(","));
+      }
+    } finally {
+      await Promise.all(watchers.map((w) => w.stop()));
+      await second.close();
+    }
+  });
+});
