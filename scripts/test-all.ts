@@ -40,10 +40,17 @@ const nodeTestCounts = (output: string): Counts => ({
   skipped: lastNumber(output, /^# skipped (\d+)/gm),
 });
 
-/** `hardhat test` runs the Solidity and mocha suites and prints mocha-style "N passing/failing/pending". */
+/**
+ * `hardhat test` prints mocha-style "N passing/failing/pending" per runner and then a combined line
+ * ("233 passing (40 solidity, 193 mocha)"); the combined line is the total when present.
+ */
 const hardhatCounts = (output: string): Counts => {
-  const sum = (pattern: RegExp) => [...output.matchAll(pattern)].reduce((total, m) => total + Number(m[1]), 0);
-  return { passed: sum(/^\s*(\d+) passing/gm), failed: sum(/^\s*(\d+) failing/gm), skipped: sum(/^\s*(\d+) pending/gm) };
+  const count = (word: string) => {
+    const combined = [...output.matchAll(new RegExp(`^\\s*(\\d+) ${word} \\(\\d+ solidity, \\d+ mocha\\)`, "gm"))];
+    if (combined.length) return Number(combined[combined.length - 1]![1]);
+    return [...output.matchAll(new RegExp(`^\\s*(\\d+) ${word}`, "gm"))].reduce((total, m) => total + Number(m[1]), 0);
+  };
+  return { passed: count("passing"), failed: count("failing"), skipped: count("pending") };
 };
 
 const suites: Suite[] = [
