@@ -33,7 +33,14 @@ const environmentSchema = z.object({
   CONFIRMATIONS: z.coerce.number({ error: "must be a number" }).int().min(1, { error: "must be at least 1" }).optional(),
   // How often the watcher polls for a new head (default: 200 ms on the local chain, else 2000 ms).
   WATCHER_POLL_MS: z.coerce.number({ error: "must be a number" }).int().min(10, { error: "must be at least 10" }).optional(),
+  // Key that pays gas for deposit sweeps. Required on real chains; on the local chain it defaults to
+  // Hardhat's public dev account #0.
+  RELAYER_PRIVATE_KEY: z.string().regex(/^0x[0-9a-fA-F]{64}$/, { error: "must be a 0x-prefixed 32-byte hex key" }).optional(),
+  SWEEP_INTERVAL_MS: z.coerce.number({ error: "must be a number" }).int().min(100, { error: "must be at least 100" }).optional(),
 });
+
+/** Hardhat's well-known dev mnemonic: public keys for the local chain only, never for real money. */
+const LOCAL_DEV_MNEMONIC = "test test test test test test test test test test test junk";
 
 export type ServerConfig = {
   nodeEnv: "development" | "production" | "test";
@@ -46,7 +53,14 @@ export type ServerConfig = {
   indexerUrl: string;
   logLevel: z.infer<typeof environmentSchema>["LOG_LEVEL"];
   webRoot: string;
-  gateway: { workers: boolean; confirmations: number; watcherPollMs: number };
+  gateway: {
+    workers: boolean;
+    confirmations: number;
+    watcherPollMs: number;
+    /** Absent on a real chain without RELAYER_PRIVATE_KEY: deposits are then not swept by this process. */
+    relayer?: { privateKey: `0x${string}` } | { mnemonic: string; addressIndex: number };
+    sweepIntervalMs: number;
+  };
 };
 
 export class ConfigError extends Error {
@@ -100,6 +114,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       workers: e.GATEWAY_WORKERS === "on",
       confirmations: e.CONFIRMATIONS ?? (e.CHAIN_ID === 31337 ? 1 : 12),
       watcherPollMs: e.WATCHER_POLL_MS ?? (e.CHAIN_ID === 31337 ? 200 : 2000),
+      relayer: e.RELAYER_PRIVATE_KEY
+        ? { privateKey: e.RELAYER_PRIVATE_KEY as `0x${string}` }
+        : e.CHAIN_ID === 31337
+          ? { mnemonic: LOCAL_DEV_MNEMONIC, addressIndex: 0 }
+          : undefined,
+      sweepIntervalMs: e.SWEEP_INTERVAL_MS ?? (e.CHAIN_ID === 31337 ? 1_000 : 15_000),
     },
   };
 }

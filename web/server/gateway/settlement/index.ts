@@ -1,15 +1,18 @@
 // Starts and stops the gateway's background work in this process: the chain watcher of the
-// configured chain, the expiry job, and webhook delivery (relay + pg-boss worker). Each piece is
-// safe to run in several processes at once (advisory lock per chain, SKIP LOCKED, pg-boss).
+// configured chain, the deposit sweeper, the expiry job, and webhook delivery (relay + pg-boss
+// worker). Each piece is safe to run in several processes at once (advisory lock per chain,
+// SKIP LOCKED, pg-boss).
 import type { PgBoss } from "pg-boss";
 import type { Logger } from "pino";
 import type { ServerConfig } from "../../config.ts";
 import { findDeployment } from "../../contracts.ts";
 import type { Database } from "../../db/index.ts";
 import { createWebhookService, type WebhookService } from "../webhooks/delivery.ts";
+import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
+import { createSweeper, type Sweeper } from "./sweeper.ts";
 import { createChainWatcher, expireOrders, type ChainWatcher } from "./watcher.ts";
 
-export type GatewayWorkers = { webhooks: WebhookService; watcher?: ChainWatcher; stop(): Promise<void> };
+export type GatewayWorkers = { webhooks: WebhookService; watcher?: ChainWatcher; sweeper?: Sweeper; stop(): Promise<void> };
 
 export async function startGatewayWorkers(options: {
   config: Pick<ServerConfig, "chainId" | "rpcUrl" | "gateway">;
@@ -24,6 +27,7 @@ export async function startGatewayWorkers(options: {
 
   const deployment = findDeployment(config.chainId);
   let watcher: ChainWatcher | undefined;
+  let sweeper: Sweeper | undefined;
   if (deployment) {
     watcher = createChainWatcher({
       db: database.db,
@@ -37,6 +41,21 @@ export async function startGatewayWorkers(options: {
       },
     });
     watcher.start();
+    const relayer = config.gateway.relayer;
+    if (relayer) {
+      sweeper = createSweeper({
+        db: database.db,
+        logger,
+        chainId: config.chainId,
+        rpcUrl: config.rpcUrl,
+        factory: deployment.contracts.DepositAddressFactory.address,
+        relayer: "privateKey" in relayer ? privateKeyToAccount(relayer.privateKey) : mnemonicToAccount(relayer.mnemonic, { addressIndex: relayer.addressIndex }),
+        pollIntervalMs: config.gateway.sweepIntervalMs,
+      });
+      sweeper.start();
+    } else {
+      logger.warn({ chainId: config.chainId }, "no RELAYER_PRIVATE_KEY: deposit sweeps are not sent by this process");
+    }
   } else {
     logger.warn({ chainId: config.chainId }, "no CoinPays deployment on this chain: chain watcher not started");
   }
@@ -53,9 +72,10 @@ export async function startGatewayWorkers(options: {
   return {
     webhooks,
     watcher,
+    sweeper,
     async stop() {
       clearInterval(expiryTimer);
-      await Promise.all([watcher?.stop(), webhooks.stop(), expiring]);
+      await Promise.all([watcher?.stop(), sweeper?.stop(), webhooks.stop(), expiring]);
     },
   };
 }
