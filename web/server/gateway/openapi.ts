@@ -4,9 +4,17 @@ import { z } from "zod";
 import type { Route } from "./api.ts";
 import { errorSchema, orderListSchema, orderSchema, refundResponseSchema } from "./orders/schemas.ts";
 
-function jsonSchema(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: "any", reused: "inline" }) as Record<string, unknown>;
-  return rest;
+/**
+ * JSON Schema of a zod schema; schemas with a `.meta({ id })` are hoisted into components.schemas
+ * (the same name for input and output: their shapes do not differ for the schemas named here).
+ */
+function jsonSchemaInto(components: Record<string, unknown>) {
+  return (schema: z.ZodType, io: "input" | "output"): Record<string, unknown> => {
+    const generated = z.toJSONSchema(schema, { io, unrepresentable: "any", reused: "inline" }) as Record<string, unknown>;
+    const { $schema: _dialect, $defs, ...rest } = JSON.parse(JSON.stringify(generated).replaceAll('"#/$defs/', '"#/components/schemas/')) as Record<string, unknown>;
+    Object.assign(components, ($defs as Record<string, unknown> | undefined) ?? {});
+    return rest;
+  };
 }
 
 const RESPONSE_SCHEMAS: Record<string, Record<number, z.ZodType>> = {
@@ -21,6 +29,8 @@ const RESPONSE_SCHEMAS: Record<string, Record<number, z.ZodType>> = {
 
 export function buildOpenApiDocument(routes: readonly Route[], origin: string) {
   const paths: Record<string, Record<string, unknown>> = {};
+  const schemas: Record<string, unknown> = {};
+  const jsonSchema = jsonSchemaInto(schemas);
   for (const route of routes) {
     const parameters: unknown[] = [...route.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({ name, in: "path", required: true, schema: { type: "string" } }));
     if (route.query) {
@@ -67,6 +77,7 @@ export function buildOpenApiDocument(routes: readonly Route[], origin: string) {
     servers: [{ url: origin }],
     paths,
     components: {
+      schemas,
       securitySchemes: {
         apiKey: { type: "http", scheme: "bearer", description: "An API key `cp_live_…` from the dashboard" },
         session: { type: "apiKey", in: "cookie", name: "coinpays_session", description: "Set by POST /api/auth/verify" },
