@@ -4,7 +4,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { createPublicClient, createWalletClient, http, keccak256, stringToHex, type Address } from "viem";
+import { readArtifact } from "../../../scripts/lib/artifacts.ts";
+import { devAccount } from "../../../scripts/lib/dev-accounts.ts";
 import { startLocalChain, type LocalChain } from "../../../scripts/lib/local-chain.ts";
+import { depositImplementationOf, predictDepositAddress } from "../../server/gateway/orders/deposit-address.ts";
 import { call, CHAIN_ID, createApiKey, createMerchant, signIn, siweMessage, startGateway, type Gateway, type SignedIn } from "./support.ts";
 
 describe("sign-in with Ethereum and authorization", () => {
@@ -56,6 +60,25 @@ describe("sign-in with Ethereum and authorization", () => {
     const logout = await call(gateway, "POST", "/api/auth/logout", { cookie: cookie.split(";")[0] });
     assert.equal(logout.status, 200);
     assert.equal((await call(gateway, "GET", "/api/auth/me", { cookie: cookie.split(";")[0] })).status, 401);
+  });
+
+  it("computes deposit addresses off-chain exactly as DepositAddressFactory.predict does on chain", async () => {
+    // Needs the Hardhat artifacts (`hardhat compile`, as the contract tests do).
+    const artifact = await readArtifact("DepositAddressFactory");
+    const account = devAccount(0);
+    const wallet = createWalletClient({ account, transport: http(chain.rpcUrl) });
+    const client = createPublicClient({ transport: http(chain.rpcUrl) });
+    const chainDef = { id: CHAIN_ID, name: "local", nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [chain.rpcUrl] } } } as const;
+    const hash = await wallet.deployContract({ abi: artifact.abi, bytecode: artifact.bytecode, args: [account.address, account.address, 100], chain: chainDef });
+    const factory = (await client.waitForTransactionReceipt({ hash })).contractAddress as Address;
+    const implementation = await client.readContract({ address: factory, abi: artifact.abi, functionName: "implementation" });
+    assert.equal(depositImplementationOf(factory), implementation);
+    for (let i = 0; i < 5; i++) {
+      const destination = privateKeyToAccount(generatePrivateKey()).address;
+      const orderRef = keccak256(stringToHex(`ord_test_${i}_${Math.random()}`));
+      const onChain = await client.readContract({ address: factory, abi: artifact.abi, functionName: "predict", args: [destination, orderRef] });
+      assert.equal(predictDepositAddress({ factory, destination, orderRef }), onChain);
+    }
   });
 
   it("refuses a reused nonce", async () => {
