@@ -7,6 +7,7 @@ import next from "next";
 import { configuredChain, createChainClient } from "./chain.ts";
 import type { ServerConfig } from "./config.ts";
 import { openDatabase } from "./db/index.ts";
+import { createGatewayApi } from "./gateway/api.ts";
 import { createHealthService } from "./health.ts";
 import { createLogger } from "./logger.ts";
 import { createNetworkService } from "./network.ts";
@@ -55,6 +56,13 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         indexerUrl: config.indexerUrl,
       }),
       network: createNetworkService({ chain: chainClient, chainId: config.chainId }),
+      gateway: createGatewayApi({
+        db: database.db,
+        chainClient,
+        chainId: config.chainId,
+        production: config.nodeEnv === "production",
+        logger,
+      }),
     });
     registered = true;
 

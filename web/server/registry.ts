@@ -11,6 +11,7 @@
 // drivers (pg, PGlite) into the Next bundle.
 import type { Logger } from "pino";
 import type { Database } from "./db/index.ts";
+import type { GatewayApi } from "./gateway/api.ts";
 import type { HealthService } from "./health.ts";
 import type { NetworkService } from "./network.ts";
 
@@ -23,6 +24,8 @@ export type ServerServices = {
   chain: PublicChainConfig;
   health: HealthService;
   network: NetworkService;
+  /** Auth, merchants, API keys and the orders API (/api/auth, /api/merchants, /api/v1). */
+  gateway: Pick<GatewayApi, "handle">;
 };
 
 const REGISTRY_KEY = Symbol.for("coinpays.web.services");

@@ -1,0 +1,88 @@
+// API keys for /api/v1: `cp_live_` + 43 base62 characters (256 random bits), shown once at
+// creation; only the SHA-256 of the whole key is stored, with a short prefix to tell keys apart.
+// A key acts for exactly one account (a merchant or one sub-account) and sees only its orders.
+import { and, desc, eq, isNull, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { AppDatabase } from "../../db/index.ts";
+import { apiKeys, merchants } from "../../db/schema.ts";
+import { randomBase62, sha256Hex } from "../crypto.ts";
+import { notFound, unauthorized } from "../http/errors.ts";
+import type { MerchantService } from "../merchants/service.ts";
+
+export const API_KEY_PREFIX = "cp_live_";
+const API_KEY_PATTERN = /^cp_live_[0-9A-Za-z]{43}$/;
+/** How much of the key lists show: "cp_live_" and four characters. */
+const SHOWN_PREFIX_LENGTH = API_KEY_PREFIX.length + 4;
+
+export const createApiKeySchema = z.object({ name: z.string().trim().min(1).max(100) }).strict();
+
+export type ApiKeyPrincipal = { keyId: string; merchantId: string };
+
+type ApiKeyRow = typeof apiKeys.$inferSelect;
+
+function keyJson(row: ApiKeyRow) {
+  return {
+    id: row.id,
+    merchantId: row.merchantId,
+    name: row.name,
+    prefix: row.prefix,
+    createdAt: row.createdAt.toISOString(),
+    lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+    revokedAt: row.revokedAt?.toISOString() ?? null,
+  };
+}
+
+export function createApiKeyService({ db, merchants: merchantService }: { db: AppDatabase; merchants: MerchantService }) {
+  return {
+    async create(userId: string, merchantId: string, input: z.output<typeof createApiKeySchema>) {
+      await merchantService.authorize(userId, merchantId, "manager");
+      const secret = `${API_KEY_PREFIX}${randomBase62(32)}`;
+      const [row] = await db
+        .insert(apiKeys)
+        .values({ merchantId, name: input.name, prefix: secret.slice(0, SHOWN_PREFIX_LENGTH), secretHash: sha256Hex(secret), createdBy: userId })
+        .returning();
+      // The only time the secret leaves the server.
+      return { ...keyJson(row!), secret };
+    },
+
+    async list(userId: string, merchantId: string) {
+      await merchantService.authorize(userId, merchantId, "viewer");
+      const rows = await db.select().from(apiKeys).where(eq(apiKeys.merchantId, merchantId)).orderBy(desc(apiKeys.createdAt));
+      return rows.map(keyJson);
+    },
+
+    async revoke(userId: string, merchantId: string, keyId: string) {
+      await merchantService.authorize(userId, merchantId, "manager");
+      if (!z.uuid().safeParse(keyId).success) throw notFound("API key");
+      const [row] = await db
+        .update(apiKeys)
+        .set({ revokedAt: sql`coalesce(${apiKeys.revokedAt}, now())` })
+        .where(and(eq(apiKeys.id, keyId), eq(apiKeys.merchantId, merchantId)))
+        .returning();
+      if (!row) throw notFound("API key");
+      return keyJson(row);
+    },
+
+    /** Resolves an `Authorization: Bearer` header to the key's account, or 401. */
+    async authenticate(authorization: string | null): Promise<ApiKeyPrincipal> {
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
+      if (!match) throw unauthorized("Send your API key as `Authorization: Bearer cp_live_…`");
+      const secret = match[1]!;
+      if (!API_KEY_PATTERN.test(secret)) throw unauthorized("The API key is malformed");
+      const [row] = await db
+        .select({ id: apiKeys.id, merchantId: apiKeys.merchantId, lastUsedAt: apiKeys.lastUsedAt })
+        .from(apiKeys)
+        .innerJoin(merchants, eq(merchants.id, apiKeys.merchantId))
+        .where(and(eq(apiKeys.secretHash, sha256Hex(secret)), isNull(apiKeys.revokedAt)))
+        .limit(1);
+      if (!row) throw unauthorized("The API key is unknown or revoked");
+      // Last use at minute precision: a busy key must not turn every read into a write.
+      if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
+        await db.update(apiKeys).set({ lastUsedAt: sql`now()` }).where(eq(apiKeys.id, row.id));
+      }
+      return { keyId: row.id, merchantId: row.merchantId };
+    },
+  };
+}
+
+export type ApiKeyService = ReturnType<typeof createApiKeyService>;

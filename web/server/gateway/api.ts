@@ -1,0 +1,403 @@
+// The gateway's HTTP API as one framework-free router over Fetch API Request/Response. Next.js
+// route handlers (app/api/{auth,merchants,v1}/…) only forward to `handle`; the same route table
+// drives dispatch and the OpenAPI document, so every served route is documented.
+import type { Logger } from "pino";
+import type { PublicClient } from "viem";
+import { z } from "zod";
+import type { AppDatabase } from "../db/index.ts";
+import { createApiKeySchema, createApiKeyService } from "./api-keys/service.ts";
+import { createAuthService, SESSION_COOKIE, type SessionUser } from "./auth/service.ts";
+import { ApiError, errorResponse, json, notFound, unauthorized, validationError } from "./http/errors.ts";
+import { parseBody, parseQuery, readJson } from "./http/request.ts";
+import { addMemberSchema, createMerchantSchema, createMerchantService, createSubAccountSchema, updateMemberSchema, updateMerchantSchema } from "./merchants/service.ts";
+import { buildOpenApiDocument } from "./openapi.ts";
+import { createOrderSchema, listOrdersQuerySchema, refundSchema } from "./orders/schemas.ts";
+import { createOrderService, paymentUriOf, type StoredResponse } from "./orders/service.ts";
+import QRCode from "qrcode";
+
+export type GatewayDeps = { db: AppDatabase; chainClient: PublicClient; chainId: number; production: boolean; logger: Logger };
+
+type Method = "GET" | "POST" | "PATCH" | "DELETE";
+export type RouteContext = { request: Request; url: URL; params: Record<string, string>; origin: string; host: string };
+export type RouteDoc = {
+  summary: string;
+  tag: string;
+  auth: "none" | "session" | "apiKey";
+  body?: z.ZodType;
+  query?: z.ZodObject;
+  idempotent?: boolean;
+  responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
+};
+export type Route = RouteDoc & { method: Method; path: string; operationId: string; handler: (ctx: RouteContext) => Promise<Response> };
+
+const siweVerifySchema = z
+  .object({
+    message: z.string().min(1).max(4_000).meta({ description: "The EIP-4361 message as signed" }),
+    signature: z.string().regex(/^0x[0-9a-fA-F]{2,4000}$/, { error: "must be 0x-prefixed hex" }),
+  })
+  .strict()
+  .meta({ id: "SiweVerifyRequest" });
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+function cookieValue(request: Request, name: string): string | undefined {
+  for (const part of (request.headers.get("cookie") ?? "").split(";")) {
+    const index = part.indexOf("=");
+    if (index > 0 && part.slice(0, index).trim() === name) return part.slice(index + 1).trim();
+  }
+  return undefined;
+}
+
+function idempotencyKeyOf(request: Request): string | undefined {
+  const key = request.headers.get("idempotency-key");
+  if (key === null) return undefined;
+  if (!IDEMPOTENCY_KEY.test(key)) {
+    throw new ApiError(400, "validation_failed", "Idempotency-Key must be 1 to 255 visible ASCII characters", [{ field: "Idempotency-Key", message: "invalid" }]);
+  }
+  return key;
+}
+
+function stored(result: StoredResponse): Response {
+  return json(result.body, result.status, result.replayed ? { "idempotent-replayed": "true" } : {});
+}
+
+export function createGatewayApi(deps: GatewayDeps) {
+  const { db } = deps;
+  const auth = createAuthService({ db, chainClient: deps.chainClient, chainId: deps.chainId });
+  const merchants = createMerchantService({ db });
+  const keys = createApiKeyService({ db, merchants });
+  const orders = createOrderService({ db, chainId: deps.chainId });
+
+  async function session(ctx: RouteContext): Promise<SessionUser> {
+    const user = await auth.authenticate(cookieValue(ctx.request, SESSION_COOKIE));
+    if (!user) throw unauthorized("Sign in first");
+    return user;
+  }
+  const apiKey = (ctx: RouteContext) => keys.authenticate(ctx.request.headers.get("authorization"));
+
+  function sessionCookie(token: string, expiresAt: Date | null): string {
+    const attributes = [`${SESSION_COOKIE}=${token}`, "Path=/", "HttpOnly", "SameSite=Lax"];
+    attributes.push(expiresAt ? `Expires=${expiresAt.toUTCString()}` : "Max-Age=0");
+    if (deps.production) attributes.push("Secure");
+    return attributes.join("; ");
+  }
+
+  /** The body parsed once: validated for the handler, hashed as sent for Idempotency-Key. */
+  async function bodyAndHash<S extends z.ZodType>(ctx: RouteContext, schema: S) {
+    const raw = await readJson(ctx.request);
+    const result = schema.safeParse(raw);
+    if (!result.success) throw validationError(result.error, "body");
+    return { body: result.data as z.output<S>, hash: orders.requestHash(ctx.request.method, ctx.url.pathname, raw) };
+  }
+
+  const error400 = { description: "Invalid input (field details in error.details)" };
+  const error401 = { description: "Not signed in / API key missing, malformed, unknown or revoked" };
+  const error403 = { description: "Your role does not allow this" };
+  const error404 = { description: "Not found (or not yours)" };
+
+  const routes: Route[] = [
+    // ── Sign-In with Ethereum ───────────────────────────────────────────────────────────────
+    {
+      method: "GET", path: "/api/auth/nonce", operationId: "getSiweNonce", tag: "auth", auth: "none",
+      summary: "A fresh single-use nonce for a Sign-In with Ethereum message (valid 10 minutes).",
+      responses: { 200: { description: "Nonce" } },
+      handler: async () => {
+        const { nonce, expiresAt } = await auth.createNonce();
+        return json({ nonce, expiresAt: expiresAt.toISOString() });
+      },
+    },
+    {
+      method: "POST", path: "/api/auth/verify", operationId: "verifySiwe", tag: "auth", auth: "none",
+      summary: "Verifies a signed EIP-4361 message and starts a session (httpOnly cookie).",
+      body: siweVerifySchema,
+      responses: { 200: { description: "Signed in" }, 400: error400, 401: { description: "Wrong domain or chain, unknown/used/expired nonce, or bad signature" } },
+      handler: async (ctx) => {
+        const input = await parseBody(ctx.request, siweVerifySchema);
+        const result = await auth.signIn({ message: input.message, signature: input.signature as `0x${string}`, host: ctx.host });
+        return json(
+          { user: { id: result.user.userId, address: result.user.address }, created: result.created, expiresAt: result.expiresAt.toISOString() },
+          200,
+          { "set-cookie": sessionCookie(result.token, result.expiresAt) },
+        );
+      },
+    },
+    {
+      method: "POST", path: "/api/auth/logout", operationId: "logout", tag: "auth", auth: "session",
+      summary: "Ends the current session.",
+      responses: { 200: { description: "Signed out" }, 401: error401 },
+      handler: async (ctx) => {
+        const user = await session(ctx);
+        await auth.signOut(user.sessionId);
+        return json({ signedOut: true }, 200, { "set-cookie": sessionCookie("", null) });
+      },
+    },
+    {
+      method: "GET", path: "/api/auth/me", operationId: "getMe", tag: "auth", auth: "session",
+      summary: "The signed-in user and the accounts they belong to.",
+      responses: { 200: { description: "User" }, 401: error401 },
+      handler: async (ctx) => {
+        const user = await session(ctx);
+        return json({ user: { id: user.userId, address: user.address }, merchants: await merchants.listForUser(user.userId) });
+      },
+    },
+    // ── Merchants, sub-accounts, team ───────────────────────────────────────────────────────
+    {
+      method: "GET", path: "/api/merchants", operationId: "listMerchants", tag: "merchants", auth: "session",
+      summary: "Accounts the signed-in user holds a role on.",
+      responses: { 200: { description: "Merchants" }, 401: error401 },
+      handler: async (ctx) => json({ data: await merchants.listForUser((await session(ctx)).userId) }),
+    },
+    {
+      method: "POST", path: "/api/merchants", operationId: "createMerchant", tag: "merchants", auth: "session", body: createMerchantSchema,
+      summary: "Creates a merchant with the caller as owner.",
+      responses: { 201: { description: "Merchant" }, 400: error400, 401: error401 },
+      handler: async (ctx) => {
+        const user = await session(ctx);
+        return json(await merchants.create(user.userId, await parseBody(ctx.request, createMerchantSchema)), 201);
+      },
+    },
+    {
+      method: "GET", path: "/api/merchants/{merchantId}", operationId: "getMerchant", tag: "merchants", auth: "session",
+      summary: "A merchant's profile (any role).",
+      responses: { 200: { description: "Merchant" }, 401: error401, 404: error404 },
+      handler: async (ctx) => json(await merchants.get((await session(ctx)).userId, ctx.params.merchantId!)),
+    },
+    {
+      method: "PATCH", path: "/api/merchants/{merchantId}", operationId: "updateMerchant", tag: "merchants", auth: "session", body: updateMerchantSchema,
+      summary: "Updates the profile: name, payout address, accepted tokens and confirmations per chain, order expiry (owner).",
+      responses: { 200: { description: "Merchant" }, 400: error400, 401: error401, 403: error403, 404: error404 },
+      handler: async (ctx) => {
+        const user = await session(ctx);
+        const input = await parseBody(ctx.request, updateMerchantSchema);
+        return json(await merchants.update(user.userId, ctx.params.merchantId!, input));
+      },
+    },
+    {
+      method: "GET", path: "/api/merchants/{merchantId}/sub-accounts", operationId: "listSubAccounts", tag: "merchants", auth: "session",
+      summary: "Direct sub-accounts (stores, branches).",
+      responses: { 200: { description: "Merchants" }, 401: error401, 404: error404 },
+      handler: async (ctx) => json({ data: await merchants.listSubAccounts((await session(ctx)).userId, ctx.params.merchantId!) }),
+    },
+    {
+      method: "POST", path: "/api/merchants/{merchantId}/sub-accounts", operationId: "createSubAccount", tag: "merchants", auth: "session", body: createSubAccountSchema,
+      summary: "Creates a sub-account; roles on the parent apply to it (owner).",
+      responses: { 201: { description: "Merchant" }, 400: error400, 401: error401, 403: error403, 404: error404, 422: { description: "Too deep" } },
+      handler: async (ctx) => {
+        const user = await session(ctx);
+        const input = await parseBody(ctx.request, createSubAccountSchema);
+        return json(await merchants.createSubAccount(user.userId, ctx.params.merchantId!, input), 201);
+      },
+    },
+    {
+      method: "GET", path: "/api/merchants/{merchantId}/members", operationId: "listMembers", tag: "team", auth: "session",
+      summary: "Team members with their roles.",
+      responses: { 200: { description: "Members" }, 401: error401, 404: error404 },
+      handler: async (ctx) => json({ data: await merchants.listMembers((await session(ctx)).userId, ctx.params.merchantId!) }),
+    },
+    {
+      method: "POST", path: "/api/merchants/{merchantId}/members", operationId: "addMember", tag: "team", auth: "session", body: addMemberSchema,
+      summary: "Adds a member by wallet address (owner).",
+      responses: { 201: { description: "Member" }, 400: error400, 401: error401, 403: error403, 404: error404, 409: { description: "Already a member" } },
+      handler: async (ctx) => {
+        const user = await session(ctx);
+        const input = await parseBody(ctx.request, addMemberSchema);
+        return json(await merchants.addMember(user.userId, ctx.params.merchantId!, input), 201);
+      },
+    },
+    {
+      method: "PATCH", path: "/api/merchants/{merchantId}/members/{userId}", operationId: "updateMember", tag: "team", auth: "session", body: updateMemberSchema,
+      summary: "Changes a member's role (owner; the last owner of a top-level account stays).",
+      responses: { 200: { description: "Member" }, 400: error400, 401: error401, 403: error403, 404: error404, 409: { description: "Last owner" } },
+      handler: async (ctx) => {
+        const user = await session(ctx);
+        const input = await parseBody(ctx.request, updateMemberSchema);
+        return json(await merchants.updateMember(user.userId, ctx.params.merchantId!, ctx.params.userId!, input));
+      },
+    },
+    {
+      method: "DELETE", path: "/api/merchants/{merchantId}/members/{userId}", operationId: "removeMember", tag: "team", auth: "session",
+      summary: "Removes a member (owner).",
+      responses: { 200: { description: "Removed" }, 401: error401, 403: error403, 404: error404, 409: { description: "Last owner" } },
+      handler: async (ctx) => {
+        const user = await session(ctx);
+        await merchants.removeMember(user.userId, ctx.params.merchantId!, ctx.params.userId!);
+        return json({ removed: true });
+      },
+    },
+    // ── API keys ────────────────────────────────────────────────────────────────────────────
+    {
+      method: "GET", path: "/api/merchants/{merchantId}/api-keys", operationId: "listApiKeys", tag: "api-keys", auth: "session",
+      summary: "API keys of the account: prefix, name, created, last used (never the secret).",
+      responses: { 200: { description: "Keys" }, 401: error401, 404: error404 },
+      handler: async (ctx) => json({ data: await keys.list((await session(ctx)).userId, ctx.params.merchantId!) }),
+    },
+    {
+      method: "POST", path: "/api/merchants/{merchantId}/api-keys", operationId: "createApiKey", tag: "api-keys", auth: "session", body: createApiKeySchema,
+      summary: "Creates an API key scoped to this account; the secret is in this response only (manager).",
+      responses: { 201: { description: "Key with its secret" }, 400: error400, 401: error401, 403: error403, 404: error404 },
+      handler: async (ctx) => {
+        const user = await session(ctx);
+        const input = await parseBody(ctx.request, createApiKeySchema);
+        return json(await keys.create(user.userId, ctx.params.merchantId!, input), 201);
+      },
+    },
+    {
+      method: "DELETE", path: "/api/merchants/{merchantId}/api-keys/{keyId}", operationId: "revokeApiKey", tag: "api-keys", auth: "session",
+      summary: "Revokes an API key at once (manager).",
+      responses: { 200: { description: "Revoked key" }, 401: error401, 403: error403, 404: error404 },
+      handler: async (ctx) => json(await keys.revoke((await session(ctx)).userId, ctx.params.merchantId!, ctx.params.keyId!)),
+    },
+    // ── Orders for the dashboard (session, by role) ─────────────────────────────────────────
+    {
+      method: "GET", path: "/api/merchants/{merchantId}/orders", operationId: "dashboardListOrders", tag: "dashboard", auth: "session", query: listOrdersQuerySchema,
+      summary: "The account's orders for the dashboard (any role); same filters and cursor as /api/v1/orders.",
+      responses: { 200: { description: "Page", schema: undefined }, 400: error400, 401: error401, 404: error404 },
+      handler: async (ctx) => {
+        const user = await session(ctx);
+        await merchants.authorize(user.userId, ctx.params.merchantId!, "viewer");
+        return json(await orders.list(ctx.params.merchantId!, parseQuery(ctx.url, listOrdersQuerySchema), ctx.origin));
+      },
+    },
+    {
+      method: "POST", path: "/api/merchants/{merchantId}/orders/{orderId}/cancel", operationId: "dashboardCancelOrder", tag: "dashboard", auth: "session",
+      summary: "Cancels an order without payment (manager).",
+      responses: { 200: { description: "Order" }, 401: error401, 403: error403, 404: error404, 409: { description: "Already paid or final" } },
+      handler: async (ctx) => {
+        const user = await session(ctx);
+        await merchants.authorize(user.userId, ctx.params.merchantId!, "manager");
+        const { hash } = await bodyAndHash(ctx, z.object({}).strict());
+        return stored(await orders.cancel(ctx.params.merchantId!, ctx.params.orderId!, { origin: ctx.origin, requestHash: hash, idempotencyKey: idempotencyKeyOf(ctx.request) }));
+      },
+    },
+    // ── Orders API (API key) ────────────────────────────────────────────────────────────────
+    {
+      method: "POST", path: "/api/v1/orders", operationId: "createOrder", tag: "orders", auth: "apiKey", body: createOrderSchema, idempotent: true,
+      summary: "Creates an order: deposit address, EIP-681 URI, checkout URL and QR code.",
+      responses: {
+        201: { description: "The order, with `qr`", schema: undefined },
+        400: error400, 401: error401,
+        409: { description: "Reference already used" },
+        422: { description: "Token not deployed/accepted, chain not served, or Idempotency-Key reused with another body" },
+      },
+      handler: async (ctx) => {
+        const principal = await apiKey(ctx);
+        const idempotencyKey = idempotencyKeyOf(ctx.request);
+        const { body, hash } = await bodyAndHash(ctx, createOrderSchema);
+        return stored(await orders.create(principal.merchantId, body, { origin: ctx.origin, idempotencyKey, requestHash: hash }));
+      },
+    },
+    {
+      method: "GET", path: "/api/v1/orders", operationId: "listOrders", tag: "orders", auth: "apiKey", query: listOrdersQuerySchema,
+      summary: "Lists orders, newest first, with filters and an opaque cursor.",
+      responses: { 200: { description: "Page" }, 400: error400, 401: error401 },
+      handler: async (ctx) => {
+        const principal = await apiKey(ctx);
+        return json(await orders.list(principal.merchantId, parseQuery(ctx.url, listOrdersQuerySchema), ctx.origin));
+      },
+    },
+    {
+      method: "GET", path: "/api/v1/orders/{orderId}", operationId: "getOrder", tag: "orders", auth: "apiKey",
+      summary: "One order.",
+      responses: { 200: { description: "Order" }, 401: error401, 404: error404 },
+      handler: async (ctx) => {
+        const principal = await apiKey(ctx);
+        return json(await orders.get(principal.merchantId, ctx.params.orderId!, ctx.origin));
+      },
+    },
+    {
+      method: "POST", path: "/api/v1/orders/{orderId}/cancel", operationId: "cancelOrder", tag: "orders", auth: "apiKey", idempotent: true,
+      summary: "Cancels an order before any payment.",
+      responses: { 200: { description: "Order" }, 401: error401, 404: error404, 409: { description: "Paid, in flight or final" } },
+      handler: async (ctx) => {
+        const principal = await apiKey(ctx);
+        const idempotencyKey = idempotencyKeyOf(ctx.request);
+        const { hash } = await bodyAndHash(ctx, z.object({}).strict());
+        return stored(await orders.cancel(principal.merchantId, ctx.params.orderId!, { origin: ctx.origin, idempotencyKey, requestHash: hash }));
+      },
+    },
+    {
+      method: "POST", path: "/api/v1/orders/{orderId}/refunds", operationId: "createRefund", tag: "orders", auth: "apiKey", body: refundSchema, idempotent: true,
+      summary: "Records a refund: on-chain (completed from the dashboard through PaymentRouter.refund) or a claim link for the payer.",
+      responses: { 201: { description: "Refund" }, 400: error400, 401: error401, 404: error404, 409: { description: "Nothing to refund" }, 422: { description: "More than refundable, or no payer address" } },
+      handler: async (ctx) => {
+        const principal = await apiKey(ctx);
+        const idempotencyKey = idempotencyKeyOf(ctx.request);
+        const { body, hash } = await bodyAndHash(ctx, refundSchema);
+        return stored(await orders.createRefund(principal.merchantId, ctx.params.orderId!, body, { origin: ctx.origin, idempotencyKey, requestHash: hash }));
+      },
+    },
+    {
+      method: "GET", path: "/api/v1/orders/{orderId}/qr.svg", operationId: "getOrderQrSvg", tag: "orders", auth: "none",
+      summary: "The order's payment QR code (EIP-681) as SVG; public, like the checkout page.",
+      responses: { 200: { description: "SVG", contentType: "image/svg+xml" }, 404: error404 },
+      handler: async (ctx) => {
+        const order = await orders.getPublic(ctx.params.orderId!);
+        const svg = await QRCode.toString(paymentUriOf(order), { type: "svg", margin: 2, errorCorrectionLevel: "M" });
+        return new Response(svg, { headers: { "content-type": "image/svg+xml", "cache-control": "public, max-age=300" } });
+      },
+    },
+    {
+      method: "GET", path: "/api/v1/orders/{orderId}/qr.png", operationId: "getOrderQrPng", tag: "orders", auth: "none",
+      summary: "The order's payment QR code (EIP-681) as PNG; public, like the checkout page.",
+      responses: { 200: { description: "PNG", contentType: "image/png" }, 404: error404 },
+      handler: async (ctx) => {
+        const order = await orders.getPublic(ctx.params.orderId!);
+        const png = await QRCode.toBuffer(paymentUriOf(order), { type: "png", margin: 2, errorCorrectionLevel: "M", width: 320 });
+        return new Response(new Uint8Array(png), { headers: { "content-type": "image/png", "cache-control": "public, max-age=300" } });
+      },
+    },
+    {
+      method: "GET", path: "/api/v1/openapi.json", operationId: "getOpenApi", tag: "meta", auth: "none",
+      summary: "This document.",
+      responses: { 200: { description: "OpenAPI 3.1 document" } },
+      handler: async (ctx) => json(buildOpenApiDocument(routes, ctx.origin), 200, { "cache-control": "public, max-age=60" }),
+    },
+  ];
+
+  const compiled = routes.map((route) => {
+    const names: string[] = [];
+    const pattern = new RegExp(
+      `^${route.path.replace(/[.]/g, "\\.").replace(/\{(\w+)\}/g, (_, name: string) => {
+        names.push(name);
+        return "([^/]+)";
+      })}/?$`,
+    );
+    return { route, pattern, names };
+  });
+
+  async function handle(request: Request): Promise<Response> {
+    try {
+      const url = new URL(request.url);
+      const host = request.headers.get("host") ?? url.host;
+      const proto = request.headers.get("x-forwarded-proto")?.split(",")[0]?.trim() || url.protocol.replace(/:$/, "");
+      const matches = compiled
+        .map((entry) => ({ entry, match: entry.pattern.exec(url.pathname) }))
+        .filter((candidate) => candidate.match);
+      if (matches.length === 0) throw notFound("Route");
+      const found = matches.find((candidate) => candidate.entry.route.method === request.method);
+      if (!found) {
+        const allowed = [...new Set(matches.map((candidate) => candidate.entry.route.method))].join(", ");
+        throw new ApiError(405, "method_not_allowed", `Use ${allowed} on this path`, undefined, { allow: allowed });
+      }
+      const params: Record<string, string> = {};
+      found.entry.names.forEach((name, index) => {
+        let value = found.match![index + 1]!;
+        try {
+          value = decodeURIComponent(value);
+        } catch {
+          // keep it encoded; it will not match anything
+        }
+        params[name] = value;
+      });
+      return await found.entry.route.handler({ request, url, params, host, origin: `${proto}://${host}` });
+    } catch (error) {
+      if (error instanceof ApiError) return errorResponse(error);
+      deps.logger.error({ err: error, path: request.url }, "gateway request failed");
+      return json({ error: { code: "internal_error", message: "Internal server error" } }, 500);
+    }
+  }
+
+  return { routes, handle, services: { auth, merchants, keys, orders } };
+}
+
+export type GatewayApi = ReturnType<typeof createGatewayApi>;

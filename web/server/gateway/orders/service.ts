@@ -1,0 +1,330 @@
+// Orders for one account (a merchant or sub-account, as its API key allows): create (with
+// Idempotency-Key), read, list with keyset pagination, cancel before payment, and refunds recorded
+// for the dashboard (on-chain) or the payer (claim link). Every change writes its event through
+// appendOrderEvent in the same transaction.
+import { randomBytes } from "node:crypto";
+import { and, desc, eq, gte, inArray, lt, ne, sql, type SQL } from "drizzle-orm";
+import { AmountError, buildPaymentUri, formatAmount, parseAmount } from "@coinpays/sdk";
+import QRCode from "qrcode";
+import { getAddress, zeroAddress, type Address } from "viem";
+import type { z } from "zod";
+import type { AppDatabase } from "../../db/index.ts";
+import { findDeployment } from "../../contracts.ts";
+import { idempotencyKeys, merchants, orders, payments, refunds } from "../../db/schema.ts";
+import { appendOrderEvent, type Executor } from "../events.ts";
+import { amountDue } from "../order-state.ts";
+import { canonicalJson } from "../http/request.ts";
+import { newOrderId, ORDER_ID_PATTERN, sha256Hex } from "../crypto.ts";
+import { ApiError, badRequest, conflict, notFound, unprocessable } from "../http/errors.ts";
+import { orderRefOf, predictDepositAddress } from "./deposit-address.ts";
+import type { createOrderSchema, listOrdersQuerySchema, refundSchema } from "./schemas.ts";
+import { resolveToken, tokenByAddress } from "./tokens.ts";
+
+export const LATE_PAYMENT_WINDOW_MS = 24 * 60 * 60 * 1000;
+const MAX_UINT256 = 2n ** 256n - 1n;
+
+type OrderRow = typeof orders.$inferSelect;
+export type StoredResponse = { status: number; body: unknown; replayed: boolean };
+
+const money = (value: bigint, decimals: number) => ({ baseUnits: value.toString(), formatted: formatAmount(value, decimals) });
+
+export function paymentUriOf(order: Pick<OrderRow, "chainId" | "token" | "depositAddress" | "amount">): string {
+  return order.token === zeroAddress
+    ? buildPaymentUri({ kind: "native", chainId: order.chainId, recipient: order.depositAddress as Address, amount: order.amount })
+    : buildPaymentUri({ kind: "erc20", chainId: order.chainId, token: order.token as Address, recipient: order.depositAddress as Address, amount: order.amount });
+}
+
+export function orderJson(order: OrderRow, origin: string) {
+  const token = tokenByAddress(order.chainId, order.token);
+  const decimals = token?.decimals ?? 18;
+  return {
+    id: order.id,
+    object: "order" as const,
+    merchantId: order.merchantId,
+    reference: order.reference,
+    status: order.status,
+    chainId: order.chainId,
+    token: { address: order.token, symbol: token?.symbol ?? "UNKNOWN", decimals },
+    amount: money(order.amount, decimals),
+    amountPaid: money(order.amountPaid, decimals),
+    amountPending: money(order.amountPending, decimals),
+    amountRefunded: money(order.amountRefunded, decimals),
+    amountDue: money(amountDue(order), decimals),
+    orderRef: order.orderRef,
+    destination: order.destination,
+    depositAddress: order.depositAddress,
+    paymentUri: paymentUriOf(order),
+    checkoutUrl: `${origin}/pay/${order.id}`,
+    qrSvgUrl: `${origin}/api/v1/orders/${order.id}/qr.svg`,
+    qrPngUrl: `${origin}/api/v1/orders/${order.id}/qr.png`,
+    metadata: order.metadata,
+    redirectUrl: order.redirectUrl,
+    expiresAt: order.expiresAt.toISOString(),
+    monitorUntil: order.monitorUntil.toISOString(),
+    settledAt: order.settledAt?.toISOString() ?? null,
+    createdAt: order.createdAt.toISOString(),
+    updatedAt: order.updatedAt.toISOString(),
+  };
+}
+
+export async function qrImages(uri: string): Promise<{ svg: string; pngDataUrl: string }> {
+  const [svg, pngDataUrl] = await Promise.all([
+    QRCode.toString(uri, { type: "svg", margin: 2, errorCorrectionLevel: "M" }),
+    QRCode.toDataURL(uri, { margin: 2, errorCorrectionLevel: "M", width: 320 }),
+  ]);
+  return { svg, pngDataUrl };
+}
+
+/** Opaque page cursor: the last order id of the page (keyset on created_at, id). */
+function encodeCursor(orderId: string): string {
+  return Buffer.from(JSON.stringify({ v: 1, id: orderId })).toString("base64url");
+}
+function decodeCursor(cursor: string): string {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as { v?: unknown; id?: unknown };
+    if (value.v === 1 && typeof value.id === "string" && ORDER_ID_PATTERN.test(value.id)) return value.id;
+  } catch {
+    // fall through
+  }
+  throw badRequest("cursor is not one this API returned", [{ field: "cursor", message: "invalid" }]);
+}
+
+function amountField(value: string, decimals: number, field: string): bigint {
+  let amount: bigint;
+  try {
+    amount = parseAmount(value, decimals);
+  } catch (error) {
+    if (error instanceof AmountError) throw new ApiError(400, "validation_failed", `${field}: ${error.message}`, [{ field, message: error.message }]);
+    throw error;
+  }
+  if (amount <= 0n) throw new ApiError(400, "validation_failed", `${field}: must be greater than zero`, [{ field, message: "must be greater than zero" }]);
+  if (amount > MAX_UINT256) throw new ApiError(400, "validation_failed", `${field}: too large`, [{ field, message: "exceeds uint256" }]);
+  return amount;
+}
+
+export type OrderServiceDeps = { db: AppDatabase; chainId: number };
+
+export function createOrderService({ db, chainId: servedChainId }: OrderServiceDeps) {
+  async function loadOrder(executor: Executor, merchantId: string, orderId: string, lock = false): Promise<OrderRow> {
+    if (!ORDER_ID_PATTERN.test(orderId)) throw notFound("Order");
+    const query = executor.select().from(orders).where(and(eq(orders.id, orderId), eq(orders.merchantId, merchantId))).limit(1);
+    const [order] = lock ? await query.for("update") : await query;
+    if (!order) throw notFound("Order");
+    return order;
+  }
+
+  /**
+   * Runs `work` once per (merchant, Idempotency-Key). The key row is inserted first in the same
+   * transaction: a concurrent request with the same key blocks on it until this one commits, then
+   * replays the stored response. A failed request rolls back its key with everything else.
+   */
+  async function idempotent(merchantId: string, key: string | undefined, requestHash: string, work: (tx: Executor) => Promise<{ status: number; body: unknown }>): Promise<StoredResponse> {
+    return db.transaction(async (tx) => {
+      if (key !== undefined) {
+        const inserted = await tx.insert(idempotencyKeys).values({ merchantId, key, requestHash }).onConflictDoNothing().returning({ key: idempotencyKeys.key });
+        if (inserted.length === 0) {
+          const [existing] = await tx
+            .select()
+            .from(idempotencyKeys)
+            .where(and(eq(idempotencyKeys.merchantId, merchantId), eq(idempotencyKeys.key, key)));
+          if (!existing) throw conflict("idempotency_conflict", "A request with this Idempotency-Key is still being processed; retry");
+          if (existing.requestHash !== requestHash) {
+            throw unprocessable("idempotency_key_reused", "This Idempotency-Key was used with a different request; use a new key");
+          }
+          if (existing.responseStatus === null) throw conflict("idempotency_conflict", "A request with this Idempotency-Key is still being processed; retry");
+          return { status: existing.responseStatus, body: existing.responseBody, replayed: true };
+        }
+      }
+      const result = await work(tx);
+      if (key !== undefined) {
+        await tx
+          .update(idempotencyKeys)
+          .set({ responseStatus: result.status, responseBody: result.body })
+          .where(and(eq(idempotencyKeys.merchantId, merchantId), eq(idempotencyKeys.key, key)));
+      }
+      return { ...result, replayed: false };
+    });
+  }
+
+  return {
+    requestHash: (method: string, path: string, body: unknown) => sha256Hex(`${method} ${path}\n${canonicalJson(body)}`),
+
+    async create(merchantId: string, input: z.output<typeof createOrderSchema>, options: { origin: string; idempotencyKey?: string; requestHash: string }): Promise<StoredResponse> {
+      const [merchant] = await db.select().from(merchants).where(eq(merchants.id, merchantId));
+      if (!merchant) throw notFound("Merchant");
+      const deployment = findDeployment(input.chainId);
+      if (input.chainId !== servedChainId || !deployment) {
+        throw unprocessable("chain_not_supported", `Orders can be paid on chain ${servedChainId} here, not on chain ${input.chainId}`, [{ field: "chainId", message: "not served" }]);
+      }
+      const token = resolveToken(input.chainId, input.token, merchant.acceptedTokens);
+      const amount = amountField(input.amount, token.decimals, "amount");
+      const expiresIn = input.expiresIn ?? merchant.orderExpirySeconds;
+
+      return idempotent(merchantId, options.idempotencyKey, options.requestHash, async (tx) => {
+        if (input.reference !== undefined) {
+          const [taken] = await tx.select({ id: orders.id }).from(orders).where(and(eq(orders.merchantId, merchantId), eq(orders.reference, input.reference))).limit(1);
+          if (taken) throw conflict("reference_taken", `An order with reference "${input.reference}" already exists (${taken.id})`);
+        }
+        const id = newOrderId();
+        const orderRef = orderRefOf(id);
+        const destination = getAddress(merchant.payoutAddress);
+        const depositAddress = predictDepositAddress({ factory: deployment.contracts.DepositAddressFactory.address, destination, orderRef });
+        const now = Date.now();
+        const expiresAt = new Date(now + expiresIn * 1000);
+        const [order] = await tx
+          .insert(orders)
+          .values({
+            id,
+            merchantId,
+            reference: input.reference ?? null,
+            chainId: input.chainId,
+            token: token.address,
+            amount,
+            orderRef,
+            destination,
+            depositAddress,
+            metadata: input.metadata ?? {},
+            redirectUrl: input.redirectUrl ?? null,
+            expiresAt,
+            monitorUntil: new Date(expiresAt.getTime() + LATE_PAYMENT_WINDOW_MS),
+          })
+          .onConflictDoNothing()
+          .returning();
+        // Only the partial unique index on (merchant, reference) can conflict: a concurrent twin.
+        if (!order) throw conflict("reference_taken", `An order with reference "${input.reference}" already exists`);
+        await appendOrderEvent(tx, {
+          orderId: id,
+          merchantId,
+          type: "order.created",
+          fromStatus: null,
+          toStatus: "new",
+          data: { amount: amount.toString(), token: token.address, chainId: input.chainId, depositAddress, reference: input.reference ?? null, expiresAt: expiresAt.toISOString() },
+        });
+        const body = orderJson(order, options.origin);
+        return { status: 201, body: { ...body, qr: await qrImages(body.paymentUri) } };
+      });
+    },
+
+    async get(merchantId: string, orderId: string, origin: string) {
+      return orderJson(await loadOrder(db, merchantId, orderId), origin);
+    },
+
+    /** Public view for the checkout and its QR code: anyone holding the unguessable id. */
+    async getPublic(orderId: string): Promise<OrderRow> {
+      if (!ORDER_ID_PATTERN.test(orderId)) throw notFound("Order");
+      const [order] = await db.select().from(orders).where(eq(orders.id, orderId)).limit(1);
+      if (!order) throw notFound("Order");
+      return order;
+    },
+
+    async list(merchantId: string, query: z.output<typeof listOrdersQuerySchema>, origin: string) {
+      const limit = query.limit ?? 20;
+      const conditions: SQL[] = [eq(orders.merchantId, merchantId)];
+      if (query.status) conditions.push(inArray(orders.status, query.status));
+      if (query.reference !== undefined) conditions.push(eq(orders.reference, query.reference));
+      if (query.createdFrom) conditions.push(gte(orders.createdAt, new Date(query.createdFrom)));
+      if (query.createdTo) conditions.push(lt(orders.createdAt, new Date(query.createdTo)));
+      if (query.cursor !== undefined) {
+        const afterId = decodeCursor(query.cursor);
+        const [anchor] = await db.select({ id: orders.id }).from(orders).where(and(eq(orders.id, afterId), eq(orders.merchantId, merchantId)));
+        if (!anchor) throw badRequest("cursor is not one this API returned", [{ field: "cursor", message: "invalid" }]);
+        // Compared in SQL against the anchor row itself: created_at keeps microseconds that a JS Date would lose.
+        conditions.push(sql`(${orders.createdAt}, ${orders.id}) < (select o.created_at, o.id from orders o where o.id = ${afterId})`);
+      }
+      const rows = await db
+        .select()
+        .from(orders)
+        .where(and(...conditions))
+        .orderBy(desc(orders.createdAt), desc(orders.id))
+        .limit(limit + 1);
+      const page = rows.slice(0, limit);
+      const hasMore = rows.length > limit;
+      return { object: "list" as const, data: page.map((row) => orderJson(row, origin)), hasMore, nextCursor: hasMore ? encodeCursor(page.at(-1)!.id) : null };
+    },
+
+    async cancel(merchantId: string, orderId: string, options: { origin: string; idempotencyKey?: string; requestHash: string }): Promise<StoredResponse> {
+      return idempotent(merchantId, options.idempotencyKey, options.requestHash, async (tx) => {
+        const order = await loadOrder(tx, merchantId, orderId, true);
+        if (order.status === "cancelled") throw conflict("order_not_cancellable", "The order is already cancelled");
+        const [anyPayment] = await tx.select({ id: payments.id }).from(payments).where(and(eq(payments.orderId, order.id), ne(payments.status, "reorged"))).limit(1);
+        if ((order.status !== "new" && order.status !== "expired") || order.amountPaid > 0n || order.amountPending > 0n || anyPayment) {
+          throw conflict("order_not_cancellable", `Only an order without any payment can be cancelled; this one is ${order.status}`);
+        }
+        const [updated] = await tx.update(orders).set({ status: "cancelled", updatedAt: sql`now()` }).where(eq(orders.id, order.id)).returning();
+        await appendOrderEvent(tx, { orderId: order.id, merchantId, type: "order.cancelled", fromStatus: order.status, toStatus: "cancelled", data: {} });
+        return { status: 200, body: orderJson(updated!, options.origin) };
+      });
+    },
+
+    async createRefund(merchantId: string, orderId: string, input: z.output<typeof refundSchema>, options: { origin: string; idempotencyKey?: string; requestHash: string }): Promise<StoredResponse> {
+      if (input.kind === "claim_link" && input.toAddress !== undefined) {
+        throw new ApiError(400, "validation_failed", "toAddress: a claim link asks the payer for the address", [{ field: "toAddress", message: "not allowed with claim_link" }]);
+      }
+      return idempotent(merchantId, options.idempotencyKey, options.requestHash, async (tx) => {
+        const order = await loadOrder(tx, merchantId, orderId, true);
+        const decimals = tokenByAddress(order.chainId, order.token)?.decimals ?? 18;
+        if (order.amountPaid === 0n) throw conflict("nothing_to_refund", "The order has no confirmed payment to refund");
+        const [reserved] = await tx
+          .select({ total: sql<string>`coalesce(sum(${refunds.amount}), 0)::text` })
+          .from(refunds)
+          .where(and(eq(refunds.orderId, order.id), ne(refunds.status, "cancelled")));
+        const refundable = order.amountPaid - BigInt(reserved?.total ?? "0");
+        if (refundable <= 0n) throw conflict("nothing_to_refund", "Everything paid has already been refunded or is being refunded");
+        const amount = input.amount === undefined ? refundable : amountField(input.amount, decimals, "amount");
+        if (amount > refundable) {
+          throw unprocessable("refund_exceeds_paid", `At most ${formatAmount(refundable, decimals)} can still be refunded`, [{ field: "amount", message: "more than refundable" }]);
+        }
+        let toAddress: string | null = null;
+        let claimToken: string | undefined;
+        if (input.kind === "onchain") {
+          if (input.toAddress !== undefined) toAddress = getAddress(input.toAddress);
+          else {
+            const [payment] = await tx
+              .select({ payer: payments.payer })
+              .from(payments)
+              .where(and(eq(payments.orderId, order.id), eq(payments.status, "confirmed")))
+              .orderBy(desc(payments.blockNumber))
+              .limit(1);
+            if (!payment?.payer) throw unprocessable("refund_address_required", "No payer address is known for this order; give toAddress", [{ field: "toAddress", message: "required" }]);
+            toAddress = getAddress(payment.payer);
+          }
+        } else {
+          claimToken = randomBytes(32).toString("base64url");
+        }
+        const [refund] = await tx
+          .insert(refunds)
+          .values({
+            orderId: order.id,
+            kind: input.kind,
+            status: input.kind === "onchain" ? "pending" : "awaiting_claim",
+            amount,
+            toAddress,
+            claimTokenHash: claimToken ? sha256Hex(claimToken) : null,
+          })
+          .returning();
+        await appendOrderEvent(tx, {
+          orderId: order.id,
+          merchantId,
+          type: "refund.created",
+          data: { refundId: refund!.id, kind: input.kind, amount: amount.toString(), toAddress, ...(input.reason ? { reason: input.reason } : {}) },
+        });
+        return {
+          status: 201,
+          body: {
+            id: refund!.id,
+            object: "refund",
+            orderId: order.id,
+            kind: refund!.kind,
+            status: refund!.status,
+            amount: money(amount, decimals),
+            toAddress,
+            ...(claimToken ? { claimUrl: `${options.origin}/refunds/claim/${claimToken}` } : {}),
+            createdAt: refund!.createdAt.toISOString(),
+          },
+        };
+      });
+    },
+  };
+}
+
+export type OrderService = ReturnType<typeof createOrderService>;
