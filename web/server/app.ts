@@ -62,6 +62,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         chainId: config.chainId,
         production: config.nodeEnv === "production",
         logger,
+        webhookDelivery: () => workers?.webhooks,
       }),
     });
     registered = true;

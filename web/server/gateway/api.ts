@@ -14,8 +14,18 @@ import { buildOpenApiDocument } from "./openapi.ts";
 import { createOrderSchema, listOrdersQuerySchema, refundSchema } from "./orders/schemas.ts";
 import { createOrderService, paymentUriOf, type StoredResponse } from "./orders/service.ts";
 import QRCode from "qrcode";
+import type { WebhookService } from "./webhooks/delivery.ts";
+import { createWebhookEndpointSchema, createWebhookEndpointService, updateWebhookEndpointSchema } from "./webhooks/endpoints.ts";
 
-export type GatewayDeps = { db: AppDatabase; chainClient: PublicClient; chainId: number; production: boolean; logger: Logger };
+export type GatewayDeps = {
+  db: AppDatabase;
+  chainClient: PublicClient;
+  chainId: number;
+  production: boolean;
+  logger: Logger;
+  /** Webhook delivery of this process (queues redeliveries and test events), once the job queue runs. */
+  webhookDelivery?: () => WebhookService | undefined;
+};
 
 type Method = "GET" | "POST" | "PATCH" | "DELETE";
 export type RouteContext = { request: Request; url: URL; params: Record<string, string>; origin: string; host: string };
@@ -66,6 +76,7 @@ export function createGatewayApi(deps: GatewayDeps) {
   const auth = createAuthService({ db, chainClient: deps.chainClient, chainId: deps.chainId });
   const merchants = createMerchantService({ db });
   const keys = createApiKeyService({ db, merchants });
+  const webhookEndpoints = createWebhookEndpointService({ db, merchants, delivery: deps.webhookDelivery ?? (() => undefined) });
   const orders = createOrderService({ db, chainId: deps.chainId });
 
   async function session(ctx: RouteContext): Promise<SessionUser> {
@@ -246,6 +257,61 @@ export function createGatewayApi(deps: GatewayDeps) {
       summary: "Revokes an API key at once (manager).",
       responses: { 200: { description: "Revoked key" }, 401: error401, 403: error403, 404: error404 },
       handler: async (ctx) => json(await keys.revoke((await session(ctx)).userId, ctx.params.merchantId!, ctx.params.keyId!)),
+    },
+    // ── Webhook endpoints and deliveries ────────────────────────────────────────────────────
+    {
+      method: "GET", path: "/api/merchants/{merchantId}/webhooks", operationId: "listWebhookEndpoints", tag: "webhooks", auth: "session",
+      summary: "Webhook endpoints of the account (the signing secret is never listed).",
+      responses: { 200: { description: "Endpoints" }, 401: error401, 404: error404 },
+      handler: async (ctx) => json({ data: await webhookEndpoints.list((await session(ctx)).userId, ctx.params.merchantId!) }),
+    },
+    {
+      method: "POST", path: "/api/merchants/{merchantId}/webhooks", operationId: "createWebhookEndpoint", tag: "webhooks", auth: "session", body: createWebhookEndpointSchema,
+      summary: "Adds an endpoint with optional event filters; its signing secret is in this response only (manager).",
+      responses: { 201: { description: "Endpoint with its secret" }, 400: error400, 401: error401, 403: error403, 404: error404 },
+      handler: async (ctx) => {
+        const user = await session(ctx);
+        const input = await parseBody(ctx.request, createWebhookEndpointSchema);
+        return json(await webhookEndpoints.create(user.userId, ctx.params.merchantId!, input), 201);
+      },
+    },
+    {
+      method: "PATCH", path: "/api/merchants/{merchantId}/webhooks/{endpointId}", operationId: "updateWebhookEndpoint", tag: "webhooks", auth: "session", body: updateWebhookEndpointSchema,
+      summary: "Changes an endpoint's URL, event filters or enabled flag (manager).",
+      responses: { 200: { description: "Endpoint" }, 400: error400, 401: error401, 403: error403, 404: error404 },
+      handler: async (ctx) => {
+        const user = await session(ctx);
+        const input = await parseBody(ctx.request, updateWebhookEndpointSchema);
+        return json(await webhookEndpoints.update(user.userId, ctx.params.merchantId!, ctx.params.endpointId!, input));
+      },
+    },
+    {
+      method: "DELETE", path: "/api/merchants/{merchantId}/webhooks/{endpointId}", operationId: "deleteWebhookEndpoint", tag: "webhooks", auth: "session",
+      summary: "Deletes an endpoint and its delivery log (manager).",
+      responses: { 200: { description: "Deleted" }, 401: error401, 403: error403, 404: error404 },
+      handler: async (ctx) => json(await webhookEndpoints.remove((await session(ctx)).userId, ctx.params.merchantId!, ctx.params.endpointId!)),
+    },
+    {
+      method: "POST", path: "/api/merchants/{merchantId}/webhooks/{endpointId}/test", operationId: "testWebhookEndpoint", tag: "webhooks", auth: "session",
+      summary: "Sends a signed webhook.test event to the endpoint (manager).",
+      responses: { 202: { description: "Queued" }, 401: error401, 403: error403, 404: error404, 503: { description: "Delivery not running in this process" } },
+      handler: async (ctx) => json(await webhookEndpoints.testSend((await session(ctx)).userId, ctx.params.merchantId!, ctx.params.endpointId!), 202),
+    },
+    {
+      method: "POST", path: "/api/merchants/{merchantId}/events/{eventId}/redeliver", operationId: "redeliverEvent", tag: "webhooks", auth: "session",
+      summary: "Queues the event again, to one endpoint (?endpointId=) or to every endpoint that wants it (manager).",
+      responses: { 202: { description: "Queued" }, 401: error401, 403: error403, 404: error404, 503: { description: "Delivery not running in this process" } },
+      handler: async (ctx) => {
+        const user = await session(ctx);
+        const endpointId = ctx.url.searchParams.get("endpointId") ?? undefined;
+        return json(await webhookEndpoints.redeliver(user.userId, ctx.params.merchantId!, ctx.params.eventId!, endpointId), 202);
+      },
+    },
+    {
+      method: "GET", path: "/api/merchants/{merchantId}/orders/{orderId}/deliveries", operationId: "listOrderDeliveries", tag: "webhooks", auth: "session",
+      summary: "The order's events and every webhook delivery attempt with its HTTP status (any role).",
+      responses: { 200: { description: "Events with attempts" }, 401: error401, 404: error404 },
+      handler: async (ctx) => json({ data: await webhookEndpoints.deliveriesOfOrder((await session(ctx)).userId, ctx.params.merchantId!, ctx.params.orderId!) }),
     },
     // ── Orders for the dashboard (session, by role) ─────────────────────────────────────────
     {

@@ -1,0 +1,122 @@
+// Webhook endpoints as the dashboard manages them: create (the signing secret is shown once), list,
+// change, delete, the delivery log of an order, redeliver and test-send. Managers change endpoints;
+// any member reads. Delivery itself lives in delivery.ts; this service only queues through it.
+import { and, desc, eq, inArray } from "drizzle-orm";
+import { z } from "zod";
+import type { AppDatabase } from "../../db/index.ts";
+import { orders, webhookDeliveries, webhookEndpoints, webhookEvents } from "../../db/schema.ts";
+import { randomBase62 } from "../crypto.ts";
+import { ApiError, notFound } from "../http/errors.ts";
+import type { MerchantService } from "../merchants/service.ts";
+import type { WebhookService } from "./delivery.ts";
+
+/** Receivers must be reachable over HTTPS in production; plain HTTP is for local development. */
+const endpointUrl = z.url({ protocol: /^https?$/ }).max(2_000);
+const eventTypes = z.array(z.string().regex(/^([a-z_]+(\.[a-z_]+)*(\.\*)?|\*)$/, { error: "event types look like order.settled or order.*" })).max(50);
+
+export const createWebhookEndpointSchema = z.object({ url: endpointUrl, eventTypes: eventTypes.default([]) }).strict();
+export const updateWebhookEndpointSchema = z.object({ url: endpointUrl.optional(), eventTypes: eventTypes.optional(), enabled: z.boolean().optional() }).strict();
+
+type EndpointRow = typeof webhookEndpoints.$inferSelect;
+
+function endpointJson(row: EndpointRow) {
+  return {
+    id: row.id,
+    merchantId: row.merchantId,
+    url: row.url,
+    eventTypes: row.eventTypes,
+    enabled: row.enabled,
+    /** Enough to tell secrets apart; the whole secret is shown only when the endpoint is created. */
+    secretPrefix: row.secret.slice(0, 10),
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+export function createWebhookEndpointService(deps: { db: AppDatabase; merchants: MerchantService; delivery: () => WebhookService | undefined }) {
+  const { db, merchants } = deps;
+
+  async function endpointOf(merchantId: string, endpointId: string): Promise<EndpointRow> {
+    if (!z.uuid().safeParse(endpointId).success) throw notFound("Webhook endpoint");
+    const [row] = await db.select().from(webhookEndpoints).where(and(eq(webhookEndpoints.id, endpointId), eq(webhookEndpoints.merchantId, merchantId)));
+    if (!row) throw notFound("Webhook endpoint");
+    return row;
+  }
+
+  function delivery(): WebhookService {
+    const service = deps.delivery();
+    if (!service) throw new ApiError(503, "webhook_delivery_unavailable", "Webhook delivery is not running in this server process");
+    return service;
+  }
+
+  return {
+    async create(userId: string, merchantId: string, input: z.output<typeof createWebhookEndpointSchema>) {
+      await merchants.authorize(userId, merchantId, "manager");
+      const secret = `whsec_${randomBase62(32)}`;
+      const [row] = await db.insert(webhookEndpoints).values({ merchantId, url: input.url, eventTypes: input.eventTypes, secret }).returning();
+      return { ...endpointJson(row!), secret };
+    },
+
+    async list(userId: string, merchantId: string) {
+      await merchants.authorize(userId, merchantId, "viewer");
+      const rows = await db.select().from(webhookEndpoints).where(eq(webhookEndpoints.merchantId, merchantId)).orderBy(desc(webhookEndpoints.createdAt));
+      return rows.map(endpointJson);
+    },
+
+    async update(userId: string, merchantId: string, endpointId: string, input: z.output<typeof updateWebhookEndpointSchema>) {
+      await merchants.authorize(userId, merchantId, "manager");
+      await endpointOf(merchantId, endpointId);
+      const [row] = await db.update(webhookEndpoints).set({ ...input, updatedAt: new Date() }).where(eq(webhookEndpoints.id, endpointId)).returning();
+      return endpointJson(row!);
+    },
+
+    async remove(userId: string, merchantId: string, endpointId: string) {
+      await merchants.authorize(userId, merchantId, "manager");
+      const row = await endpointOf(merchantId, endpointId);
+      await db.delete(webhookEndpoints).where(eq(webhookEndpoints.id, row.id));
+      return { id: row.id, deleted: true };
+    },
+
+    async testSend(userId: string, merchantId: string, endpointId: string) {
+      await merchants.authorize(userId, merchantId, "manager");
+      await endpointOf(merchantId, endpointId);
+      return delivery().testSend(endpointId);
+    },
+
+    async redeliver(userId: string, merchantId: string, eventId: string, endpointId?: string) {
+      await merchants.authorize(userId, merchantId, "manager");
+      if (!z.uuid().safeParse(eventId).success) throw notFound("Event");
+      const [event] = await db.select({ id: webhookEvents.id }).from(webhookEvents).where(and(eq(webhookEvents.id, eventId), eq(webhookEvents.merchantId, merchantId)));
+      if (!event) throw notFound("Event");
+      if (endpointId) await endpointOf(merchantId, endpointId);
+      return delivery().redeliver(eventId, endpointId);
+    },
+
+    /** The order's events with every delivery attempt, for the order detail page. */
+    async deliveriesOfOrder(userId: string, merchantId: string, orderId: string) {
+      await merchants.authorize(userId, merchantId, "viewer");
+      const [order] = await db.select({ id: orders.id }).from(orders).where(and(eq(orders.id, orderId), eq(orders.merchantId, merchantId)));
+      if (!order) throw notFound("Order");
+      const events = await db.select().from(webhookEvents).where(eq(webhookEvents.orderId, orderId)).orderBy(webhookEvents.createdAt);
+      const attempts = events.length
+        ? await db.select().from(webhookDeliveries).where(inArray(webhookDeliveries.eventId, events.map((event) => event.id))).orderBy(webhookDeliveries.createdAt)
+        : [];
+      return events.map((event) => ({
+        eventId: event.id,
+        type: event.type,
+        createdAt: event.createdAt.toISOString(),
+        deliveries: attempts
+          .filter((attempt) => attempt.eventId === event.id)
+          .map((attempt) => ({
+            endpointId: attempt.endpointId,
+            attempt: attempt.attempt,
+            statusCode: attempt.statusCode,
+            succeeded: attempt.succeeded,
+            durationMs: attempt.durationMs,
+            error: attempt.error,
+            at: attempt.createdAt.toISOString(),
+          })),
+      }));
+    },
+  };
+}
