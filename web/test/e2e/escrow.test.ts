@@ -1,0 +1,59 @@
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import { escrowAbi } from "@coinpays/sdk/contracts";
+import type { Abi } from "viem";
+import { devAccount } from "../../../scripts/lib/dev-accounts.ts";
+import { balanceOf, tokenAddress, waitForConfirmed } from "./support/helpers.ts";
+import { closeE2eStack, e2eStack } from "./support/stack.ts";
+
+after(closeE2eStack);
+
+test("escrow: the buyer funds a USDC escrow in the browser, releases it, and the seller withdraws", async () => {
+  const stack = await e2eStack();
+  const escrow = stack.deployment.contracts.Escrow.address;
+  const usdc = tokenAddress(stack, "USDC");
+  const [buyer, seller, arbiter] = [devAccount(6), devAccount(7), devAccount(8)];
+  const id = await stack.read<bigint>(escrow, escrowAbi as Abi, "nextEscrowId", []);
+  const buyerBefore = await balanceOf(stack, usdc, buyer.address);
+  const sellerBefore = await balanceOf(stack, usdc, seller.address);
+
+  const { page, wallet, context } = await stack.openPage("/escrow", buyer);
+  const form = page.getByTestId("escrow-create");
+  await form.locator('select[aria-label="Token"]').selectOption({ label: "USDC" });
+  await form.locator('input[name="amount"]').fill("100.5");
+  await form.locator('input[name="seller"]').fill(seller.address);
+  await form.locator('input[name="arbiter"]').fill(arbiter.address);
+  await form.locator('input[name="arbiterFeeBps"]').fill("250");
+  // The fee is stated before funding: 2.5% of 100.5 USDC.
+  await page.getByTestId("escrow-fee-summary").filter({ hasText: "2.5125 USDC" }).waitFor();
+  await page.getByTestId("escrow-fund").click();
+  await waitForConfirmed(form, "Approve USDC");
+  await waitForConfirmed(form, "Fund escrow of 100.5 USDC");
+
+  const row = page.getByTestId(`escrow-${id}`);
+  await row.and(page.locator('[data-state="Funded"]')).waitFor();
+  await stack.screenshot(page, "escrow-1-funded");
+  const funded = await stack.read<{ state: number; amount: bigint; arbiterFeeBps: number }>(escrow, escrowAbi as Abi, "getEscrow", [id]);
+  assert.equal(funded.state, 1);
+  assert.equal(funded.amount, 100_500_000n);
+  assert.equal(funded.arbiterFeeBps, 250);
+  assert.equal(await balanceOf(stack, usdc, buyer.address), buyerBefore - 100_500_000n);
+
+  await page.getByTestId(`escrow-${id}-release`).click();
+  await waitForConfirmed(row, `Release escrow #${id}`);
+  await row.and(page.locator('[data-state="Released"]')).waitFor();
+  assert.equal((await stack.read<{ state: number }>(escrow, escrowAbi as Abi, "getEscrow", [id])).state, 3);
+  assert.equal(await stack.read<bigint>(escrow, escrowAbi as Abi, "owed", [seller.address, usdc]), 100_500_000n);
+  await stack.screenshot(page, "escrow-2-released");
+
+  // The seller collects in the same page after switching accounts in the wallet.
+  await wallet.switchAccount(seller);
+  await page.getByTestId("connected-address").and(page.locator(`[data-address="${seller.address}"]`)).waitFor();
+  await page.getByTestId("owed-USDC").filter({ hasText: "100.5 USDC" }).waitFor();
+  await page.getByTestId("withdraw-USDC").click();
+  await waitForConfirmed(page.getByTestId("escrow-owed"), "Withdraw USDC");
+  assert.equal(await balanceOf(stack, usdc, seller.address), sellerBefore + 100_500_000n);
+  assert.equal(await stack.read<bigint>(escrow, escrowAbi as Abi, "owed", [seller.address, usdc]), 0n);
+  await stack.screenshot(page, "escrow-3-seller-withdrew");
+  await context.close();
+});
