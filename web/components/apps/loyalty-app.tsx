@@ -167,7 +167,8 @@ function PayWithPoints() {
       discountAmount > 0n
         ? { address: checkout, abi: checkoutAbi, functionName: "payWithRedemption", args: [orderRef, merchant, payToken, gross.amount, discountAmount] }
         : { address: checkout, abi: checkoutAbi, functionName: "pay", args: [orderRef, merchant, payToken, gross.amount] };
-    await flow.run(`Pay ${amount} ${info.symbol}`, write, { token: payToken, spender: checkout, amount: cash, symbol: info.symbol });
+    const paid = await flow.run(`Pay ${amount} ${info.symbol}`, write, { token: payToken, spender: checkout, amount: cash, symbol: info.symbol });
+    if (paid) setPoints("");
   }
 
   return (

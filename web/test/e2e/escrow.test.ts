@@ -3,7 +3,7 @@ import { after, test } from "node:test";
 import { escrowAbi } from "@coinpays/sdk/contracts";
 import type { Abi } from "viem";
 import { devAccount } from "../../../scripts/lib/dev-accounts.ts";
-import { balanceOf, tokenAddress, waitForConfirmed } from "./support/helpers.ts";
+import { balanceOf, tokenAddress, waitForConfirmed, waitForFailed } from "./support/helpers.ts";
 import { closeE2eStack, e2eStack } from "./support/stack.ts";
 
 after(closeE2eStack);
@@ -19,6 +19,22 @@ test("escrow: the buyer funds a USDC escrow in the browser, releases it, and the
 
   const { page, wallet, context } = await stack.openPage("/escrow", buyer);
   const form = page.getByTestId("escrow-create");
+
+  // Failures are shown with the reason: the contract's custom error (caught by the simulation, before the
+  // wallet opens), then a rejection in the wallet. Neither creates an escrow.
+  await form.locator('select[aria-label="Token"]').selectOption({ label: "ETH" });
+  await form.locator('input[name="amount"]').fill("1");
+  await form.locator('input[name="seller"]').fill(buyer.address);
+  await page.getByTestId("escrow-fund").click();
+  assert.equal(await waitForFailed(form, "Fund escrow of 1 ETH"), "InvalidSeller()");
+  const sentBefore = wallet.transactions.length;
+  await form.locator('input[name="seller"]').fill(seller.address);
+  wallet.rejectNext("eth_sendTransaction");
+  await page.getByTestId("escrow-fund").click();
+  await form.getByTestId("tx-error").filter({ hasText: "You rejected the request in your wallet." }).waitFor();
+  assert.equal(wallet.transactions.length, sentBefore);
+  await stack.screenshot(page, "escrow-0-rejected-in-wallet");
+
   await form.locator('select[aria-label="Token"]').selectOption({ label: "USDC" });
   await form.locator('input[name="amount"]').fill("100.5");
   await form.locator('input[name="seller"]').fill(seller.address);

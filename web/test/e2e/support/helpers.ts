@@ -10,6 +10,13 @@ export async function waitForConfirmed(scope: Locator | Page, label: string, tim
   if (status !== "confirmed") throw new Error(`"${label}" failed in the page: ${await banner.first().innerText()}`);
 }
 
+/** Waits until the banner for `label` inside `scope` says Failed, and returns the error text the page shows. */
+export async function waitForFailed(scope: Locator | Page, label: string, timeout = 20_000): Promise<string> {
+  const banner = scope.locator('[data-testid="tx-status"][data-status="failed"]').filter({ hasText: label }).first();
+  await banner.waitFor({ timeout });
+  return banner.getByTestId("tx-error").innerText();
+}
+
 export function tokenAddress(stack: E2eStack, symbol: string): Address {
   const token = stack.deployment.tokens.find((t) => t.symbol === symbol);
   if (!token) throw new Error(`no ${symbol} dev token`);
