@@ -95,6 +95,7 @@ function CreateSplit({ onCreated }: { onCreated: (split: Address) => void }) {
     if (!receipt) return;
     const [event] = parseEventLogs({ abi: splitMainAbi, logs: receipt.logs, eventName: "SplitCreated" });
     if (event) {
+      setRows([{ recipient: "", percent: "" }, { recipient: "", percent: "" }]);
       setCreated(event.args.split);
       onCreated(event.args.split);
     }
