@@ -73,3 +73,55 @@ test("escrow: the buyer funds a USDC escrow in the browser, releases it, and the
   await stack.screenshot(page, "escrow-3-seller-withdrew");
   await context.close();
 });
+
+test("escrow: the buyer disputes a native-coin escrow, the arbiter rules a 75/25 split with the slider and collects its fee", async () => {
+  const stack = await e2eStack();
+  const escrow = stack.deployment.contracts.Escrow.address;
+  const native = "0x0000000000000000000000000000000000000000";
+  const [buyer, seller, arbiter] = [devAccount(6), devAccount(7), devAccount(8)];
+  const owed = (account: `0x${string}`) => stack.read<bigint>(escrow, escrowAbi as Abi, "owed", [account, native]);
+  const id = await stack.read<bigint>(escrow, escrowAbi as Abi, "nextEscrowId", []);
+  const [buyerOwed, sellerOwed, arbiterOwed] = [await owed(buyer.address), await owed(seller.address), await owed(arbiter.address)];
+
+  const { page, wallet, context } = await stack.openPage("/escrow", buyer);
+  const form = page.getByTestId("escrow-create");
+  await form.locator('select[aria-label="Token"]').selectOption({ label: "ETH" });
+  await form.locator('input[name="amount"]').fill("2");
+  await form.locator('input[name="seller"]').fill(seller.address);
+  await form.locator('input[name="arbiter"]').fill(arbiter.address);
+  await form.locator('input[name="arbiterFeeBps"]').fill("500");
+  await page.getByTestId("escrow-fee-summary").filter({ hasText: "0.1 ETH (5.00%)" }).waitFor();
+  await page.getByTestId("escrow-fund").click();
+  await waitForConfirmed(form, "Fund escrow of 2 ETH");
+
+  const row = page.getByTestId(`escrow-${id}`);
+  await page.getByTestId(`escrow-${id}-dispute`).click();
+  await waitForConfirmed(row, `Dispute escrow #${id}`);
+  await row.and(page.locator('[data-state="Disputed"]')).waitFor();
+
+  // The arbiter sees the ruling slider: 75% of what is left after its 0.1 ETH fee goes to the seller.
+  await wallet.switchAccount(arbiter);
+  await page.getByTestId("connected-address").and(page.locator(`[data-address="${arbiter.address}"]`)).waitFor();
+  const ruling = page.getByTestId(`escrow-${id}-rule`);
+  await ruling.getByRole("slider").fill("75");
+  await ruling.filter({ hasText: "Seller 75%: 1.425 ETH · Buyer: 0.475 ETH · Your fee: 0.1 ETH" }).waitFor();
+  await stack.screenshot(page, "escrow-4-arbiter-ruling");
+  await ruling.getByRole("button", { name: "Rule" }).click();
+  await waitForConfirmed(row, `Rule escrow #${id}`);
+  await row.and(page.locator('[data-state="Resolved"]')).waitFor();
+  assert.equal((await stack.read<{ state: number }>(escrow, escrowAbi as Abi, "getEscrow", [id])).state, 5);
+  assert.equal((await owed(seller.address)) - sellerOwed, 1_425_000_000_000_000_000n);
+  assert.equal((await owed(buyer.address)) - buyerOwed, 475_000_000_000_000_000n);
+  assert.equal((await owed(arbiter.address)) - arbiterOwed, 100_000_000_000_000_000n);
+
+  // The arbiter withdraws its fee: its balance grows by the fee less the gas it paid.
+  const before = await stack.publicClient.getBalance({ address: arbiter.address });
+  await page.getByTestId("withdraw-ETH").click();
+  await waitForConfirmed(page.getByTestId("escrow-owed"), "Withdraw ETH");
+  const receipt = await stack.publicClient.getTransactionReceipt({ hash: wallet.transactions.at(-1)! });
+  const after = await stack.publicClient.getBalance({ address: arbiter.address });
+  assert.equal(after - before, arbiterOwed + 100_000_000_000_000_000n - receipt.gasUsed * receipt.effectiveGasPrice);
+  assert.equal(await owed(arbiter.address), 0n);
+  await stack.screenshot(page, "escrow-5-resolved");
+  await context.close();
+});
