@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { coinPaysLendingAbi, mockAggregatorV3Abi } from "@coinpays/sdk/contracts";
+import { formatAmount } from "@coinpays/sdk";
 import { parseEventLogs, type Abi } from "viem";
 import { devAccount } from "../../../scripts/lib/dev-accounts.ts";
 import { balanceOf, waitForConfirmed } from "./support/helpers.ts";
@@ -48,6 +49,11 @@ test("lending: supply, deposit collateral, borrow, the price drops, a liquidator
   assert.equal(await balanceOf(stack, market.loanToken, borrower.address), borrowerUsdc + 2_000_000_000n);
   await stack.screenshot(page, "lending-1-borrowed");
 
+  // Repay 100 USDC (approve + repay): debt ≈ 1,900, liquidation price 1900 / 0.86 ≈ 2209.30.
+  await act("repay", "100", "Repay 100 USDC");
+  await page.getByTestId("liquidation-price").filter({ hasText: "2209.30" }).waitFor();
+  assert.equal(await balanceOf(stack, market.loanToken, borrower.address), borrowerUsdc + 1_900_000_000n);
+
   // The price drops to 2,200: the position is now under water (2200 * 0.86 = 1892 < 2000); the page updates live.
   await stack.send(feedOwner, market.feed, mockAggregatorV3Abi as Abi, "setAnswer", [2_200n * 10n ** 8n]);
   await page.getByTestId("oracle-price").filter({ hasText: "2200 USDC" }).waitFor();
@@ -81,10 +87,27 @@ test("lending: supply, deposit collateral, borrow, the price drops, a liquidator
   const repaid = liquidatorUsdc - (await balanceOf(stack, market.loanToken, liquidator.address));
   assert.equal(seized, liquidated.seizedAssets);
   assert.equal(repaid, liquidated.repaidAssets);
-  assert.ok(repaid >= 2_000_000_000n, `repaid ${repaid}`);
+  assert.ok(repaid >= 1_900_000_000n && repaid < 1_901_000_000n, `repaid ${repaid}`);
   // Seized value ≈ repaid × incentive (1/(1 - 0.3 × 0.14) ≈ 1.0438) at 2,200 USDC per WETH.
   const seizedValue = (seized * 2_200n) / 10n ** 12n; // WETH (18 dec) → USDC (6 dec) at 2200
   assert.ok(seizedValue > repaid && seizedValue < (repaid * 105n) / 100n, `seized ${seized} for ${repaid}`);
   assert.equal(position.collateral, 10n ** 18n - seized);
+
+  // The borrower takes back the collateral left over, and the lender withdraws part of its supply.
+  await wallet.switchAccount(borrower);
+  await page.getByTestId("connected-address").and(page.locator(`[data-address="${borrower.address}"]`)).waitFor();
+  await page.getByTestId("tab-position").click();
+  const borrowerWeth = await balanceOf(stack, market.collateralToken, borrower.address);
+  const left = formatAmount(position.collateral, 18);
+  await page.getByTestId("position-collateral").filter({ hasText: `${left} WETH` }).waitFor();
+  await act("withdrawCollateral", left, `Withdraw collateral ${left} WETH`);
+  assert.equal(await balanceOf(stack, market.collateralToken, borrower.address), borrowerWeth + position.collateral);
+
+  await wallet.switchAccount(lender);
+  await page.getByTestId("connected-address").and(page.locator(`[data-address="${lender.address}"]`)).waitFor();
+  const lenderUsdc = await balanceOf(stack, market.loanToken, lender.address);
+  await act("withdraw", "1000", "Withdraw supply 1000 USDC");
+  assert.equal(await balanceOf(stack, market.loanToken, lender.address), lenderUsdc + 1_000_000_000n);
+  await stack.screenshot(page, "lending-5-withdrawn");
   await context.close();
 });
