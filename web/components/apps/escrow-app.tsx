@@ -95,11 +95,13 @@ function CreateEscrow() {
       arbiterTimeout: timeout * 86_400,
     };
     const native = token === zeroAddress;
-    await flow.run(
+    const funded = await flow.run(
       `Fund escrow of ${amount} ${info.symbol}`,
       { address: escrow, abi, functionName: "fund", args: [terms], value: native ? parsed.amount : undefined },
       native ? undefined : { token, spender: escrow, amount: parsed.amount!, symbol: info.symbol },
     );
+    // The new escrow appears under "My escrows"; clear the amount so a double click cannot fund twice.
+    if (funded) setAmount("");
   }
 
   return (
