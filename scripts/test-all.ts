@@ -65,7 +65,9 @@ const suites: Suite[] = [
   { name: "sdk", command: node, args: ["--test", "test/**/*.test.ts"], cwd: path.join(ROOT, "sdk"), parse: nodeTestCounts },
   { name: "indexer (EDR + Ponder + PostgreSQL/PGlite)", command: node, args: ["--test", "test/**/*.test.ts"], cwd: path.join(ROOT, "indexer"), parse: nodeTestCounts },
   { name: "web build", command: bin("next", path.join(ROOT, "web")), args: ["build"], cwd: path.join(ROOT, "web"), parse: () => ({ passed: 0, failed: 0, skipped: 0 }) },
-  { name: "web (server, pages, API)", command: node, args: ["--test", "--test-concurrency=1", "test/**/*.test.ts"], cwd: path.join(ROOT, "web"), parse: nodeTestCounts },
+  { name: "web (server, pages, API)", command: node, args: ["--test", "--test-concurrency=1", "test/*.test.ts", "test/!(e2e)/**/*.test.ts"], cwd: path.join(ROOT, "web"), parse: nodeTestCounts },
+  // One chain, one server and one Chromium shared by every browser test: no per-file isolation.
+  { name: "web browser e2e (Chromium)", command: node, args: ["--test", "--experimental-test-isolation=none", "test/e2e/*.test.ts"], cwd: path.join(ROOT, "web"), parse: nodeTestCounts },
   { name: "local stack (README command a)", command: node, args: ["--test", "scripts/test/*.test.ts"], cwd: ROOT, parse: nodeTestCounts },
 ];
 

@@ -1,3 +1,4 @@
+import { APPS } from "../components/apps/app-nav.ts";
 import { ConnectWalletButton } from "../components/connect-wallet-button.tsx";
 import { Logo } from "../components/logo.tsx";
 import { NetworkStatusCard } from "../components/network-status-card.tsx";
@@ -68,6 +69,7 @@ export default async function HomePage() {
             <a href="#features" className="hover:text-slate-900">Features</a>
             <a href="#developers" className="hover:text-slate-900">Developers</a>
             <a href="#network" className="hover:text-slate-900">Network</a>
+            <a href="/escrow" className="font-medium text-brand-700 hover:text-slate-900">Apps</a>
           </nav>
           <ConnectWalletButton />
         </div>
@@ -215,6 +217,14 @@ export default async function HomePage() {
       <footer className="border-t border-slate-200">
         <div className="mx-auto flex max-w-6xl flex-col items-center justify-between gap-3 px-4 py-8 text-sm text-slate-500 sm:flex-row sm:px-6">
           <Logo className="text-slate-700" />
+          <nav aria-label="Apps" className="flex flex-wrap items-center gap-4">
+            <span className="font-medium text-slate-700">Apps:</span>
+            {APPS.map((app) => (
+              <a key={app.href} href={app.href} className="hover:text-slate-900">
+                {app.label}
+              </a>
+            ))}
+          </nav>
           <p>Open-source crypto payments · MIT License</p>
         </div>
       </footer>

@@ -53,7 +53,9 @@ export function ConnectWalletButton() {
           className={`${buttonClass} bg-slate-900 text-white hover:bg-slate-700`}
         >
           <span className="size-2 rounded-full bg-brand-500" aria-hidden />
-          <span className="font-mono">{shortAddress(address)}</span>
+          <span className="font-mono" data-testid="connected-address" data-address={address}>
+            {shortAddress(address)}
+          </span>
         </button>
       </div>
     );
