@@ -15,7 +15,11 @@ export async function startJobQueue(
   logger: Logger,
   options: JobQueueOptions = {},
 ): Promise<PgBoss> {
-  const common = { schema: "pgboss", superviseIntervalSeconds: options.superviseIntervalSeconds ?? 30, schedule: false } as const;
+  // Expired jobs (a crashed worker's) are failed, and so retried, by the queue monitor, which pg-boss
+  // runs per queue at most every monitorIntervalSeconds (default 60 s) whatever the supervise interval:
+  // the two move together so the supervise setting really bounds how long a crashed delivery waits.
+  const interval = options.superviseIntervalSeconds ?? 30;
+  const common = { schema: "pgboss", superviseIntervalSeconds: interval, monitorIntervalSeconds: interval, schedule: false } as const;
   const boss =
     connection.kind === "postgres"
       ? new PgBoss({ ...common, connectionString: connection.url, max: 4, application_name: "coinpays-jobs" })

@@ -207,6 +207,7 @@ async function startWorker(databaseUrl: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [script], { env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  if (process.env.WORKER_LOG_LEVEL) child.stdout!.on("data", (chunk) => process.stderr.write(chunk));
   await new Promise<void>((resolve, reject) => {
     child.stdout!.setEncoding("utf8").on("data", (chunk: string) => chunk.includes("ready") && resolve());
     child.once("exit", (code) => reject(new Error(`webhook worker exited (${code}): ${stderr}`)));

@@ -7,7 +7,7 @@ import { createWebhookService } from "../../../server/gateway/webhooks/delivery.
 import { startJobQueue } from "../../../server/jobs.ts";
 
 const url = process.env.DATABASE_URL!;
-const logger = pino({ level: "silent" });
+const logger = pino({ level: process.env.WORKER_LOG_LEVEL ?? "silent" });
 const database = await openDatabase({ kind: "postgres", url }, logger);
 const boss = await startJobQueue(database, { kind: "postgres", url }, logger, { superviseIntervalSeconds: 1 });
 const service = createWebhookService({
