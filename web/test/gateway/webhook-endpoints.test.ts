@@ -57,7 +57,7 @@ describe("webhook endpoints API", { timeout: 120_000 }, () => {
     assert.equal(order.status, 201, JSON.stringify(order.body));
     const orderId = order.body.id as string;
     // order.created is delivered by the outbox relay on its own.
-    await waitFor("order.created delivered", async () => receiver.requests.find((r) => JSON.parse(r.body).orderId === orderId));
+    await waitFor("order.created delivered", async () => receiver.requests.find((r) => JSON.parse(r.body).data?.orderId === orderId));
     const log = await waitFor("a logged attempt", async () => {
       const result = await call(gateway, "GET", `/api/merchants/${merchant.id}/orders/${orderId}/deliveries`, { cookie: owner.cookie });
       return result.body.data?.[0]?.deliveries.length ? result.body.data : undefined;
