@@ -109,7 +109,6 @@ export function createDesk(deps: {
   const { db, config, providers } = deps;
   const now = deps.now ?? (() => new Date());
   const log = deps.logger;
-  let commissionCounter = 0;
 
   function provider(id: string): PaymentProvider {
     const p = providers.get(id);
@@ -251,6 +250,9 @@ export function createDesk(deps: {
 
   /** Voids a locked pending reservation: the amount goes back to the request (or the seller, if it is closing). */
   async function voidLocked(tx: Executor, res: ReservationRow, reason: string): Promise<void> {
+    // Lock order everywhere: reservation → request → ledger accounts (ascending id), so matchers,
+    // confirmations and sweepers never wait on each other in a cycle.
+    const req = await lockRequest(tx, res.request_id);
     const { transfer } = await resolvePending(tx, {
       idempotencyKey: `match:${res.id}:void`,
       pendingId: big(res.pending_transfer_id),
@@ -262,7 +264,6 @@ export function createDesk(deps: {
       sql`update p2p_reservations set status = 'voided', void_reason = ${reason}, resolution_transfer_id = ${transfer.id.toString()},
             resolved_at = ${now().toISOString()} where id = ${res.id} and status = 'pending'`,
     );
-    const req = await lockRequest(tx, res.request_id);
     const amount = big(res.amount);
     req.reserved = big(req.reserved) - amount;
     if (req.status === "open" || req.status === "suspended") {
@@ -281,19 +282,19 @@ export function createDesk(deps: {
     res.status = "voided";
   }
 
-  async function postLocked(tx: Executor, res: ReservationRow): Promise<void> {
+  async function postLocked(tx: Executor, res: ReservationRow, at: Date = now()): Promise<void> {
+    const req = await lockRequest(tx, res.request_id);
     const { transfer } = await resolvePending(tx, {
       idempotencyKey: `match:${res.id}:post`,
       pendingId: big(res.pending_transfer_id),
       outcome: "post",
       reason: "paid",
-      at: now(),
+      at,
     });
     await tx.execute(
       sql`update p2p_reservations set status = 'posted', resolution_transfer_id = ${transfer.id.toString()},
             resolved_at = ${now().toISOString()} where id = ${res.id} and status = 'pending'`,
     );
-    const req = await lockRequest(tx, res.request_id);
     const amount = big(res.amount);
     req.reserved = big(req.reserved) - amount;
     req.filled = big(req.filled) + amount;
@@ -317,7 +318,8 @@ export function createDesk(deps: {
     const fee = commissionOf(amount, config.tradeFeeBps);
     const fiatAmount = fiatOf(amount, big(req.rate));
     const expiresAt = new Date(now().getTime() + ttlMs);
-    const shard = commissionCounter++ % COMMISSION_SHARDS;
+    // Same order → same shard (a late re-reservation touches the accounts its first one did).
+    const shard = Number.parseInt(order.id.slice(0, 8), 16) % COMMISSION_SHARDS;
     const { transfer } = await createTransfer(tx, {
       idempotencyKey: `match:${id}`,
       kind: "pending",
@@ -722,8 +724,10 @@ export function createDesk(deps: {
         let outcome: ConfirmOutcome = "posted";
         let refund = false;
         await resolveUnderLock(reservationId, options, async (tx, locked) => {
-          if (!expired()) {
-            await postLocked(tx, locked);
+          // One instant decides: the same one is checked here and recorded by the ledger.
+          const decidedAt = now();
+          if (decidedAt.getTime() <= new Date(locked.expires_at).getTime()) {
+            await postLocked(tx, locked, decidedAt);
             return;
           }
           // Paid after expiry: release, then take the same amount again if the request still has it.
