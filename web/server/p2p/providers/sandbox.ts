@@ -19,8 +19,10 @@ import {
 export type SandboxOptions = {
   db: Executor;
   secret: string;
-  /** Base URL for payment links and notifications; relative links when unset. */
+  /** Base URL for payment links shown to buyers; relative links when unset. */
   publicUrl?: string;
+  /** Base URL the sandbox posts notifications to (this server); no notifications when it returns undefined. */
+  notifyBase?: () => string | undefined;
   /** Extra fault injection: return true to fail this invoice creation. */
   failCreate?: (shopId: string) => boolean;
   now?: () => Date;
@@ -45,6 +47,7 @@ function parseCredentials(credentials: ProviderCredentials): { shopId: string; s
 export function createSandboxProvider(options: SandboxOptions): SandboxProvider {
   const now = options.now ?? (() => new Date());
   const base = options.publicUrl ?? "";
+  const notifyBase = () => options.notifyBase?.() ?? (options.publicUrl || undefined);
 
   function sign(body: string, timestamp = Math.floor(now().getTime() / 1000)): string {
     const mac = createHmac("sha256", options.secret).update(`${timestamp}.${body}`).digest("hex");
@@ -79,7 +82,7 @@ export function createSandboxProvider(options: SandboxOptions): SandboxProvider 
         options.db,
         sql`insert into p2p_sandbox_invoices (id, shop_id, live, amount, currency, description, notify_url, idempotency_key, expires_at)
             values (${id}, ${c.shopId}, ${c.live}, ${input.amount.toString()}, ${input.currency}, ${input.description},
-                    ${base ? `${base}/api/p2p/providers/sandbox/notify` : null}, ${`${c.shopId}:${input.reference}`}, ${input.expiresAt.toISOString()})
+                    ${notifyBase() ? `${notifyBase()}/api/p2p/providers/sandbox/notify` : null}, ${`${c.shopId}:${input.reference}`}, ${input.expiresAt.toISOString()})
             on conflict (idempotency_key) do update set idempotency_key = excluded.idempotency_key
             returning id`,
       );
