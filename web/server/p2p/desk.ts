@@ -808,6 +808,19 @@ export function createDesk(deps: {
       return orderView(orderId);
     },
 
+    /** A seller's matches: payouts received (posted) and open ones, newest first. */
+    async sellerPayouts(sellerId: string) {
+      return rows(
+        db,
+        sql`select id, request_id, amount, fiat_amount, fiat_currency, status, void_reason, created_at, resolved_at
+            from p2p_reservations where seller_id = ${sellerId} order by created_at desc limit 50`,
+      );
+    },
+
+    async devOutbox() {
+      return rows(db, sql`select id, "to", subject, body, created_at from p2p_mail_outbox order by id desc limit 100`);
+    },
+
     // --- operator ---
     async operatorOverview() {
       const queue = await rows(
