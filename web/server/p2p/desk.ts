@@ -86,6 +86,7 @@ type ReservationRow = {
   status: string;
   void_reason: string | null;
   expires_at: string | Date;
+  created_at: string | Date;
 };
 
 export type Desk = ReturnType<typeof createDesk>;
@@ -107,7 +108,21 @@ export function createDesk(deps: {
     return p;
   }
 
-  async function formCredentials(formId: string): Promise<{ provider: PaymentProvider; credentials: ProviderCredentials; shopId: string | null; live: boolean | null }> {
+  type FormCredentials = { provider: PaymentProvider; credentials: ProviderCredentials; shopId: string | null; live: boolean | null };
+  // Decrypted credentials per API form, kept briefly: a form's credentials never change in place
+  // (a new form is a new row), and whether a form may be matched is decided by the matcher's query.
+  const credentialCache = new Map<string, { at: number; value: FormCredentials }>();
+
+  async function formCredentials(formId: string): Promise<FormCredentials> {
+    const cached = credentialCache.get(formId);
+    if (cached && Date.now() - cached.at < 60_000) return cached.value;
+    const value = await loadFormCredentials(formId);
+    if (credentialCache.size > 10_000) credentialCache.clear();
+    credentialCache.set(formId, { at: Date.now(), value });
+    return value;
+  }
+
+  async function loadFormCredentials(formId: string): Promise<FormCredentials> {
     const form = await one<{ provider: string; credentials_ciphertext: string; shop_id: string | null; live: boolean | null }>(
       db,
       sql`select provider, credentials_ciphertext, shop_id, live from p2p_api_forms where id = ${formId}`,
@@ -565,23 +580,26 @@ export function createDesk(deps: {
       if (input.amount <= 0n) throw new P2PError("invalid_input", "amount must be positive");
       provider(input.method);
       const requestHash = canonicalHash({ amount: input.amount, method: input.method });
-      const existing = await one<{ id: string; request_hash: string }>(
+      // One round trip for every pre-check: replay, verified e-mail, open reservation, cool-down.
+      const pre = await one<{ order_id: string | null; order_hash: string | null; verified: boolean | null; active: boolean; last_expired: string | null }>(
         db,
-        sql`select id, request_hash from p2p_buyer_orders where user_id = ${buyerId} and idempotency_key = ${input.idempotencyKey}`,
+        sql`select o.id as order_id, o.request_hash as order_hash,
+                   (select email_verified_at is not null from p2p_users where id = ${buyerId}) as verified,
+                   exists (select 1 from p2p_reservations where buyer_id = ${buyerId} and status = 'pending') as active,
+                   (select max(resolved_at) from p2p_reservations
+                     where buyer_id = ${buyerId} and status = 'voided' and void_reason = 'expired') as last_expired
+            from (select 1) as one
+            left join p2p_buyer_orders o on o.user_id = ${buyerId} and o.idempotency_key = ${input.idempotencyKey}`,
       );
-      if (existing) {
-        if (existing.request_hash !== requestHash) throw new P2PError("idempotency_conflict", "this idempotency key was used for a different order");
-        return orderView(existing.id);
+      if (pre?.order_id) {
+        if (pre.order_hash !== requestHash) throw new P2PError("idempotency_conflict", "this idempotency key was used for a different order");
+        return orderView(pre.order_id);
       }
-      await requireVerified(buyerId);
-      const active = await one(db, sql`select id from p2p_reservations where buyer_id = ${buyerId} and status = 'pending'`);
-      if (active) throw new P2PError("active_reservation", "finish or let expire your open invoice first");
-      if (config.cooldownMs > 0) {
-        const last = await one<{ at: string | null }>(
-          db,
-          sql`select max(resolved_at) as at from p2p_reservations where buyer_id = ${buyerId} and status = 'voided' and void_reason = 'expired'`,
-        );
-        const until = last?.at ? new Date(last.at).getTime() + config.cooldownMs : 0;
+      if (pre?.verified === null || pre?.verified === undefined) throw new P2PError("unauthenticated", "unknown user");
+      if (!pre.verified) throw new P2PError("forbidden", "verify your e-mail first");
+      if (pre.active) throw new P2PError("active_reservation", "finish or let expire your open invoice first");
+      if (config.cooldownMs > 0 && pre.last_expired) {
+        const until = new Date(pre.last_expired).getTime() + config.cooldownMs;
         if (until > now().getTime()) {
           throw new P2PError("cooldown", "an earlier invoice expired unpaid; try again shortly", { retryAt: new Date(until).toISOString() });
         }
@@ -643,9 +661,16 @@ export function createDesk(deps: {
           return orderView(orderId);
         }
         try {
-          await issueInvoice(res);
-          log?.info({ reservationId: res.id, orderId, amount: String(res.amount) }, "p2p reservation created");
-          return orderView(orderId);
+          const issued = await issueInvoice(res);
+          log?.debug({ reservationId: res.id, orderId, amount: String(res.amount) }, "p2p reservation created");
+          return {
+            id: orderId,
+            status: "reserved",
+            amount: input.amount,
+            method: input.method,
+            createdAt: new Date(issued.created_at),
+            reservation: reservationView(issued),
+          };
         } catch (error) {
           // Provider failure: void, flag the seller, try the next seller in the queue.
           await db.transaction(async (tx) => {

@@ -187,11 +187,20 @@ export type ResolvePendingInput = {
 /** Posts or voids a pending transfer, exactly once. Posting an expired pending transfer fails. */
 export async function resolvePending(db: Executor, input: ResolvePendingInput): Promise<TransferResult> {
   const requestHash = canonicalHash({ outcome: input.outcome, pendingId: input.pendingId, reason: input.reason });
-  const existing = await one(db, sql`select * from p2p_ledger_transfers where idempotency_key = ${input.idempotencyKey}`);
-  if (existing) return replay(db, input.idempotencyKey, requestHash);
-
-  const pendingRow = await one(db, sql`select * from p2p_ledger_transfers where id = ${input.pendingId.toString()}`);
-  if (!pendingRow || pendingRow.kind !== "pending") throw new P2PError("not_found", `pending transfer ${input.pendingId} not found`);
+  // One round trip: the pending transfer, its legs, and whether this key was used already.
+  const pendingRow = await one<Record<string, unknown> & { legs: { account_id: unknown; side: Side; amount: unknown }[]; key_used: boolean }>(
+    db,
+    sql`select t.*, exists (select 1 from p2p_ledger_transfers k where k.idempotency_key = ${input.idempotencyKey}) as key_used,
+               coalesce((select json_agg(json_build_object('account_id', e.account_id, 'side', e.side, 'amount', e.amount::text))
+                         from p2p_ledger_entries e where e.transfer_id = t.id), '[]'::json) as legs
+        from p2p_ledger_transfers t where t.id = ${input.pendingId.toString()}`,
+  );
+  if (pendingRow?.key_used) return replay(db, input.idempotencyKey, requestHash);
+  if (!pendingRow || pendingRow.kind !== "pending") {
+    const byKey = await one(db, sql`select id from p2p_ledger_transfers where idempotency_key = ${input.idempotencyKey}`);
+    if (byKey) return replay(db, input.idempotencyKey, requestHash);
+    throw new P2PError("not_found", `pending transfer ${input.pendingId} not found`);
+  }
   const pending = toTransfer(pendingRow);
   const at = input.at ?? new Date();
   if (input.outcome === "post" && pending.expiresAt && at.getTime() > pending.expiresAt.getTime()) {
@@ -212,10 +221,7 @@ export async function resolvePending(db: Executor, input: ResolvePendingInput): 
     throw new P2PError("already_resolved", `pending transfer ${input.pendingId} is already resolved`);
   }
 
-  const legs = await rows<{ account_id: unknown; side: Side; amount: unknown }>(
-    db,
-    sql`select account_id, side, amount from p2p_ledger_entries where transfer_id = ${input.pendingId.toString()}`,
-  );
+  const legs = pendingRow.legs;
   const post = input.outcome === "post";
   await applyDeltas(
     db,
