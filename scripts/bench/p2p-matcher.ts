@@ -56,7 +56,7 @@ async function main() {
   const database = await openDatabase({ kind: "postgres", url: desk.url }, logger);
   try {
     await database.migrate();
-    const config = loadP2PConfig({ NODE_ENV: "test", P2P_COOLDOWN_SECONDS: "0", P2P_TRADE_FEE_BPS: "100" });
+    const config = loadP2PConfig({ NODE_ENV: "test", P2P_COOLDOWN_SECONDS: "0", P2P_TRADE_FEE_BPS: process.env.BENCH_TRADE_FEE_BPS ?? "100" });
     const p2p = await startP2P({ database, config, sweeper: false });
     const serverVersion = await withClient(desk.url, async (c) => (await c.query("show server_version")).rows[0].server_version as string);
 
