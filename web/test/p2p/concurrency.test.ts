@@ -64,7 +64,7 @@ describe("p2p concurrency", () => {
     const count = (k: string) => (outcomes[k] = (outcomes[k] ?? 0) + 1);
     const started = performance.now();
 
-    await Promise.all(
+    const run = Promise.all(
       buyers.map(async (buyer) => {
         for (let round = 0; round < 2; round += 1) {
           const amount = BigInt(100 + Math.floor(random() * 3_900));
@@ -106,16 +106,21 @@ describe("p2p concurrency", () => {
             count("abandoned");
           }
           // Wait for this order to end before the next one (one active reservation per buyer).
-          const deadline = Date.now() + TTL_MS + 10_000;
+          // (Polled slowly: 200 buyers polling fast would starve the pool the sweepers need.)
+          const deadline = Date.now() + TTL_MS + 45_000;
           while ((await p2p.desk.getOrder(buyer, order.id)).reservation?.status === "pending") {
             if (Date.now() > deadline) throw new Error(`order ${order.id} never resolved`);
-            await new Promise((r) => setTimeout(r, 100));
+            await new Promise((r) => setTimeout(r, 500));
           }
         }
       }),
     );
-    sweeping = false;
-    await Promise.all(sweepers);
+    try {
+      await run;
+    } finally {
+      sweeping = false;
+      await Promise.all(sweepers);
+    }
     await p2p.desk.sweepExpired();
     const elapsed = performance.now() - started;
 
