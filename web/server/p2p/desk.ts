@@ -21,6 +21,7 @@ import { commissionOf, fiatOf, type StatementRecord } from "./formats.ts";
 import { big, canonicalHash, one, pgCode, rows, type Executor, type TxRunner } from "./sql.ts";
 
 export const GAME_ROOM_ACCOUNT = "platform:game_room";
+export const ADJUSTMENTS_ACCOUNT = "platform:adjustments";
 export const COMMISSION_SHARDS = 8;
 /** The platform's commission is spread over a few accounts so concurrent matches do not queue on one row. */
 export const commissionAccount = (shard: number) => `platform:commission:${shard}`;
@@ -435,6 +436,8 @@ export function createDesk(deps: {
     /** Creates the platform's own ledger accounts (idempotent). */
     async init(): Promise<void> {
       await ensureAccount(db, { code: GAME_ROOM_ACCOUNT, currency: config.currency, normal: "debit" });
+      // Counterpart of operators' manual adjustments; may go negative (the platform gave value away).
+      await ensureAccount(db, { code: ADJUSTMENTS_ACCOUNT, currency: config.currency, normal: "credit", allowNegative: true });
       for (let shard = 0; shard < COMMISSION_SHARDS; shard += 1) {
         await ensureAccount(db, { code: commissionAccount(shard), currency: config.currency, normal: "credit" });
       }
@@ -866,6 +869,51 @@ export function createDesk(deps: {
       const accounts = await listAccounts(db);
       const invariants = await checkInvariants(db);
       return { queue, reservations, review, disputes, accounts, invariants };
+    },
+
+    /**
+     * Operator: a manual adjustment of a user's balance, itself a ledger transfer with a reason and
+     * the operator recorded in its metadata. Debits cannot overdraw the user.
+     */
+    async adjust(
+      operatorId: string,
+      input: { userId: string; direction: "credit" | "debit"; amount: bigint; reason: string; idempotencyKey: string },
+    ): Promise<{ transferId: bigint; replayed: boolean }> {
+      if (input.amount <= 0n) throw new P2PError("invalid_input", "amount must be positive");
+      if (!input.reason.trim()) throw new P2PError("invalid_input", "a reason is required");
+      const user = await one(db, sql`select id from p2p_users where id = ${input.userId}`);
+      if (!user) throw new P2PError("not_found", "user not found");
+      const userLeg = { account: userAccountCode(input.userId, "available"), amount: input.amount };
+      const platformLeg = { account: ADJUSTMENTS_ACCOUNT, amount: input.amount };
+      const result = await db.transaction((tx) =>
+        createTransfer(tx, {
+          idempotencyKey: `adjustment:${input.idempotencyKey}`,
+          kind: "posted",
+          currency: config.currency,
+          reason: "adjustment",
+          legs:
+            input.direction === "credit"
+              ? [{ ...platformLeg, side: "debit" }, { ...userLeg, side: "credit" }]
+              : [{ ...userLeg, side: "debit" }, { ...platformLeg, side: "credit" }],
+          metadata: { operatorId, reason: input.reason, userId: input.userId },
+        }),
+      );
+      log?.info({ operatorId, userId: input.userId, direction: input.direction, amount: String(input.amount), reason: input.reason }, "p2p manual adjustment");
+      return { transferId: result.transfer.id, replayed: result.replayed };
+    },
+
+    /** Operator: closes an open dispute for one side, exactly once; money moves only by explicit adjustments. */
+    async resolveDispute(operatorId: string, disputeId: string, outcome: "buyer" | "seller", note: string): Promise<void> {
+      await db.transaction(async (tx) => {
+        const dispute = await one<{ status: string }>(tx, sql`select status from p2p_disputes where id = ${disputeId} for update`);
+        if (!dispute) throw new P2PError("not_found", "dispute not found");
+        if (dispute.status !== "open") throw new P2PError("already_resolved", "dispute is already resolved");
+        await tx.execute(
+          sql`update p2p_disputes set status = ${outcome === "buyer" ? "resolved_buyer" : "resolved_seller"}, resolved_at = now(),
+                evidence = evidence || ${JSON.stringify({ resolution: { operatorId, note, at: now().toISOString() } })}::jsonb
+              where id = ${disputeId}`,
+        );
+      });
     },
 
     checkInvariants: () => checkInvariants(db),

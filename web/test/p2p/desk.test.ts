@@ -316,4 +316,26 @@ describe("p2p desk (service layer)", () => {
     assert.equal((await getAccount(db, `user:${seller.userId}:on_sale`))?.available, 0n);
     await assertInvariants();
   });
+
+  it("operator adjustments are ledger transfers with a reason; disputes resolve exactly once", async () => {
+    const operator = await createVerifiedUser(t.database, "op");
+    const user = await createVerifiedUser(t.database, "adjusted");
+    const credit = await p2p.desk.adjust(operator, { userId: user, direction: "credit", amount: 500n, reason: "goodwill", idempotencyKey: "a1" });
+    assert.equal((await p2p.desk.adjust(operator, { userId: user, direction: "credit", amount: 500n, reason: "goodwill", idempotencyKey: "a1" })).transferId, credit.transferId);
+    await assert.rejects(p2p.desk.adjust(operator, { userId: user, direction: "credit", amount: 501n, reason: "goodwill", idempotencyKey: "a1" }), {
+      code: "idempotency_conflict",
+    });
+    await assert.rejects(p2p.desk.adjust(operator, { userId: user, direction: "debit", amount: 501n, reason: "clawback", idempotencyKey: "a2" }), {
+      code: "insufficient_funds",
+    });
+    await assert.rejects(p2p.desk.adjust(operator, { userId: user, direction: "debit", amount: 0n, reason: "x", idempotencyKey: "a3" }), { code: "invalid_input" });
+    await p2p.desk.adjust(operator, { userId: user, direction: "debit", amount: 200n, reason: "clawback", idempotencyKey: "a4" });
+    assert.equal((await p2p.desk.balances(user)).available, 300n);
+
+    const [dispute] = await rows<{ id: string }>(db, sql`select id from p2p_disputes where status = 'open' limit 1`);
+    assert.ok(dispute, "earlier scenarios opened a dispute");
+    await p2p.desk.resolveDispute(operator, dispute.id, "seller", "test-shop payment, not live");
+    await assert.rejects(p2p.desk.resolveDispute(operator, dispute.id, "buyer", "again"), { code: "already_resolved" });
+    await assertInvariants();
+  });
 });

@@ -1,3 +1,4 @@
+import { ActionForm } from "../../../components/p2p/action-form.tsx";
 import { Card, money, SignInFirst, Table } from "../../../components/p2p/ui.tsx";
 import { deskSession } from "../session.ts";
 
@@ -40,7 +41,36 @@ export default async function OperatorView() {
         />
       </Card>
       <Card title="Disputes">
-        <Table columns={["Reservation", "Reason", "Opened"]} rows={o.disputes.map((d) => [String(d.reservation_id), String(d.reason), new Date(String(d.created_at)).toLocaleString("en-GB")])} />
+        <Table
+          columns={["Reservation", "Reason", "Opened", ""]}
+          rows={o.disputes.map((d) => [
+            String(d.reservation_id),
+            String(d.reason),
+            new Date(String(d.created_at)).toLocaleString("en-GB"),
+            <ActionForm
+              key="r"
+              action={`/api/p2p/operator/disputes/${d.id}/resolve`}
+              submit="Resolve"
+              fields={[
+                { name: "outcome", label: "For", options: ["buyer", "seller"], defaultValue: "seller" },
+                { name: "note", label: "Note" },
+              ]}
+            />,
+          ])}
+        />
+      </Card>
+      <Card title="Manual adjustment (booked as a ledger transfer)">
+        <ActionForm
+          action="/api/p2p/operator/adjustments"
+          submit="Book adjustment"
+          idempotent
+          fields={[
+            { name: "userId", label: "User id" },
+            { name: "direction", label: "Direction", options: ["credit", "debit"], defaultValue: "credit" },
+            { name: "amount", label: "Amount", placeholder: "10.00" },
+            { name: "reason", label: "Reason" },
+          ]}
+        />
       </Card>
       <Card title="Trial balance">
         <Table
