@@ -23,6 +23,7 @@ const schema = z.object({
   P2P_OPERATOR_EMAILS: z.string().default(""),
   /** Public base URL of this server (links in e-mails, sandbox payment page, notify URL). */
   P2P_PUBLIC_URL: z.url().optional(),
+  P2P_YOOKASSA_API_URL: z.url().default("https://api.yookassa.ru/v3"),
 });
 
 export type P2PConfig = {
@@ -38,6 +39,7 @@ export type P2PConfig = {
   sweepIntervalMs: number;
   operatorEmails: Set<string>;
   publicUrl: string | undefined;
+  yookassaApiUrl: string;
   currency: string;
   fiatCurrency: string;
   /** true when P2P_ENCRYPTION_KEYS is unset: secrets are sealed with the public DEV-ONLY key. */
@@ -65,6 +67,7 @@ export function loadP2PConfig(env: Readonly<Record<string, string | undefined>> 
     sweepIntervalMs: e.P2P_SWEEP_INTERVAL_MS,
     operatorEmails: new Set(e.P2P_OPERATOR_EMAILS.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean)),
     publicUrl: e.P2P_PUBLIC_URL?.replace(/\/+$/, ""),
+    yookassaApiUrl: e.P2P_YOOKASSA_API_URL,
     currency: "VUSD",
     fiatCurrency: "RUB",
     usingDevKey: keyring.current === DEV_KEY_ID,

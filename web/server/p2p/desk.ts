@@ -723,6 +723,15 @@ export function createDesk(deps: {
         // The provider cannot tell us anything and the window has passed: release the seller's amount.
         return (await resolveUnderLock(reservationId, options, async (tx, locked) => voidLocked(tx, locked, "expired"))) ? "voided" : "already_resolved";
       }
+      if (status.status === "waiting_for_capture" && !expired() && "capture" in form.provider) {
+        // Two-stage payment: capture only while the reservation is valid and the hold matches it;
+        // the capture's own outcome is then read back through the status call.
+        if (status.amount === big(res.fiat_amount) && status.currency === res.fiat_currency && status.shopId === form.shopId) {
+          const capture = form.provider.capture as (c: ProviderCredentials, id: string, amount: bigint) => Promise<void>;
+          await capture(form.credentials, res.invoice_id, status.amount);
+          status = await form.provider.getStatus(form.credentials, res.invoice_id);
+        }
+      }
       if (status.status === "succeeded") {
         const mismatch =
           status.invoiceId !== res.invoice_id ||

@@ -9,6 +9,7 @@ import { createDesk, type Desk } from "./desk.ts";
 import { createMailer, type Mailer } from "./mail.ts";
 import { createSandboxProvider, type SandboxProvider } from "./providers/sandbox.ts";
 import type { PaymentProvider } from "./providers/types.ts";
+import { createYooKassaProvider } from "./providers/yookassa.ts";
 import type { TxRunner } from "./sql.ts";
 
 export type P2PServices = {
@@ -41,7 +42,14 @@ export async function startP2P(options: {
     publicUrl: config.publicUrl,
     notifyBase: () => config.publicUrl ?? serverUrl,
     now: options.now, failCreate: options.failCreate });
-  const providers = new Map<string, PaymentProvider>([["sandbox", sandbox]]);
+  const yookassa = createYooKassaProvider({
+    apiUrl: config.yookassaApiUrl,
+    returnUrl: config.publicUrl ? `${config.publicUrl}/p2p/buy` : undefined,
+  });
+  const providers = new Map<string, PaymentProvider>([
+    ["sandbox", sandbox],
+    ["yookassa", yookassa],
+  ]);
   const desk = createDesk({ db, config, providers, logger: options.logger, now: options.now });
   await desk.init();
   const auth = createAuthService({ db, config, mailer, now: options.now });
