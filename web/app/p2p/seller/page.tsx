@@ -48,9 +48,9 @@ export default async function SellerDashboard() {
         <ActionForm
           action="/api/p2p/api-forms"
           submit="Verify and save"
-          extra={{ provider: "sandbox" }}
           nested="credentials"
           fields={[
+            { name: "provider", label: "Provider", options: ["sandbox", "yookassa"], defaultValue: "sandbox" },
             { name: "displayName", label: "Display name", placeholder: "My sandbox shop" },
             { name: "credentials.shopId", label: "Shop id", placeholder: "shop_1" },
             { name: "credentials.secretKey", label: "Secret key", type: "password", placeholder: "sk_live_…" },
