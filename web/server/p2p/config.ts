@@ -24,6 +24,7 @@ const schema = z.object({
   /** Public base URL of this server (links in e-mails, sandbox payment page, notify URL). */
   P2P_PUBLIC_URL: z.url().optional(),
   P2P_YOOKASSA_API_URL: z.url().default("https://api.yookassa.ru/v3"),
+  P2P_TBANK_API_URL: z.url().default("https://securepay.tinkoff.ru/v2"),
 });
 
 export type P2PConfig = {
@@ -40,6 +41,7 @@ export type P2PConfig = {
   operatorEmails: Set<string>;
   publicUrl: string | undefined;
   yookassaApiUrl: string;
+  tbankApiUrl: string;
   currency: string;
   fiatCurrency: string;
   /** true when P2P_ENCRYPTION_KEYS is unset: secrets are sealed with the public DEV-ONLY key. */
@@ -68,6 +70,7 @@ export function loadP2PConfig(env: Readonly<Record<string, string | undefined>> 
     operatorEmails: new Set(e.P2P_OPERATOR_EMAILS.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean)),
     publicUrl: e.P2P_PUBLIC_URL?.replace(/\/+$/, ""),
     yookassaApiUrl: e.P2P_YOOKASSA_API_URL,
+    tbankApiUrl: e.P2P_TBANK_API_URL,
     currency: "VUSD",
     fiatCurrency: "RUB",
     usingDevKey: keyring.current === DEV_KEY_ID,

@@ -800,7 +800,16 @@ export function createDesk(deps: {
       const p = provider(providerId);
       let note;
       try {
-        note = p.verifyNotification(headers, rawBody);
+        note = await p.verifyNotification(headers, rawBody, {
+          async credentialsFor(shopId) {
+            const form = await one<{ id: string }>(
+              db,
+              sql`select id from p2p_api_forms where provider = ${providerId} and shop_id = ${shopId} and status <> 'disabled'
+                  order by created_at desc limit 1`,
+            );
+            return form ? (await formCredentials(form.id)).credentials : undefined;
+          },
+        });
       } catch (error) {
         throw new P2PError("invalid_signature", error instanceof Error ? error.message : "invalid notification");
       }

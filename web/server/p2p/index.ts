@@ -9,6 +9,7 @@ import { createDesk, type Desk } from "./desk.ts";
 import { createMailer, type Mailer } from "./mail.ts";
 import { createSandboxProvider, type SandboxProvider } from "./providers/sandbox.ts";
 import type { PaymentProvider } from "./providers/types.ts";
+import { createTBankProvider } from "./providers/tbank.ts";
 import { createYooKassaProvider } from "./providers/yookassa.ts";
 import type { TxRunner } from "./sql.ts";
 
@@ -49,6 +50,13 @@ export async function startP2P(options: {
   const providers = new Map<string, PaymentProvider>([
     ["sandbox", sandbox],
     ["yookassa", yookassa],
+    [
+      "tbank",
+      createTBankProvider({
+        apiUrl: config.tbankApiUrl,
+        notificationUrl: config.publicUrl ? `${config.publicUrl}/api/p2p/providers/tbank/notify` : undefined,
+      }),
+    ],
   ]);
   const desk = createDesk({ db, config, providers, logger: options.logger, now: options.now });
   await desk.init();

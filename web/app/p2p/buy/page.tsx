@@ -16,7 +16,7 @@ export default async function BuyerTopUp() {
           submit="Get an invoice"
           idempotent
           fields={[
-            { name: "method", label: "Method", options: ["sandbox", "yookassa"], defaultValue: "sandbox" },
+            { name: "method", label: "Method", options: ["sandbox", "yookassa", "tbank"], defaultValue: "sandbox" },
             { name: "amount", label: "Amount (virtual $)", placeholder: "25.00" },
           ]}
           redirect={(body) => `/p2p/orders/${(body.order as { id: string }).id}`}

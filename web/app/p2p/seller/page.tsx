@@ -50,7 +50,7 @@ export default async function SellerDashboard() {
           submit="Verify and save"
           nested="credentials"
           fields={[
-            { name: "provider", label: "Provider", options: ["sandbox", "yookassa"], defaultValue: "sandbox" },
+            { name: "provider", label: "Provider", options: ["sandbox", "yookassa", "tbank"], defaultValue: "sandbox" },
             { name: "displayName", label: "Display name", placeholder: "My sandbox shop" },
             { name: "credentials.shopId", label: "Shop id", placeholder: "shop_1" },
             { name: "credentials.secretKey", label: "Secret key", type: "password", placeholder: "sk_live_…" },

@@ -19,6 +19,8 @@ export type ProviderPaymentStatus = {
 
 export type VerifiedNotification = { eventId: string; invoiceId: string };
 
+export type NotificationContext = { credentialsFor(shopId: string): Promise<ProviderCredentials | undefined> };
+
 export class ProviderError extends Error {
   /** true: the credentials are dead (auth failure) — the seller is flagged. */
   readonly credentialsRejected: boolean;
@@ -47,6 +49,9 @@ export interface PaymentProvider {
   /** Cancels an unpaid invoice (best effort). */
   cancel(credentials: ProviderCredentials, invoiceId: string): Promise<void>;
   refund(credentials: ProviderCredentials, invoiceId: string, amount: bigint): Promise<void>;
-  /** Verifies a notification's signature; throws on a forged one. Returns what it claims about. */
-  verifyNotification(headers: Headers, rawBody: string): VerifiedNotification;
+  /**
+   * Verifies a notification's signature; throws on a forged one. Returns what it claims about.
+   * Providers that sign with the seller's own secret (T-Bank) look the credentials up by shop.
+   */
+  verifyNotification(headers: Headers, rawBody: string, context: NotificationContext): Promise<VerifiedNotification> | VerifiedNotification;
 }
