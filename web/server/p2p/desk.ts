@@ -824,12 +824,25 @@ export function createDesk(deps: {
       return desk.confirm(res.id);
     },
 
-    /** Expiry sweeper: decides every pending reservation past its expiry. Safe in several processes. */
+    /**
+     * Expiry sweeper: decides every pending reservation past its expiry, and polls a few open ones
+     * whose notification may have been lost. Safe in several processes.
+     */
     async sweepExpired(limit = 200): Promise<number> {
       const due = await rows<{ id: string }>(
         db,
         sql`select id from p2p_reservations where status = 'pending' and expires_at < ${now().toISOString()} order by expires_at limit ${limit}`,
       );
+      // Fallback polling for lost notifications: a few open invoices older than 30 s, at random,
+      // get a status call each sweep (paid ones are posted before they ever expire).
+      const open = await rows<{ id: string }>(
+        db,
+        sql`select id from p2p_reservations
+            where status = 'pending' and invoice_id is not null and expires_at >= ${now().toISOString()}
+              and created_at < ${new Date(now().getTime() - 30_000).toISOString()}
+            order by random() limit 20`,
+      );
+      due.push(...open);
       let decided = 0;
       for (const { id } of due) {
         try {

@@ -255,6 +255,19 @@ describe("p2p desk (service layer)", () => {
     await assertInvariants();
   });
 
+  it("polls open invoices as a fallback when the notification never arrives", async () => {
+    await db.execute(sql`update p2p_withdrawal_requests set status = 'suspended' where status = 'open'`);
+    const seller = await createSeller(p2p, t.database, "poll", { deposit: 10_000n, request: { amount: 2_000n, min: 100n, max: 2_000n } });
+    const buyer = await createVerifiedUser(t.database, "b-poll");
+    const order = await p2p.desk.createOrder(buyer, { amount: 400n, method: "sandbox", idempotencyKey: "p1" });
+    await p2p.sandbox.pay(order.reservation!.invoiceId!, { notify: false });
+    await db.execute(sql`update p2p_reservations set created_at = created_at - interval '31 seconds' where id = ${order.reservation!.id}`);
+    await p2p.desk.sweepExpired();
+    assert.equal((await p2p.desk.getOrder(buyer, order.id)).status, "paid");
+    await p2p.desk.cancelRequest(seller.userId, seller.requestId!);
+    await assertInvariants();
+  });
+
   it("decides expiry at confirmation: a payment after expiry is re-reserved and posted when the seller still has the amount", async () => {
     const seller = await createSeller(p2p, t.database, "late", { deposit: 10_000n, request: { amount: 2_000n, min: 100n, max: 2_000n } });
     const buyer = await createVerifiedUser(t.database, "b-late");
