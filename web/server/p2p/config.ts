@@ -23,6 +23,8 @@ const schema = z.object({
   P2P_OPERATOR_EMAILS: z.string().default(""),
   /** Public base URL of this server (links in e-mails, sandbox payment page, notify URL). */
   P2P_PUBLIC_URL: z.url().optional(),
+  /** "0" removes the sandbox provider (and its public pay endpoint): do that on a real desk. */
+  P2P_SANDBOX: z.enum(["0", "1"]).default("1"),
   P2P_YOOKASSA_API_URL: z.url().default("https://api.yookassa.ru/v3"),
   P2P_TBANK_API_URL: z.url().default("https://securepay.tinkoff.ru/v2"),
 });
@@ -40,6 +42,7 @@ export type P2PConfig = {
   sweepIntervalMs: number;
   operatorEmails: Set<string>;
   publicUrl: string | undefined;
+  sandboxEnabled: boolean;
   yookassaApiUrl: string;
   tbankApiUrl: string;
   currency: string;
@@ -69,6 +72,7 @@ export function loadP2PConfig(env: Readonly<Record<string, string | undefined>> 
     sweepIntervalMs: e.P2P_SWEEP_INTERVAL_MS,
     operatorEmails: new Set(e.P2P_OPERATOR_EMAILS.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean)),
     publicUrl: e.P2P_PUBLIC_URL?.replace(/\/+$/, ""),
+    sandboxEnabled: e.P2P_SANDBOX === "1",
     yookassaApiUrl: e.P2P_YOOKASSA_API_URL,
     tbankApiUrl: e.P2P_TBANK_API_URL,
     currency: "VUSD",

@@ -48,7 +48,7 @@ export async function startP2P(options: {
     returnUrl: config.publicUrl ? `${config.publicUrl}/p2p/buy` : undefined,
   });
   const providers = new Map<string, PaymentProvider>([
-    ["sandbox", sandbox],
+    ...(config.sandboxEnabled ? ([["sandbox", sandbox]] as const) : []),
     ["yookassa", yookassa],
     [
       "tbank",

@@ -6,6 +6,7 @@ import { serverServices } from "../../../../lib/server-services.ts";
 export default async function SandboxPayPage({ params }: { params: Promise<{ invoiceId: string }> }) {
   const { p2p } = await serverServices();
   const { invoiceId } = await params;
+  if (!p2p.config.sandboxEnabled) return <p className="text-slate-600">The sandbox provider is disabled.</p>;
   const invoice = /^sbx_[0-9a-f]{24}$/.test(invoiceId) ? await p2p.sandbox.getInvoice(invoiceId) : undefined;
   if (!invoice) return <p className="text-slate-600">Invoice not found.</p>;
   return (
