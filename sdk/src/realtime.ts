@@ -173,15 +173,23 @@ export function openWatch(subscribeMessage: Record<string, unknown>, handlers: W
     next.onmessage = (event) => {
       if (socket === next) handleMessage(event.data);
     };
-    next.onerror = () => {
-      // Details are not exposed by WebSockets; `onclose` follows and reconnects.
-    };
     const onGone = () => {
       if (socket !== next) return;
       socket = undefined;
       scheduleReconnect();
     };
     next.onclose = onGone;
+    // WebSockets expose no error details. `close` should follow an error, but Node 22's global
+    // WebSocket (undici) fires only `error` when the connection cannot be made: treat either as gone.
+    next.onerror = () => {
+      if (socket !== next) return;
+      onGone(); // first: closing may fire `error` again, synchronously
+      try {
+        next.close();
+      } catch {
+        // already closed
+      }
+    };
   }
 
   function close() {
