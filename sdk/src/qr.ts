@@ -10,7 +10,7 @@ export type QrOptions = { margin?: number; errorCorrectionLevel?: "L" | "M" | "Q
 const uriOf = (requestOrUri: PaymentRequest | string) => (typeof requestOrUri === "string" ? requestOrUri : buildPaymentUri(requestOrUri));
 
 /** An SVG document of the payment QR code. Takes a PaymentRequest or a ready URI (an order's `paymentUri`). */
-export function paymentQrSvg(requestOrUri: PaymentRequest | string, options: QrOptions = {}): Promise<string> {
+export async function paymentQrSvg(requestOrUri: PaymentRequest | string, options: QrOptions = {}): Promise<string> {
   return QRCode.toString(uriOf(requestOrUri), {
     type: "svg",
     margin: options.margin ?? 2,
@@ -20,7 +20,7 @@ export function paymentQrSvg(requestOrUri: PaymentRequest | string, options: QrO
 }
 
 /** A `data:image/png;base64,…` URL of the payment QR code, for an <img src>. */
-export function paymentQrPngDataUrl(requestOrUri: PaymentRequest | string, options: QrOptions = {}): Promise<string> {
+export async function paymentQrPngDataUrl(requestOrUri: PaymentRequest | string, options: QrOptions = {}): Promise<string> {
   return QRCode.toDataURL(uriOf(requestOrUri), {
     margin: options.margin ?? 2,
     errorCorrectionLevel: options.errorCorrectionLevel ?? "M",
