@@ -1,0 +1,81 @@
+/**
+ * Orders API under load against PostgreSQL: order creations (POST /api/v1/orders, each with its own
+ * Idempotency-Key) and order reads (GET /api/v1/orders/{id}), through real HTTP to the production server
+ * process, with N concurrent clients. Prints throughput and p50/p99 latency beside the machine and writes
+ * bench/results/orders-api.json.
+ *
+ *   node_modules/node/bin/node scripts/bench/orders-api.ts        # needs `pnpm --filter @coinpays/web build`
+ *
+ * Environment: CONCURRENCY (default 32), BENCH_SECONDS per phase (default 10). The server runs with its
+ * gateway workers on (watcher, relay), as in production; the chain is a stub that answers eth_chainId.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { call, createApiKey, createMerchant, signIn, startGateway } from "../../web/test/gateway/support.ts";
+import { ROOT } from "../lib/paths.ts";
+
+const CONCURRENCY = Number(process.env.CONCURRENCY ?? 32);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+
+type Phase = { requests: number; errors: number; seconds: number; perSecond: number; p50Ms: number; p99Ms: number };
+
+async function load(name: string, request: (i: number) => Promise<Response>): Promise<Phase> {
+  const latencies: number[] = [];
+  let errors = 0;
+  let next = 0;
+  const started = performance.now();
+  const deadline = started + SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < deadline) {
+        const i = next++;
+        const t0 = performance.now();
+        const response = await request(i);
+        await response.arrayBuffer();
+        latencies.push(performance.now() - t0);
+        if (response.status >= 300) errors++;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]! * 10) / 10;
+  const phase = { requests: latencies.length, errors, seconds: Math.round(seconds * 10) / 10, perSecond: Math.round(latencies.length / seconds), p50Ms: pct(50), p99Ms: pct(99) };
+  console.log(`${name}: ${phase.requests} requests, ${phase.perSecond}/s, p50 ${phase.p50Ms} ms, p99 ${phase.p99Ms} ms, ${phase.errors} errors`);
+  return phase;
+}
+
+const gateway = await startGateway("bench_orders");
+try {
+  const owner = await signIn(gateway);
+  const merchant = await createMerchant(gateway, owner);
+  const key = await createApiKey(gateway, owner, merchant.id);
+  const headers = { authorization: `Bearer ${key.secret}`, "content-type": "application/json" };
+  const body = JSON.stringify({ amount: "12.50", token: "USDC", chainId: 31337, metadata: { sku: "gem-pack" } });
+  // Warm-up: first requests compile route code and fill connection pools.
+  for (let i = 0; i < 20; i++) await call(gateway, "POST", "/api/v1/orders", { apiKey: key.secret, body: JSON.parse(body) });
+
+  const run = `${Date.now()}`;
+  const created: string[] = [];
+  const create = await load("create", async (i) => {
+    const response = await fetch(`${gateway.url}/api/v1/orders`, { method: "POST", headers: { ...headers, "idempotency-key": `bench-${run}-${i}` }, body });
+    if (response.status === 201) {
+      const clone = response.clone();
+      created.push(((await clone.json()) as { id: string }).id);
+    }
+    return response;
+  });
+  const read = await load("read", (i) => fetch(`${gateway.url}/api/v1/orders/${created[i % created.length]}`, { headers }));
+
+  const machine = { cpu: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, node: process.version, platform: `${os.platform()} ${os.release()}`, date: new Date().toISOString().slice(0, 10) };
+  console.log(`\nOrders API, ${CONCURRENCY} concurrent clients, ${SECONDS} s per phase, PostgreSQL ${gateway.database.name}`);
+  console.log(`Machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.platform}, ${machine.date}\n`);
+  console.log("| Phase | Requests/s | p50 | p99 | Errors | Target |\n|---|---:|---:|---:|---:|---|");
+  console.log(`| create order | ${create.perSecond} | ${create.p50Ms} ms | ${create.p99Ms} ms | ${create.errors} | ≥ 500/s, p99 < 100 ms (${create.perSecond >= 500 && create.p99Ms < 100 ? "met" : "MISSED"}) |`);
+  console.log(`| read order | ${read.perSecond} | ${read.p50Ms} ms | ${read.p99Ms} ms | ${read.errors} | |`);
+  await mkdir(path.join(ROOT, "bench/results"), { recursive: true });
+  await writeFile(path.join(ROOT, "bench/results/orders-api.json"), `${JSON.stringify({ concurrency: CONCURRENCY, secondsPerPhase: SECONDS, create, read, machine }, null, 2)}\n`);
+} finally {
+  await gateway.close();
+}
