@@ -223,7 +223,7 @@ function Settings({ apiKey, symbol, askTip, tokens, onSave, onForget }: { apiKey
     >
       <label className="block">
         <span className="font-medium text-slate-700">API key</span>
-        <input name="apiKey" type="password" autoComplete="off" value={key} onChange={(e) => setKey(e.target.value)} placeholder="sk_…" className="mt-1 w-full rounded-xl border border-slate-300 px-3 py-2 font-mono" />
+        <input name="apiKey" type="password" autoComplete="off" value={key} onChange={(e) => setKey(e.target.value)} placeholder="cp_live_…" className="mt-1 w-full rounded-xl border border-slate-300 px-3 py-2 font-mono" />
         <span className="mt-1 block text-xs text-slate-500">Stored in this browser only. Create one in the dashboard under API keys.</span>
       </label>
       <label className="block">
