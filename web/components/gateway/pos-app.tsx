@@ -190,7 +190,7 @@ export function PosApp() {
           onBack={() => setStage("amount")}
           onChoose={(tipAmount) => {
             setTip(tipAmount);
-            void createOrder(base, tipAmount);
+            void createOrder(base + tipAmount, tipAmount);
           }}
         />
       )}

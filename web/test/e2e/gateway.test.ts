@@ -127,6 +127,8 @@ test("gateway: dashboard sign-in, API key and webhook in the UI, order via the A
   await pos.page.getByTestId("pos-display").filter({ hasText: "8.40" }).waitFor();
   await pos.page.getByTestId("pos-charge").click();
   await pos.page.getByTestId("pos-tip-15").click();
+  await pos.page.getByTestId("pos-order").or(pos.page.getByTestId("pos-error")).first().waitFor();
+  if (await pos.page.getByTestId("pos-error").count()) throw new Error(`till: ${await pos.page.getByTestId("pos-error").innerText()}`);
   await pos.page.getByTestId("pos-order-amount").filter({ hasText: "9.66 USDC" }).waitFor();
   const tillOrderId = await pos.page.getByTestId("pos-order").getAttribute("data-order-id");
   assert.match(tillOrderId ?? "", /^ord_/);
