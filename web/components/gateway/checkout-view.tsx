@@ -3,7 +3,7 @@
 import { formatAmount } from "@coinpays/sdk";
 import { paymentRouterAbi } from "@coinpays/sdk/contracts";
 import { useRouter } from "next/navigation";
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useState } from "react";
 import { zeroAddress, type Abi, type Address, type Hex } from "viem";
 import { useAccount } from "wagmi";
 import type { CheckoutOrder } from "../../app/lib/checkout-data.ts";
@@ -40,14 +40,14 @@ export function CheckoutView({ initial }: { initial: CheckoutOrder }) {
   const fmt = (value: bigint) => `${formatAmount(value, decimals)} ${symbol}`;
   const secondsLeft = useCountdown(snapshot?.expiresAt ?? initial.expiresAt);
 
-  // A status change brings the receipt details (transaction, time) through a fresh server render.
-  const lastStatus = useRef(initial.status);
+  // A change seen live brings the receipt details (transactions, time) through a fresh server render;
+  // repeated until the server render has caught up with what the WebSocket said.
+  const stale = snapshot !== undefined && (snapshot.status !== initial.status || snapshot.amountPaid !== initial.amountPaid);
   useEffect(() => {
-    if (status !== lastStatus.current) {
-      lastStatus.current = status;
-      router.refresh();
-    }
-  }, [status, router]);
+    if (!stale) return;
+    const timer = setTimeout(() => router.refresh(), 250);
+    return () => clearTimeout(timer);
+  }, [stale, snapshot, initial, router]);
 
   const paid = PAID_STATUSES.has(status);
   const canPay = status === "new" || status === "underpaid";

@@ -5,6 +5,7 @@
 // WebSocket and the webhook receiver gets the signed order.settled event.
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
+import { erc20Abi, type LocalAccount } from "viem";
 import { devAccount } from "../../../scripts/lib/dev-accounts.ts";
 import { verifySignature } from "../../server/gateway/webhooks/signature.ts";
 import { startReceiver } from "../gateway/support/webhook-receiver.ts";
@@ -135,4 +136,70 @@ test("gateway: dashboard sign-in, API key and webhook in the UI, order via the A
   await stack.screenshot(pos.page, "gateway-pos-3-keypad-sale");
 
   for (const opened of [dash, pos, checkout]) await opened.context.close();
+});
+
+/** Signs in on /dashboard as `account`, creates its merchant and an API key in the UI; returns the key. */
+async function merchantApiKey(stack: Awaited<ReturnType<typeof e2eStack>>, account: LocalAccount, name: string): Promise<string> {
+  const { page, context } = await stack.openPage("/dashboard", account);
+  await page.getByTestId("dashboard-sign-in").click();
+  await page.getByTestId("merchant-create").locator('input[name="name"]').fill(name);
+  await page.getByTestId("merchant-create-submit").click();
+  await page.getByTestId("signed-in-address").waitFor();
+  await page.getByTestId("tab-keys").click();
+  await page.locator('input[name="keyName"]').fill("e2e");
+  await page.getByTestId("api-key-create").click();
+  const key = (await page.getByTestId("api-key-secret").innerText()).trim();
+  await context.close();
+  return key;
+}
+
+async function apiOrder(baseUrl: string, apiKey: string, body: Record<string, unknown>, path = "/api/v1/orders"): Promise<{ id: string; status: string; depositAddress: `0x${string}` }> {
+  const response = await fetch(new URL(path, baseUrl), {
+    method: "POST",
+    headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json", "idempotency-key": crypto.randomUUID() },
+    body: JSON.stringify(body),
+  });
+  assert.ok(response.ok, `${path}: HTTP ${response.status} ${await response.clone().text()}`);
+  return (await response.json()) as never;
+}
+
+test("checkout: a partial transfer to the deposit address shows what is left, the wallet pays the rest; a cancelled order says so", async () => {
+  const stack = await e2eStack();
+  const [merchant, payer] = [devAccount(13), devAccount(14)];
+  const usdc = tokenAddress(stack, "USDC");
+  const apiKey = await merchantApiKey(stack, merchant, "Partial Payments Ltd");
+
+  const order = await apiOrder(stack.baseUrl, apiKey, { amount: "12.5", token: "USDC", chainId: 31337 });
+  const { page, context } = await stack.openPage(`/pay/${order.id}`, payer);
+  await page.getByTestId("live-connection").and(page.locator('[data-state="live"]')).waitFor();
+  assert.equal(await page.getByTestId("deposit-address").innerText(), order.depositAddress);
+
+  // 10 of 12.5 USDC sent straight to the deposit address (as from a wallet that scanned the QR).
+  await stack.send(payer, usdc, erc20Abi, "transfer", [order.depositAddress, 10_000_000n]);
+  await page.locator('[data-testid="checkout"][data-status="underpaid"]').waitFor({ timeout: 20_000 });
+  await page.getByTestId("checkout-message").filter({ hasText: "Partially paid: 2.5 USDC still due." }).waitFor();
+  await page.getByTestId("checkout-due").filter({ hasText: "Received 10 USDC of 12.5 USDC" }).waitFor();
+  await stack.screenshot(page, "gateway-checkout-3-underpaid");
+
+  // The wallet pays exactly what is left through the router.
+  await page.getByTestId("checkout-pay-button").filter({ hasText: "Pay 2.5 USDC" }).click();
+  await waitForConfirmed(page.getByTestId("checkout"), "Pay 2.5 USDC");
+  await page.locator('[data-testid="checkout"][data-status="settled"]').waitFor({ timeout: 20_000 });
+  await page.getByTestId("receipt-amount").filter({ hasText: "12.5 USDC" }).waitFor();
+  await page.getByTestId("receipt-tx").nth(1).waitFor(); // both payments: the transfer and the router payment
+  assert.equal(await page.getByTestId("receipt-tx").count(), 2);
+  assert.equal(await page.getByTestId("receipt-redirect").count(), 0);
+
+  // Cancelled before payment: the checkout says so and offers no way to pay.
+  const cancelled = await apiOrder(stack.baseUrl, apiKey, { amount: "1", token: "USDC", chainId: 31337 });
+  await apiOrder(stack.baseUrl, apiKey, {}, `/api/v1/orders/${cancelled.id}/cancel`);
+  await page.goto(new URL(`/pay/${cancelled.id}`, stack.baseUrl).toString());
+  await page.locator('[data-testid="checkout"][data-status="cancelled"]').waitFor();
+  await page.getByTestId("checkout-message").filter({ hasText: "The merchant cancelled this order." }).waitFor();
+  assert.equal(await page.getByTestId("checkout-pay").count(), 0);
+
+  // An unknown id is a friendly page, not an error.
+  await page.goto(new URL("/pay/ord_0000000000000000000000", stack.baseUrl).toString());
+  await page.getByTestId("checkout-not-found").waitFor();
+  await context.close();
 });
