@@ -14,6 +14,7 @@ import { createNetworkService } from "./network.ts";
 import { startGatewayWorkers, type GatewayWorkers } from "./gateway/settlement/index.ts";
 import { startJobQueue } from "./jobs.ts";
 import { startRealtimeHub, type RealtimeHub } from "./realtime/hub.ts";
+import { startP2P, type P2PServices } from "./p2p/index.ts";
 import { registerServices, unregisterServices } from "./registry.ts";
 
 export type RunningServer = {
@@ -38,6 +39,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     await hub?.close();
     await boss?.stop({ graceful: true, timeout: 10_000 });
   };
+  let p2p: P2PServices | undefined;
 
   try {
     await database.migrate();
@@ -45,6 +47,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     logger.info({ database: database.kind, ...migrations }, "database migrated");
 
     const chainClient = createChainClient(config);
+    p2p = await startP2P({ database, logger });
     registerServices({
       logger,
       database,
@@ -64,6 +67,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         logger,
         webhookDelivery: () => workers?.webhooks,
       }),
+      p2p,
     });
     registered = true;
 
@@ -133,6 +137,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
 
     const address = await listen(httpServer, config.port, config.host);
     const url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
+    p2p.setServerUrl(url);
     logger.info(
       { url, dev: config.nodeEnv !== "production", chainId: config.chainId, startupMs: Math.round(performance.now() - startedAt) },
       "server listening",
@@ -150,6 +155,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
           await stopHttpServer(server);
           await app.close();
           unregisterServices();
+          await p2p?.stop();
           await database.close();
           logger.info("server stopped");
         })();
@@ -162,6 +168,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     if (httpServer?.listening) await stopHttpServer(httpServer);
     await nextApp?.close().catch(() => undefined);
     if (registered) unregisterServices();
+    await p2p?.stop().catch(() => undefined);
     await database.close().catch(() => undefined);
     throw error;
   }

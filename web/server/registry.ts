@@ -14,6 +14,7 @@ import type { Database } from "./db/index.ts";
 import type { GatewayApi } from "./gateway/api.ts";
 import type { HealthService } from "./health.ts";
 import type { NetworkService } from "./network.ts";
+import type { P2PServices } from "./p2p/index.ts";
 
 /** What the browser needs to talk to the configured chain (public by nature: no secrets). */
 export type PublicChainConfig = { id: number; name: string; rpcUrl: string };
@@ -26,6 +27,8 @@ export type ServerServices = {
   network: NetworkService;
   /** Auth, merchants, API keys and the orders API (/api/auth, /api/merchants, /api/v1). */
   gateway: Pick<GatewayApi, "handle">;
+  /** The P2P ruble desk (server/p2p). */
+  p2p: P2PServices;
 };
 
 const REGISTRY_KEY = Symbol.for("coinpays.web.services");

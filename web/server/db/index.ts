@@ -33,6 +33,15 @@ export type Database = {
 const MIGRATIONS_FOLDER = fileURLToPath(new URL("./migrations", import.meta.url));
 
 /**
+ * The P2P desk's own migrations (server/p2p/db), applied after the gateway's with their own
+ * bookkeeping table, so the two schemas evolve independently.
+ */
+const P2P_MIGRATIONS = {
+  migrationsFolder: fileURLToPath(new URL("../p2p/db/migrations", import.meta.url)),
+  migrationsTable: "__drizzle_migrations_p2p",
+} as const;
+
+/**
  * Key of the session-level advisory lock that serialises migrations across processes. drizzle's
  * migrator runs every pending migration in one transaction but does not lock: two processes
  * starting together would both see "0000 not applied" and the second would fail on CREATE TABLE.
@@ -71,6 +80,7 @@ async function openPostgres(url: string, logger: Logger): Promise<Database> {
         try {
           // Run on the connection that holds the lock, so the lock covers exactly this work.
           await migrateNodePostgres(drizzleNodePostgres(client), { migrationsFolder: MIGRATIONS_FOLDER });
+          await migrateNodePostgres(drizzleNodePostgres(client), P2P_MIGRATIONS);
         } finally {
           await client.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY.toString()]);
         }
@@ -106,6 +116,7 @@ async function openPglite(dataDir: string, logger: Logger): Promise<Database> {
     db,
     async migrate() {
       await migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER });
+      await migratePglite(db, P2P_MIGRATIONS);
     },
     migrationStatus: () => readMigrationStatus(db),
     async ping() {

@@ -1,0 +1,159 @@
+// P2P matcher benchmark: how many buyer orders per second the desk matches and settles with 200
+// concurrent buyers against 20 sellers, beside pgbench's simple-update rate (`pgbench -N -c 8`) on
+// the same PostgreSQL server in the same run. Zero invariant violations is part of the result.
+//
+// Run: node_modules/node/bin/node scripts/bench/p2p-matcher.ts   (DATABASE_URL: server to use,
+// default postgres://postgres@127.0.0.1:5432/postgres; scratch databases are created and dropped)
+//
+// One "match" is a full cycle as a buyer experiences it: createOrder (FIFO head with SELECT … FOR
+// UPDATE SKIP LOCKED, pending ledger transfer, reservation, sandbox invoice), the payment at the
+// sandbox, and confirm (provider status call, post under the row lock). Matches/s counts cycles that
+// ended posted.
+import { execFileSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Logger } from "pino";
+import { openDatabase } from "../../web/server/db/index.ts";
+import { loadP2PConfig } from "../../web/server/p2p/config.ts";
+import { startP2P } from "../../web/server/p2p/index.ts";
+import { createSeller, createVerifiedUser } from "../../web/test/p2p/support.ts";
+import { createTemporaryDatabase, withClient } from "../../web/test/support/postgres.ts";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const BUYERS = Number(process.env.BENCH_BUYERS ?? 200);
+const SELLERS = Number(process.env.BENCH_SELLERS ?? 20);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+
+function pgbench(url: URL): { tps: number; raw: string } {
+  const args = ["-h", url.hostname, "-p", url.port || "5432", "-U", decodeURIComponent(url.username || "postgres")];
+  const db = url.pathname.slice(1);
+  execFileSync("pgbench", [...args, "-i", "-q", db], { stdio: "pipe" });
+  const raw = execFileSync("pgbench", [...args, "-N", "-c", "8", "-j", "2", "-T", String(SECONDS), db], { encoding: "utf8", stdio: "pipe" });
+  const tps = Number(/tps = ([\d.]+)/.exec(raw)?.[1]);
+  return { tps, raw };
+}
+
+async function main() {
+  // pino lives in web/'s dependencies; the database layer only needs a silent logger here.
+  const noop = () => undefined;
+  const logger = { debug: noop, info: noop, warn: noop, error: noop } as unknown as Logger;
+
+  // Baseline: pgbench simple-update on a scratch database of the same server.
+  const scratch = await createTemporaryDatabase("bench_pgbench");
+  let baseline;
+  try {
+    process.stdout.write(`pgbench -N -c 8 -T ${SECONDS} … `);
+    baseline = pgbench(new URL(scratch.url));
+    console.log(`${baseline.tps.toFixed(0)} tps`);
+  } finally {
+    await scratch.drop();
+  }
+
+  const desk = await createTemporaryDatabase("bench_p2p");
+  const database = await openDatabase({ kind: "postgres", url: desk.url }, logger);
+  try {
+    await database.migrate();
+    const config = loadP2PConfig({ NODE_ENV: "test", P2P_COOLDOWN_SECONDS: "0", P2P_TRADE_FEE_BPS: process.env.BENCH_TRADE_FEE_BPS ?? "100" });
+    const p2p = await startP2P({ database, config, sweeper: false });
+    const serverVersion = await withClient(desk.url, async (c) => (await c.query("show server_version")).rows[0].server_version as string);
+
+    process.stdout.write(`setting up ${SELLERS} sellers and ${BUYERS} buyers … `);
+    for (let i = 0; i < SELLERS; i += 1) {
+      await createSeller(p2p, database, `bs${i}`, { deposit: 10_000_000_000n, request: { amount: 9_000_000_000n, min: 100n, max: 100_000n } });
+    }
+    const buyers = await Promise.all(Array.from({ length: BUYERS }, (_, i) => createVerifiedUser(database, `bb${i}`)));
+    console.log("done");
+
+    let matched = 0;
+    let posted = 0;
+    let refused = 0;
+    const latencies: number[] = [];
+    const deadline = performance.now() + SECONDS * 1000;
+    const started = performance.now();
+    process.stdout.write(`${BUYERS} buyers matching for ${SECONDS} s … `);
+    await Promise.all(
+      buyers.map(async (buyer) => {
+        while (performance.now() < deadline) {
+          const t0 = performance.now();
+          const amount = BigInt(100 + Math.floor(Math.random() * 10_000));
+          let order;
+          try {
+            order = await p2p.desk.createOrder(buyer, { amount, method: "sandbox", idempotencyKey: randomUUID() });
+          } catch {
+            refused += 1;
+            continue;
+          }
+          matched += 1;
+          const invoiceId = order.reservation?.invoiceId;
+          if (!invoiceId) continue;
+          await p2p.sandbox.pay(invoiceId, { notify: false });
+          if ((await p2p.desk.confirm(order.reservation!.id)) === "posted") posted += 1;
+          latencies.push(performance.now() - t0);
+        }
+      }),
+    );
+    const elapsed = (performance.now() - started) / 1000;
+    console.log("done");
+    const report = await p2p.desk.checkInvariants();
+    await p2p.stop();
+
+    latencies.sort((a, b) => a - b);
+    const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
+    const matchesPerSecond = posted / elapsed;
+    const cpus = os.cpus();
+    const result = {
+      name: "p2p-matcher",
+      date: new Date().toISOString(),
+      machine: {
+        cpu: cpus[0]?.model ?? "unknown",
+        cores: cpus.length,
+        memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+        node: process.version,
+        postgres: serverVersion,
+      },
+      params: { buyers: BUYERS, sellers: SELLERS, seconds: SECONDS, pool: 10 },
+      baseline: { pgbenchSimpleUpdateTps: Math.round(baseline.tps), clients: 8 },
+      matcher: {
+        matched,
+        posted,
+        refused,
+        elapsedSeconds: Number(elapsed.toFixed(2)),
+        matchesPerSecond: Number(matchesPerSecond.toFixed(1)),
+        cycleLatencyMs: { p50: Math.round(pct(50)), p95: Math.round(pct(95)), p99: Math.round(pct(99)) },
+        ratioToPgbench: Number((matchesPerSecond / baseline.tps).toFixed(3)),
+      },
+      invariants: { ok: report.ok, violations: report.violations.length, ...report.checked },
+      targets: { matchesPerSecond: 300, ratioToPgbench: 0.2 },
+    };
+
+    const rowsOut: [string, string][] = [
+      ["machine", `${result.machine.cpu} × ${result.machine.cores}, ${result.machine.memoryGiB} GiB`],
+      ["node / postgres", `${result.machine.node} / ${result.machine.postgres}`],
+      ["pgbench -N -c 8 (baseline)", `${result.baseline.pgbenchSimpleUpdateTps} tps`],
+      [`matches/s (${BUYERS} buyers, ${SELLERS} sellers)`, `${result.matcher.matchesPerSecond}`],
+      ["matches / pgbench", `${(result.matcher.ratioToPgbench * 100).toFixed(1)} %`],
+      ["cycle latency p50 / p95 / p99", `${result.matcher.cycleLatencyMs.p50} / ${result.matcher.cycleLatencyMs.p95} / ${result.matcher.cycleLatencyMs.p99} ms`],
+      ["posted / matched / refused", `${posted} / ${matched} / ${refused}`],
+      ["invariant violations", String(report.violations.length)],
+    ];
+    const width = Math.max(...rowsOut.map(([k]) => k.length));
+    console.log();
+    for (const [k, v] of rowsOut) console.log(`${k.padEnd(width)}  ${v}`);
+
+    mkdirSync(path.join(ROOT, "bench/results"), { recursive: true });
+    writeFileSync(path.join(ROOT, "bench/results/p2p-matcher.json"), `${JSON.stringify(result, null, 2)}\n`);
+    console.log(`\nwrote bench/results/p2p-matcher.json`);
+    if (!report.ok) {
+      console.error(report.violations.join("\n"));
+      process.exitCode = 1;
+    }
+  } finally {
+    await database.close();
+    await desk.drop();
+  }
+}
+
+await main();

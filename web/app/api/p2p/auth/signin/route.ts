@@ -1,0 +1,12 @@
+import { z } from "zod";
+import { json, readBody, sessionCookie, withP2P } from "../../../../lib/p2p-http.ts";
+
+const body = z.object({ email: z.string().max(200), password: z.string().max(200) });
+
+export async function POST(request: Request): Promise<Response> {
+  return withP2P(request, { auth: "none" }, async ({ p2p }) => {
+    const input = await readBody(request, body);
+    const session = await p2p.auth.signIn(input);
+    return json({ user: session.user }, 200, { "set-cookie": sessionCookie(session.token, session.expiresAt) });
+  });
+}

@@ -1,0 +1,12 @@
+import { z } from "zod";
+import { json, readBody, withP2P } from "../../../../lib/p2p-http.ts";
+
+const body = z.object({ email: z.email().max(200), password: z.string().min(10, "at least 10 characters").max(200) });
+
+export async function POST(request: Request): Promise<Response> {
+  return withP2P(request, { auth: "none" }, async ({ p2p }) => {
+    const input = await readBody(request, body);
+    const user = await p2p.auth.signUp(input);
+    return json({ user, next: "a verification code was sent to your e-mail" }, 201);
+  });
+}

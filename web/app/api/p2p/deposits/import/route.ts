@@ -1,0 +1,14 @@
+import { z } from "zod";
+import { parseStatement } from "../../../../../server/p2p/formats.ts";
+import { json, readBody, withP2P } from "../../../../lib/p2p-http.ts";
+
+const body = z.object({ format: z.enum(["csv", "json"]), content: z.string().min(1).max(5_000_000), source: z.string().max(100).optional() });
+
+/** Operator: imports the game room's transfer statement (format in docs/p2p.md). */
+export async function POST(request: Request): Promise<Response> {
+  return withP2P(request, { auth: "operator" }, async ({ p2p }) => {
+    const input = await readBody(request, body);
+    const records = parseStatement(input.content, input.format);
+    return json({ result: await p2p.desk.importStatement(records, input.source ?? `import:${input.format}`) });
+  });
+}

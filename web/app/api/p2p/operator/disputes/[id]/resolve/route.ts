@@ -1,0 +1,14 @@
+import { z } from "zod";
+import { errorResponse, json, readBody, withP2P } from "../../../../../../lib/p2p-http.ts";
+
+const body = z.object({ outcome: z.enum(["buyer", "seller"]), note: z.string().min(3).max(2_000) });
+
+export async function POST(request: Request, context: { params: Promise<{ id: string }> }): Promise<Response> {
+  return withP2P(request, { auth: "operator" }, async ({ p2p, user }) => {
+    const { id } = await context.params;
+    if (!z.uuid().safeParse(id).success) return errorResponse(404, "not_found", "dispute not found");
+    const input = await readBody(request, body);
+    await p2p.desk.resolveDispute(user!.id, id, input.outcome, input.note);
+    return json({ ok: true });
+  });
+}

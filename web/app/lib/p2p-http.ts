@@ -1,0 +1,105 @@
+// Thin HTTP layer for the P2P desk's route handlers: session cookie → user, zod-validated JSON
+// bodies, domain errors → `{ error: { code, message } }` with their 4xx, anything else → a logged 500.
+// Amounts travel as decimal strings ("12.50"); bigint values are serialised as decimal strings.
+import { cookies } from "next/headers";
+import { z } from "zod";
+import type { DeskUser } from "../../server/p2p/auth.ts";
+import { isP2PError } from "../../server/p2p/errors.ts";
+import { parseMinor } from "../../server/p2p/formats.ts";
+import type { P2PServices } from "../../server/p2p/index.ts";
+import { serverServices } from "./server-services.ts";
+
+export const SESSION_COOKIE = "p2p_session";
+
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)), {
+    status,
+    headers: { "content-type": "application/json", "cache-control": "no-store", ...headers },
+  });
+}
+
+export function errorResponse(status: number, code: string, message: string, details?: Record<string, unknown>): Response {
+  return json({ error: { code, message, ...(details ? { details } : {}) } }, status);
+}
+
+/** A decimal amount string with at most two places, as minor units (bigint). */
+export const amountString = z
+  .string()
+  .max(40)
+  .regex(/^\d+(\.\d{1,2})?$/, "must be a decimal amount with at most 2 decimal places, e.g. \"12.50\"")
+  .transform((v) => parseMinor(v));
+
+export const idempotencyKey = z.string().min(1).max(200);
+
+type Context = { p2p: P2PServices; request: Request; user: DeskUser | undefined };
+
+export async function withP2P(
+  request: Request,
+  options: { auth?: "user" | "operator" | "none" },
+  work: (context: Context) => Promise<Response>,
+): Promise<Response> {
+  let services;
+  try {
+    services = await serverServices();
+  } catch {
+    return errorResponse(503, "unavailable", "P2P services are not running in this process");
+  }
+  try {
+    // CSRF: state-changing requests must be JSON (a cross-site form cannot send it without a CORS
+    // preflight); the session cookie is SameSite=Lax on top.
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      const type = request.headers.get("content-type") ?? "";
+      if (!type.startsWith("application/json")) return errorResponse(415, "unsupported_media_type", "send application/json");
+    }
+    const token = (await cookies()).get(SESSION_COOKIE)?.value;
+    const user = await services.p2p.auth.authenticate(token);
+    if (options.auth !== "none") {
+      if (!user) return errorResponse(401, "unauthenticated", "sign in first");
+      if (options.auth === "operator" && user.role !== "operator") return errorResponse(403, "forbidden", "operators only");
+    }
+    return await work({ p2p: services.p2p, request, user });
+  } catch (error) {
+    if (isP2PError(error)) return errorResponse(error.status, error.code, error.message, error.details);
+    if (error instanceof BodyError) return errorResponse(400, "invalid_input", error.message);
+    services.logger.error({ err: error, path: new URL(request.url).pathname }, "p2p request failed");
+    return errorResponse(500, "internal_error", "Internal server error");
+  }
+}
+
+class BodyError extends Error {}
+
+/** Reads and validates a JSON body; a malformed body is a 400, never a 500. */
+export async function readBody<S extends z.ZodType>(request: Request, schema: S): Promise<z.infer<S>> {
+  let raw: unknown;
+  try {
+    const text = await request.text();
+    if (text.length > 1_000_000) throw new BodyError("body too large");
+    raw = text ? JSON.parse(text) : {};
+  } catch (error) {
+    if (error instanceof BodyError) throw error;
+    throw new BodyError("body is not valid JSON");
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    throw new BodyError(parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; "));
+  }
+  return parsed.data;
+}
+
+export function sessionCookie(token: string, expiresAt: Date): string {
+  // Secure when the desk is served over https (P2P_PUBLIC_URL); plain http on a developer machine.
+  const secure = (process.env.P2P_PUBLIC_URL ?? "").startsWith("https:") ? "; Secure" : "";
+  return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Lax; Expires=${expiresAt.toUTCString()}${secure}`;
+}
+
+export function clearedSessionCookie(): string {
+  return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`;
+}
+
+/** The Idempotency-Key header, or one from the body; required for creating orders and requests. */
+export function idempotencyKeyOf(request: Request, fromBody?: string): string {
+  const key = request.headers.get("idempotency-key") ?? fromBody;
+  const parsed = idempotencyKey.safeParse(key);
+  if (!parsed.success) throw new BodyError("Idempotency-Key header (1-200 characters) is required");
+  return parsed.data;
+}

@@ -1,0 +1,83 @@
+import { ActionForm } from "../../../components/p2p/action-form.tsx";
+import { Card, money, SignInFirst, Table } from "../../../components/p2p/ui.tsx";
+import { deskSession } from "../session.ts";
+
+export default async function OperatorView() {
+  const { p2p, user } = await deskSession();
+  if (!user) return <SignInFirst />;
+  if (user.role !== "operator") return <p className="text-slate-600">Operators only (P2P_OPERATOR_EMAILS).</p>;
+  const o = await p2p.desk.operatorOverview();
+  return (
+    <>
+      <h1 className="text-3xl font-semibold tracking-tight text-slate-900">Operator</h1>
+      <Card
+        title="Ledger invariants"
+        aside={
+          <span className={`rounded-full px-2 py-0.5 text-xs font-semibold ${o.invariants.ok ? "bg-emerald-100 text-emerald-800" : "bg-rose-100 text-rose-800"}`}>
+            {o.invariants.ok ? "all hold" : `${o.invariants.violations.length} violated`}
+          </span>
+        }
+      >
+        {o.invariants.violations.map((v) => (
+          <p key={v} className="text-rose-700">{v}</p>
+        ))}
+      </Card>
+      <Card title="Queue (FIFO)">
+        <Table
+          columns={["#", "Seller", "Provider", "Remaining", "Reserved", "Filled", "Per buyer", "Status"]}
+          rows={o.queue.map((q) => [String(q.queue_seq), String(q.email), String(q.provider), money(q.remaining), money(q.reserved), money(q.filled), `${money(q.min_per_buyer)}–${money(q.max_per_buyer)}`, String(q.status)])}
+        />
+      </Card>
+      <Card title="Open reservations">
+        <Table
+          columns={["Expires", "Buyer", "Seller", "Amount", "Rubles", "Invoice"]}
+          rows={o.reservations.map((r) => [new Date(String(r.expires_at)).toLocaleTimeString("en-GB"), String(r.buyer), String(r.seller), money(r.amount), money(r.fiat_amount), String(r.invoice_id ?? "—")])}
+        />
+      </Card>
+      <Card title="Deposits to review (unknown senders)">
+        <Table
+          columns={["Transfer", "Sender", "Amount", "Id"]}
+          rows={o.review.map((d) => [String(d.external_id), String(d.sender_email), money(d.amount), String(d.id)])}
+        />
+      </Card>
+      <Card title="Disputes">
+        <Table
+          columns={["Reservation", "Reason", "Opened", ""]}
+          rows={o.disputes.map((d) => [
+            String(d.reservation_id),
+            String(d.reason),
+            new Date(String(d.created_at)).toLocaleString("en-GB"),
+            <ActionForm
+              key="r"
+              action={`/api/p2p/operator/disputes/${d.id}/resolve`}
+              submit="Resolve"
+              fields={[
+                { name: "outcome", label: "For", options: ["buyer", "seller"], defaultValue: "seller" },
+                { name: "note", label: "Note" },
+              ]}
+            />,
+          ])}
+        />
+      </Card>
+      <Card title="Manual adjustment (booked as a ledger transfer)">
+        <ActionForm
+          action="/api/p2p/operator/adjustments"
+          submit="Book adjustment"
+          idempotent
+          fields={[
+            { name: "userId", label: "User id" },
+            { name: "direction", label: "Direction", options: ["credit", "debit"], defaultValue: "credit" },
+            { name: "amount", label: "Amount", placeholder: "10.00" },
+            { name: "reason", label: "Reason" },
+          ]}
+        />
+      </Card>
+      <Card title="Trial balance">
+        <Table
+          columns={["Account", "Cur", "Debits posted", "Credits posted", "Debits pending", "Credits pending", "Available"]}
+          rows={o.accounts.map((a) => [a.code, a.currency, money(a.debitsPosted), money(a.creditsPosted), money(a.debitsPending), money(a.creditsPending), money(a.available)])}
+        />
+      </Card>
+    </>
+  );
+}

@@ -1,0 +1,191 @@
+// Desk accounts: e-mail + password (argon2id), DB-backed sessions (random token in an httpOnly
+// cookie, only its SHA-256 stored), and e-mail codes for verifying the address and for linking the
+// seller's game-room account e-mail.
+import { createHash, randomBytes, randomInt, timingSafeEqual } from "node:crypto";
+import { hash as argonHash, verify as argonVerify } from "@node-rs/argon2";
+import { sql } from "drizzle-orm";
+import type { P2PConfig } from "./config.ts";
+import { P2PError } from "./errors.ts";
+import { ensureAccount } from "./ledger/index.ts";
+import type { Mailer } from "./mail.ts";
+import { one, pgCode, type TxRunner } from "./sql.ts";
+
+export const SESSION_COOKIE = "p2p_session";
+const SESSION_TTL_MS = 14 * 24 * 3600 * 1000;
+const CODE_TTL_MS = 15 * 60 * 1000;
+const MAX_CODE_ATTEMPTS = 5;
+
+// argon2id, OWASP's minimum profile (19 MiB, 2 passes); memory-hard against GPU guessing.
+const ARGON_OPTIONS = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+// Verified against when the e-mail is unknown, so timing does not reveal which addresses exist.
+let dummyHash: Promise<string> | undefined;
+
+export type DeskUser = {
+  id: string;
+  email: string;
+  role: "user" | "operator";
+  emailVerified: boolean;
+  gameEmail: string | null;
+  flagged: boolean;
+};
+
+export function sha256(value: string): string {
+  return createHash("sha256").update(value).digest("hex");
+}
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+function toUser(row: Record<string, unknown>): DeskUser {
+  return {
+    id: String(row.id),
+    email: String(row.email),
+    role: row.role as DeskUser["role"],
+    emailVerified: row.email_verified_at !== null && row.email_verified_at !== undefined,
+    gameEmail: (row.game_email as string | null) ?? null,
+    flagged: row.flagged_at !== null && row.flagged_at !== undefined,
+  };
+}
+
+export function userAccountCode(userId: string, kind: "available" | "on_sale"): string {
+  return `user:${userId}:${kind}`;
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;
+
+export function createAuthService(deps: { db: TxRunner; config: P2PConfig; mailer: Mailer; now?: () => Date }) {
+  const { db, config, mailer } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  async function sendCode(userId: string, purpose: "verify_email" | "link_game_email", target: string): Promise<void> {
+    const code = String(randomInt(0, 1_000_000)).padStart(6, "0");
+    await db.execute(sql`update p2p_email_codes set consumed_at = now() where user_id = ${userId} and purpose = ${purpose} and consumed_at is null`);
+    await db.execute(
+      sql`insert into p2p_email_codes (user_id, purpose, target, code_hash, expires_at)
+          values (${userId}, ${purpose}, ${target}, ${sha256(code)}, ${new Date(now().getTime() + CODE_TTL_MS).toISOString()})`,
+    );
+    const what = purpose === "verify_email" ? "verify your CoinPays P2P e-mail" : "link this game-room account to CoinPays P2P";
+    await mailer.send({ to: target, subject: `Your code: ${code}`, text: `Use ${code} to ${what}. It expires in 15 minutes.` });
+  }
+
+  async function consumeCode(userId: string, purpose: "verify_email" | "link_game_email", code: string): Promise<string> {
+    return db.transaction(async (tx) => {
+      const row = await one<{ id: string; code_hash: string; attempts: number; expires_at: string; target: string }>(
+        tx,
+        sql`select id, code_hash, attempts, expires_at, target from p2p_email_codes
+            where user_id = ${userId} and purpose = ${purpose} and consumed_at is null
+            order by created_at desc limit 1 for update`,
+      );
+      if (!row || new Date(row.expires_at).getTime() < now().getTime() || row.attempts >= MAX_CODE_ATTEMPTS) {
+        throw new P2PError("invalid_code", "the code is wrong or expired; request a new one");
+      }
+      const ok = timingSafeEqual(Buffer.from(sha256(code)), Buffer.from(row.code_hash));
+      if (!ok) {
+        await tx.execute(sql`update p2p_email_codes set attempts = attempts + 1 where id = ${row.id}`);
+        return "";
+      }
+      await tx.execute(sql`update p2p_email_codes set consumed_at = now() where id = ${row.id}`);
+      return row.target;
+    }).then((target) => {
+      if (!target) throw new P2PError("invalid_code", "the code is wrong or expired; request a new one");
+      return target;
+    });
+  }
+
+  return {
+    async signUp(input: { email: string; password: string }): Promise<DeskUser> {
+      const email = normalizeEmail(input.email);
+      const passwordHash = await argonHash(input.password, ARGON_OPTIONS);
+      const role = config.operatorEmails.has(email) ? "operator" : "user";
+      let user: DeskUser;
+      try {
+        user = await db.transaction(async (tx) => {
+          const row = await one(
+            tx,
+            sql`insert into p2p_users (email, password_hash, role) values (${email}, ${passwordHash}, ${role}) returning *`,
+          );
+          const u = toUser(row!);
+          for (const kind of ["available", "on_sale"] as const) {
+            await ensureAccount(tx, { code: userAccountCode(u.id, kind), currency: config.currency, normal: "credit", userId: u.id });
+          }
+          return u;
+        });
+      } catch (error) {
+        if (pgCode(error) === "23505") throw new P2PError("email_taken", "an account with this e-mail already exists");
+        throw error;
+      }
+      await sendCode(user.id, "verify_email", email);
+      return user;
+    },
+
+    async signIn(input: { email: string; password: string }): Promise<{ user: DeskUser; token: string; expiresAt: Date }> {
+      const row = await one(db, sql`select * from p2p_users where email = ${normalizeEmail(input.email)}`);
+      if (!row) {
+        dummyHash ??= argonHash("not a real password", ARGON_OPTIONS);
+        await argonVerify(await dummyHash, input.password).catch(() => false);
+        throw new P2PError("invalid_credentials", "wrong e-mail or password");
+      }
+      if (!(await argonVerify(String(row.password_hash), input.password).catch(() => false))) {
+        throw new P2PError("invalid_credentials", "wrong e-mail or password");
+      }
+      const token = randomBytes(32).toString("base64url");
+      const expiresAt = new Date(now().getTime() + SESSION_TTL_MS);
+      await db.execute(
+        sql`insert into p2p_sessions (token_hash, user_id, expires_at) values (${sha256(token)}, ${String(row.id)}, ${expiresAt.toISOString()})`,
+      );
+      return { user: toUser(row), token, expiresAt };
+    },
+
+    async signOut(token: string): Promise<void> {
+      await db.execute(sql`update p2p_sessions set revoked_at = now() where token_hash = ${sha256(token)} and revoked_at is null`);
+    },
+
+    /** The user behind a session token, or undefined when it is unknown, revoked or expired. */
+    async authenticate(token: string | undefined): Promise<DeskUser | undefined> {
+      if (!token || token.length > 200) return undefined;
+      const row = await one(
+        db,
+        sql`select u.* from p2p_sessions s join p2p_users u on u.id = s.user_id
+            where s.token_hash = ${sha256(token)} and s.revoked_at is null and s.expires_at > ${now().toISOString()}`,
+      );
+      return row ? toUser(row) : undefined;
+    },
+
+    async getUser(userId: string): Promise<DeskUser | undefined> {
+      const row = await one(db, sql`select * from p2p_users where id = ${userId}`);
+      return row ? toUser(row) : undefined;
+    },
+
+    async resendVerification(userId: string): Promise<void> {
+      const user = await this.getUser(userId);
+      if (!user) throw new P2PError("not_found", "user not found");
+      if (user.emailVerified) return;
+      await sendCode(userId, "verify_email", user.email);
+    },
+
+    async verifyEmail(userId: string, code: string): Promise<void> {
+      await consumeCode(userId, "verify_email", code);
+      await db.execute(sql`update p2p_users set email_verified_at = coalesce(email_verified_at, now()) where id = ${userId}`);
+    },
+
+    /** Step 1 of linking the game-room account: a code goes to that account's e-mail. */
+    async requestGameEmailLink(userId: string, gameEmail: string): Promise<void> {
+      const target = normalizeEmail(gameEmail);
+      const taken = await one(db, sql`select id from p2p_users where game_email = ${target} and id <> ${userId}`);
+      if (taken) throw new P2PError("conflict", "this game-room account is linked to another user");
+      await sendCode(userId, "link_game_email", target);
+    },
+
+    async confirmGameEmailLink(userId: string, code: string): Promise<string> {
+      const target = await consumeCode(userId, "link_game_email", code);
+      try {
+        await db.execute(sql`update p2p_users set game_email = ${target} where id = ${userId}`);
+      } catch (error) {
+        if (pgCode(error) === "23505") throw new P2PError("conflict", "this game-room account is linked to another user");
+        throw error;
+      }
+      return target;
+    },
+  };
+}

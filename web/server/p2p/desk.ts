@@ -1,0 +1,969 @@
+// The P2P desk's domain service (framework-free): deposits, API forms, withdrawal requests, the
+// matcher, provider confirmations, expiry, and the views the pages and API show.
+//
+// State that changes and where it is written:
+// - Ledger transfers: append-only (see ledger/index.ts). Every money movement below is one.
+// - p2p_reservations.status leaves `pending` exactly once (to `posted` or `voided`), inside the
+//   same transaction as the ledger post/void transfer, under `SELECT … FOR UPDATE` on the row.
+// - p2p_withdrawal_requests: remaining/reserved/filled/returned change under the row lock and always
+//   sum to amount (CHECK); the seller's on-sale ledger account mirrors them (checkInvariants).
+import { randomUUID } from "node:crypto";
+import { sql } from "drizzle-orm";
+import type { Logger } from "pino";
+import { userAccountCode } from "./auth.ts";
+import type { P2PConfig } from "./config.ts";
+import { decryptSecret, encryptSecret } from "./crypto.ts";
+import { P2PError } from "./errors.ts";
+import { createTransfer, ensureAccount, getAccount, listAccounts, resolvePending } from "./ledger/index.ts";
+import { checkInvariants } from "./ledger/invariants.ts";
+import { ProviderError, type PaymentProvider, type ProviderCredentials } from "./providers/types.ts";
+import { commissionOf, fiatOf, type StatementRecord } from "./formats.ts";
+import { big, canonicalHash, one, pgCode, rows, type Executor, type TxRunner } from "./sql.ts";
+
+export const GAME_ROOM_ACCOUNT = "platform:game_room";
+export const ADJUSTMENTS_ACCOUNT = "platform:adjustments";
+export const COMMISSION_SHARDS = 8;
+/** The platform's commission is spread over a few accounts so concurrent matches do not queue on one row. */
+export const commissionAccount = (shard: number) => `platform:commission:${shard}`;
+
+export { commissionOf, fiatOf, formatMinor, parseMinor, parseStatement, type StatementRecord } from "./formats.ts";
+
+export type DepositOutcome = "credited" | "review" | "duplicate" | "conflict";
+
+export type OrderView = {
+  id: string;
+  status: string;
+  amount: bigint;
+  method: string;
+  createdAt: Date;
+  reservation: ReservationView | null;
+};
+
+export type ReservationView = {
+  id: string;
+  status: string;
+  amount: bigint;
+  fee: bigint;
+  fiatAmount: bigint;
+  fiatCurrency: string;
+  invoiceId: string | null;
+  paymentUrl: string | null;
+  expiresAt: Date;
+  voidReason: string | null;
+};
+
+export type ConfirmOutcome = "posted" | "voided" | "pending" | "already_resolved" | "mismatch" | "late_reposted" | "disputed";
+
+type RequestRow = {
+  id: string;
+  user_id: string;
+  api_form_id: string;
+  amount: unknown;
+  remaining: unknown;
+  reserved: unknown;
+  filled: unknown;
+  returned: unknown;
+  min_per_buyer: unknown;
+  max_per_buyer: unknown;
+  rate: unknown;
+  status: string;
+};
+
+type ReservationRow = {
+  id: string;
+  order_id: string;
+  buyer_id: string;
+  request_id: string;
+  seller_id: string;
+  api_form_id: string;
+  provider: string;
+  amount: unknown;
+  fee: unknown;
+  fiat_amount: unknown;
+  fiat_currency: string;
+  pending_transfer_id: unknown;
+  invoice_id: string | null;
+  payment_url: string | null;
+  status: string;
+  void_reason: string | null;
+  expires_at: string | Date;
+  created_at: string | Date;
+};
+
+export type Desk = ReturnType<typeof createDesk>;
+
+export function createDesk(deps: {
+  db: TxRunner;
+  config: P2PConfig;
+  providers: ReadonlyMap<string, PaymentProvider>;
+  logger?: Logger;
+  now?: () => Date;
+}) {
+  const { db, config, providers } = deps;
+  const now = deps.now ?? (() => new Date());
+  const log = deps.logger;
+
+  function provider(id: string): PaymentProvider {
+    const p = providers.get(id);
+    if (!p) throw new P2PError("invalid_input", `unknown provider ${id}`);
+    return p;
+  }
+
+  type FormCredentials = { provider: PaymentProvider; credentials: ProviderCredentials; shopId: string | null; live: boolean | null };
+  // Decrypted credentials per API form, kept briefly: a form's credentials never change in place
+  // (a new form is a new row), and whether a form may be matched is decided by the matcher's query.
+  const credentialCache = new Map<string, { at: number; value: FormCredentials }>();
+
+  async function formCredentials(formId: string): Promise<FormCredentials> {
+    const cached = credentialCache.get(formId);
+    if (cached && Date.now() - cached.at < 60_000) return cached.value;
+    const value = await loadFormCredentials(formId);
+    if (credentialCache.size > 10_000) credentialCache.clear();
+    credentialCache.set(formId, { at: Date.now(), value });
+    return value;
+  }
+
+  async function loadFormCredentials(formId: string): Promise<FormCredentials> {
+    const form = await one<{ provider: string; credentials_ciphertext: string; shop_id: string | null; live: boolean | null }>(
+      db,
+      sql`select provider, credentials_ciphertext, shop_id, live from p2p_api_forms where id = ${formId}`,
+    );
+    if (!form) throw new P2PError("not_found", "API form not found");
+    return {
+      provider: provider(form.provider),
+      credentials: JSON.parse(decryptSecret(config.keyring, form.credentials_ciphertext, `api_form:${formId}`)) as ProviderCredentials,
+      shopId: form.shop_id,
+      live: form.live,
+    };
+  }
+
+  async function requireVerified(userId: string): Promise<{ email: string; flagged: boolean }> {
+    const user = await one<{ email: string; email_verified_at: unknown; flagged_at: unknown }>(
+      db,
+      sql`select email, email_verified_at, flagged_at from p2p_users where id = ${userId}`,
+    );
+    if (!user) throw new P2PError("unauthenticated", "unknown user");
+    if (!user.email_verified_at) throw new P2PError("forbidden", "verify your e-mail first");
+    return { email: user.email, flagged: Boolean(user.flagged_at) };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Deposits
+
+  async function creditDeposit(tx: Executor, depositId: string, externalId: string, userId: string, amount: bigint): Promise<void> {
+    const commission = commissionOf(amount, config.depositFeeBps);
+    const legs = [
+      { account: GAME_ROOM_ACCOUNT, side: "debit" as const, amount },
+      ...(amount - commission > 0n ? [{ account: userAccountCode(userId, "available"), side: "credit" as const, amount: amount - commission }] : []),
+      ...(commission > 0n ? [{ account: commissionAccount(0), side: "credit" as const, amount: commission }] : []),
+    ];
+    const { transfer } = await createTransfer(tx, {
+      idempotencyKey: `deposit:${externalId}`,
+      kind: "posted",
+      currency: config.currency,
+      reason: "deposit",
+      legs,
+      metadata: { depositId, userId },
+    });
+    await tx.execute(
+      sql`update p2p_deposits set status = 'credited', user_id = ${userId}, commission = ${commission.toString()},
+            transfer_id = ${transfer.id.toString()}, resolved_at = now() where id = ${depositId}`,
+    );
+  }
+
+  async function recordDeposit(record: StatementRecord, source: string): Promise<DepositOutcome> {
+    if (record.amount <= 0n) throw new P2PError("invalid_input", `deposit ${record.transferId}: amount must be positive`);
+    if (record.currency !== config.currency) throw new P2PError("invalid_input", `deposit ${record.transferId}: currency ${record.currency} is not ${config.currency}`);
+    const sender = record.senderEmail.trim().toLowerCase();
+    return db.transaction(async (tx) => {
+      const user = await one<{ id: string }>(tx, sql`select id from p2p_users where game_email = ${sender}`);
+      const inserted = await one<{ id: string }>(
+        tx,
+        sql`insert into p2p_deposits (external_id, sender_email, amount, currency, occurred_at, source, status, user_id)
+            values (${record.transferId}, ${sender}, ${record.amount.toString()}, ${record.currency}, ${record.occurredAt.toISOString()},
+                    ${source}, ${user ? "credited" : "review"}, ${user?.id ?? null})
+            on conflict (external_id) do nothing returning id`,
+      );
+      if (!inserted) {
+        const existing = await one<{ amount: unknown; sender_email: string }>(
+          tx,
+          sql`select amount, sender_email from p2p_deposits where external_id = ${record.transferId}`,
+        );
+        const same = existing && big(existing.amount) === record.amount && existing.sender_email === sender;
+        if (!same) log?.warn({ transferId: record.transferId }, "p2p deposit seen again with different details");
+        return same ? "duplicate" : "conflict";
+      }
+      if (!user) return "review";
+      await creditDeposit(tx, inserted.id, record.transferId, user.id, record.amount);
+      return "credited";
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Requests
+
+  /** Returns `amount` from a request to the seller's balance (cancel, dust, late voids). */
+  async function returnToSeller(tx: Executor, req: RequestRow, amount: bigint): Promise<void> {
+    if (amount <= 0n) return;
+    const returnedBefore = big(req.returned);
+    await createTransfer(tx, {
+      idempotencyKey: `request_return:${req.id}:${returnedBefore}`,
+      kind: "posted",
+      currency: config.currency,
+      reason: "request_return",
+      legs: [
+        { account: userAccountCode(req.user_id, "on_sale"), side: "debit", amount },
+        { account: userAccountCode(req.user_id, "available"), side: "credit", amount },
+      ],
+      metadata: { requestId: req.id },
+    });
+    req.returned = returnedBefore + amount;
+  }
+
+  /** Closes a request when nothing more can happen to it; run after every change, under the row lock. */
+  async function settleRequest(tx: Executor, req: RequestRow): Promise<void> {
+    const remaining = big(req.remaining);
+    const reserved = big(req.reserved);
+    if ((req.status === "open" || req.status === "suspended") && reserved === 0n && remaining < big(req.min_per_buyer)) {
+      await returnToSeller(tx, req, remaining);
+      await tx.execute(
+        sql`update p2p_withdrawal_requests set remaining = 0, returned = ${big(req.returned).toString()}, status = 'closed',
+              close_reason = ${remaining === 0n ? "filled" : "dust"}, closed_at = now() where id = ${req.id}`,
+      );
+      req.status = "closed";
+    } else if (req.status === "closing" && reserved === 0n) {
+      await tx.execute(sql`update p2p_withdrawal_requests set status = 'closed', closed_at = now() where id = ${req.id}`);
+      req.status = "closed";
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Reservations
+
+  async function lockReservation(tx: Executor, id: string, skipLocked = false): Promise<ReservationRow | undefined> {
+    return one<ReservationRow>(
+      tx,
+      skipLocked
+        ? sql`select * from p2p_reservations where id = ${id} for update skip locked`
+        : sql`select * from p2p_reservations where id = ${id} for update`,
+    );
+  }
+
+  async function lockRequest(tx: Executor, id: string): Promise<RequestRow> {
+    const req = await one<RequestRow>(tx, sql`select * from p2p_withdrawal_requests where id = ${id} for update`);
+    if (!req) throw new Error(`request ${id} vanished`);
+    return req;
+  }
+
+  /** Voids a locked pending reservation: the amount goes back to the request (or the seller, if it is closing). */
+  async function voidLocked(tx: Executor, res: ReservationRow, reason: string): Promise<void> {
+    // Lock order everywhere: reservation → request → ledger accounts (ascending id), so matchers,
+    // confirmations and sweepers never wait on each other in a cycle.
+    const req = await lockRequest(tx, res.request_id);
+    const { transfer } = await resolvePending(tx, {
+      idempotencyKey: `match:${res.id}:void`,
+      pendingId: big(res.pending_transfer_id),
+      outcome: "void",
+      reason,
+      at: now(),
+    });
+    await tx.execute(
+      sql`update p2p_reservations set status = 'voided', void_reason = ${reason}, resolution_transfer_id = ${transfer.id.toString()},
+            resolved_at = ${now().toISOString()} where id = ${res.id} and status = 'pending'`,
+    );
+    const amount = big(res.amount);
+    req.reserved = big(req.reserved) - amount;
+    if (req.status === "open" || req.status === "suspended") {
+      // Back at its original queue position: queue_seq never changes.
+      req.remaining = big(req.remaining) + amount;
+    } else {
+      await returnToSeller(tx, req, amount);
+    }
+    await tx.execute(
+      sql`update p2p_withdrawal_requests set reserved = ${big(req.reserved).toString()}, remaining = ${big(req.remaining).toString()},
+            returned = ${big(req.returned).toString()} where id = ${req.id}`,
+    );
+    await settleRequest(tx, req);
+    const orderStatus = reason === "provider_error" ? null : reason === "expired" ? "expired" : "failed";
+    if (orderStatus) await tx.execute(sql`update p2p_buyer_orders set status = ${orderStatus} where id = ${res.order_id}`);
+    res.status = "voided";
+  }
+
+  async function postLocked(tx: Executor, res: ReservationRow, at: Date = now()): Promise<void> {
+    const req = await lockRequest(tx, res.request_id);
+    const { transfer } = await resolvePending(tx, {
+      idempotencyKey: `match:${res.id}:post`,
+      pendingId: big(res.pending_transfer_id),
+      outcome: "post",
+      reason: "paid",
+      at,
+    });
+    await tx.execute(
+      sql`update p2p_reservations set status = 'posted', resolution_transfer_id = ${transfer.id.toString()},
+            resolved_at = ${now().toISOString()} where id = ${res.id} and status = 'pending'`,
+    );
+    const amount = big(res.amount);
+    req.reserved = big(req.reserved) - amount;
+    req.filled = big(req.filled) + amount;
+    await tx.execute(
+      sql`update p2p_withdrawal_requests set reserved = ${big(req.reserved).toString()}, filled = ${big(req.filled).toString()} where id = ${req.id}`,
+    );
+    await settleRequest(tx, req);
+    await tx.execute(sql`update p2p_buyer_orders set status = 'paid' where id = ${res.order_id}`);
+    res.status = "posted";
+  }
+
+  /** Reserves `amount` of a locked request for a buyer's order: pending ledger transfer + reservation row. */
+  async function reserve(
+    tx: Executor,
+    req: RequestRow,
+    order: { id: string; buyerId: string; provider: string },
+    amount: bigint,
+    ttlMs: number,
+  ): Promise<ReservationRow> {
+    const id = randomUUID();
+    const fee = commissionOf(amount, config.tradeFeeBps);
+    const fiatAmount = fiatOf(amount, big(req.rate));
+    const expiresAt = new Date(now().getTime() + ttlMs);
+    // Same order → same shard (a late re-reservation touches the accounts its first one did).
+    const shard = Number.parseInt(order.id.slice(0, 8), 16) % COMMISSION_SHARDS;
+    const { transfer } = await createTransfer(tx, {
+      idempotencyKey: `match:${id}`,
+      kind: "pending",
+      currency: config.currency,
+      reason: "match",
+      expiresAt,
+      legs: [
+        { account: userAccountCode(req.user_id, "on_sale"), side: "debit", amount },
+        ...(amount - fee > 0n ? [{ account: userAccountCode(order.buyerId, "available"), side: "credit" as const, amount: amount - fee }] : []),
+        ...(fee > 0n ? [{ account: commissionAccount(shard), side: "credit" as const, amount: fee }] : []),
+      ],
+      metadata: { reservationId: id, orderId: order.id, requestId: req.id },
+    });
+    const row = await one<ReservationRow>(
+      tx,
+      sql`insert into p2p_reservations (id, order_id, buyer_id, request_id, seller_id, api_form_id, provider, amount, fee, fiat_amount,
+                                        fiat_currency, pending_transfer_id, expires_at)
+          values (${id}, ${order.id}, ${order.buyerId}, ${req.id}, ${req.user_id}, ${req.api_form_id}, ${order.provider}, ${amount.toString()},
+                  ${fee.toString()}, ${fiatAmount.toString()}, ${config.fiatCurrency}, ${transfer.id.toString()}, ${expiresAt.toISOString()})
+          returning *`,
+    );
+    req.remaining = big(req.remaining) - amount;
+    req.reserved = big(req.reserved) + amount;
+    await tx.execute(
+      sql`update p2p_withdrawal_requests set remaining = ${big(req.remaining).toString()}, reserved = ${big(req.reserved).toString()} where id = ${req.id}`,
+    );
+    return row!;
+  }
+
+  async function flagSeller(res: ReservationRow, error: unknown): Promise<void> {
+    const message = error instanceof Error ? error.message : String(error);
+    await db.transaction(async (tx) => {
+      await tx.execute(sql`update p2p_api_forms set status = 'failed', last_error = ${message} where id = ${res.api_form_id}`);
+      await tx.execute(sql`update p2p_users set flagged_at = coalesce(flagged_at, now()), flag_reason = ${message} where id = ${res.seller_id}`);
+      await tx.execute(sql`update p2p_withdrawal_requests set status = 'suspended' where api_form_id = ${res.api_form_id} and status = 'open'`);
+    });
+    log?.warn({ sellerId: res.seller_id, apiFormId: res.api_form_id, err: message }, "p2p seller flagged after provider failure");
+  }
+
+  async function issueInvoice(res: ReservationRow): Promise<ReservationRow> {
+    const form = await formCredentials(res.api_form_id);
+    const invoice = await form.provider.createInvoice(form.credentials, {
+      reference: res.id,
+      amount: big(res.fiat_amount),
+      currency: res.fiat_currency,
+      description: `Top-up ${res.order_id}`,
+      expiresAt: new Date(res.expires_at),
+    });
+    const updated = await one<ReservationRow>(
+      db,
+      sql`update p2p_reservations set invoice_id = ${invoice.invoiceId}, payment_url = ${invoice.paymentUrl}
+          where id = ${res.id} returning *`,
+    );
+    return updated ?? res;
+  }
+
+  function reservationView(res: ReservationRow): ReservationView {
+    return {
+      id: res.id,
+      status: res.status,
+      amount: big(res.amount),
+      fee: big(res.fee),
+      fiatAmount: big(res.fiat_amount),
+      fiatCurrency: res.fiat_currency,
+      invoiceId: res.invoice_id,
+      paymentUrl: res.payment_url,
+      expiresAt: new Date(res.expires_at),
+      voidReason: res.void_reason,
+    };
+  }
+
+  async function orderView(orderId: string): Promise<OrderView> {
+    const order = await one<{ id: string; status: string; amount: unknown; method: string; created_at: string }>(
+      db,
+      sql`select * from p2p_buyer_orders where id = ${orderId}`,
+    );
+    if (!order) throw new P2PError("not_found", "order not found");
+    const res = await one<ReservationRow>(db, sql`select * from p2p_reservations where order_id = ${orderId} order by created_at desc limit 1`);
+    return {
+      id: order.id,
+      status: order.status,
+      amount: big(order.amount),
+      method: order.method,
+      createdAt: new Date(order.created_at),
+      reservation: res ? reservationView(res) : null,
+    };
+  }
+
+  async function largestAvailable(buyerId: string, method: string): Promise<bigint> {
+    const row = await one<{ largest: unknown }>(
+      db,
+      sql`select max(least(q.remaining, q.max_per_buyer)) as largest
+          from p2p_withdrawal_requests q join p2p_api_forms f on f.id = q.api_form_id
+          where q.status = 'open' and q.remaining >= q.min_per_buyer and f.status = 'active' and f.provider = ${method}
+            and q.user_id <> ${buyerId}`,
+    );
+    return row?.largest === null || row?.largest === undefined ? 0n : big(row.largest);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Public operations
+
+  const desk = {
+    config,
+    provider,
+
+    /** Creates the platform's own ledger accounts (idempotent). */
+    async init(): Promise<void> {
+      await ensureAccount(db, { code: GAME_ROOM_ACCOUNT, currency: config.currency, normal: "debit" });
+      // Counterpart of operators' manual adjustments; may go negative (the platform gave value away).
+      await ensureAccount(db, { code: ADJUSTMENTS_ACCOUNT, currency: config.currency, normal: "credit", allowNegative: true });
+      for (let shard = 0; shard < COMMISSION_SHARDS; shard += 1) {
+        await ensureAccount(db, { code: commissionAccount(shard), currency: config.currency, normal: "credit" });
+      }
+    },
+
+    async balances(userId: string): Promise<{ available: bigint; onSale: bigint; reservedOnSale: bigint }> {
+      const available = await getAccount(db, userAccountCode(userId, "available"));
+      const onSale = await getAccount(db, userAccountCode(userId, "on_sale"));
+      return { available: available?.available ?? 0n, onSale: onSale?.available ?? 0n, reservedOnSale: onSale?.debitsPending ?? 0n };
+    },
+
+    // --- deposits ---
+    recordDeposit,
+
+    async importStatement(records: StatementRecord[], source: string): Promise<Record<DepositOutcome, number>> {
+      const counts: Record<DepositOutcome, number> = { credited: 0, review: 0, duplicate: 0, conflict: 0 };
+      for (const record of records) counts[await recordDeposit(record, source)] += 1;
+      return counts;
+    },
+
+    /** Operator: assigns a deposit from the review queue to a user (credited) or rejects it. */
+    async resolveReview(depositId: string, decision: { userId: string } | { reject: true }): Promise<void> {
+      await db.transaction(async (tx) => {
+        const dep = await one<{ id: string; external_id: string; amount: unknown; status: string }>(
+          tx,
+          sql`select id, external_id, amount, status from p2p_deposits where id = ${depositId} for update`,
+        );
+        if (!dep) throw new P2PError("not_found", "deposit not found");
+        if (dep.status !== "review") throw new P2PError("already_resolved", "deposit is not in review");
+        if ("reject" in decision) {
+          await tx.execute(sql`update p2p_deposits set status = 'rejected', resolved_at = now() where id = ${depositId}`);
+          return;
+        }
+        const user = await one(tx, sql`select id from p2p_users where id = ${decision.userId}`);
+        if (!user) throw new P2PError("not_found", "user not found");
+        await creditDeposit(tx, dep.id, dep.external_id, decision.userId, big(dep.amount));
+      });
+    },
+
+    // --- API forms ---
+    async addApiForm(
+      userId: string,
+      input: { provider: string; displayName: string; credentials: ProviderCredentials },
+    ): Promise<{ id: string; shopId: string; live: boolean }> {
+      await requireVerified(userId);
+      const p = provider(input.provider);
+      let verified: { shopId: string; live: boolean };
+      try {
+        verified = await p.verifyCredentials(input.credentials);
+      } catch (error) {
+        if (error instanceof ProviderError) throw new P2PError("invalid_input", `the provider rejected these credentials: ${error.message}`);
+        throw new P2PError("provider_error", "could not reach the provider to verify the credentials");
+      }
+      const id = randomUUID();
+      const sealed = encryptSecret(config.keyring, JSON.stringify(input.credentials), `api_form:${id}`);
+      await db.execute(
+        sql`insert into p2p_api_forms (id, user_id, provider, display_name, credentials_ciphertext, shop_id, live, status, verified_at)
+            values (${id}, ${userId}, ${input.provider}, ${input.displayName}, ${sealed}, ${verified.shopId}, ${verified.live}, 'active', now())`,
+      );
+      return { id, ...verified };
+    },
+
+    async listApiForms(userId: string) {
+      return rows(
+        db,
+        sql`select id, provider, display_name, shop_id, live, status, last_error, verified_at, created_at
+            from p2p_api_forms where user_id = ${userId} order by created_at`,
+      );
+    },
+
+    // --- withdrawal requests ---
+    async createRequest(
+      userId: string,
+      input: { apiFormId: string; amount: bigint; minPerBuyer: bigint; maxPerBuyer: bigint; rate?: bigint; idempotencyKey: string },
+    ) {
+      if (input.amount <= 0n || input.minPerBuyer <= 0n || input.maxPerBuyer <= 0n) throw new P2PError("invalid_input", "amounts must be positive");
+      if (input.minPerBuyer > input.maxPerBuyer) throw new P2PError("invalid_input", "min per buyer exceeds max per buyer");
+      if (input.minPerBuyer > input.amount) throw new P2PError("invalid_input", "min per buyer exceeds the amount");
+      if (input.rate !== undefined && input.rate <= 0n) throw new P2PError("invalid_input", "rate must be positive");
+      await requireVerified(userId);
+      const form = await one<{ status: string; user_id: string }>(db, sql`select status, user_id from p2p_api_forms where id = ${input.apiFormId}`);
+      if (!form || form.user_id !== userId) throw new P2PError("not_found", "API form not found");
+      if (form.status !== "active") throw new P2PError("conflict", "this API form is not active (verify it again)");
+      const rate = input.rate ?? config.defaultRate;
+      const requestHash = canonicalHash({ ...input, rate, idempotencyKey: undefined });
+      return db.transaction(async (tx) => {
+        const inserted = await one<{ id: string }>(
+          tx,
+          sql`insert into p2p_withdrawal_requests (user_id, api_form_id, currency, fiat_currency, amount, remaining, min_per_buyer, max_per_buyer,
+                                                   rate, idempotency_key, request_hash)
+              values (${userId}, ${input.apiFormId}, ${config.currency}, ${config.fiatCurrency}, ${input.amount.toString()}, ${input.amount.toString()},
+                      ${input.minPerBuyer.toString()}, ${input.maxPerBuyer.toString()}, ${rate.toString()}, ${input.idempotencyKey}, ${requestHash})
+              on conflict (user_id, idempotency_key) do nothing returning id`,
+        );
+        if (!inserted) {
+          const existing = await one<{ id: string; request_hash: string }>(
+            tx,
+            sql`select id, request_hash from p2p_withdrawal_requests where user_id = ${userId} and idempotency_key = ${input.idempotencyKey}`,
+          );
+          if (existing?.request_hash !== requestHash) throw new P2PError("idempotency_conflict", "this idempotency key was used for a different request");
+          return { id: existing.id, replayed: true };
+        }
+        await createTransfer(tx, {
+          idempotencyKey: `request_open:${inserted.id}`,
+          kind: "posted",
+          currency: config.currency,
+          reason: "request_open",
+          legs: [
+            { account: userAccountCode(userId, "available"), side: "debit", amount: input.amount },
+            { account: userAccountCode(userId, "on_sale"), side: "credit", amount: input.amount },
+          ],
+          metadata: { requestId: inserted.id },
+        });
+        return { id: inserted.id, replayed: false };
+      });
+    },
+
+    /** Cancels the unfilled part: it returns to the balance now; open reservations finish first. */
+    async cancelRequest(userId: string, requestId: string): Promise<void> {
+      await db.transaction(async (tx) => {
+        const req = await one<RequestRow>(tx, sql`select * from p2p_withdrawal_requests where id = ${requestId} for update`);
+        if (!req || req.user_id !== userId) throw new P2PError("not_found", "request not found");
+        if (req.status === "closed" || req.status === "closing") return;
+        const remaining = big(req.remaining);
+        await returnToSeller(tx, req, remaining);
+        const status = big(req.reserved) > 0n ? "closing" : "closed";
+        await tx.execute(
+          sql`update p2p_withdrawal_requests set remaining = 0, returned = ${big(req.returned).toString()}, status = ${status},
+                close_reason = 'cancelled', closed_at = ${status === "closed" ? now().toISOString() : null} where id = ${requestId}`,
+        );
+      });
+    },
+
+    async listRequests(userId: string) {
+      return rows(db, sql`select * from p2p_withdrawal_requests where user_id = ${userId} order by queue_seq desc`);
+    },
+
+    // --- buyer orders and the matcher ---
+    async createOrder(
+      buyerId: string,
+      input: { amount: bigint; method: string; idempotencyKey: string; ttlMs?: number },
+    ): Promise<OrderView> {
+      if (input.amount <= 0n) throw new P2PError("invalid_input", "amount must be positive");
+      provider(input.method);
+      const requestHash = canonicalHash({ amount: input.amount, method: input.method });
+      // One round trip for every pre-check: replay, verified e-mail, open reservation, cool-down.
+      const pre = await one<{ order_id: string | null; order_hash: string | null; verified: boolean | null; active: boolean; last_expired: string | null }>(
+        db,
+        sql`select o.id as order_id, o.request_hash as order_hash,
+                   (select email_verified_at is not null from p2p_users where id = ${buyerId}) as verified,
+                   exists (select 1 from p2p_reservations where buyer_id = ${buyerId} and status = 'pending') as active,
+                   (select max(resolved_at) from p2p_reservations
+                     where buyer_id = ${buyerId} and status = 'voided' and void_reason = 'expired') as last_expired
+            from (select 1) as one
+            left join p2p_buyer_orders o on o.user_id = ${buyerId} and o.idempotency_key = ${input.idempotencyKey}`,
+      );
+      if (pre?.order_id) {
+        if (pre.order_hash !== requestHash) throw new P2PError("idempotency_conflict", "this idempotency key was used for a different order");
+        return orderView(pre.order_id);
+      }
+      if (pre?.verified === null || pre?.verified === undefined) throw new P2PError("unauthenticated", "unknown user");
+      if (!pre.verified) throw new P2PError("forbidden", "verify your e-mail first");
+      if (pre.active) throw new P2PError("active_reservation", "finish or let expire your open invoice first");
+      if (config.cooldownMs > 0 && pre.last_expired) {
+        const until = new Date(pre.last_expired).getTime() + config.cooldownMs;
+        if (until > now().getTime()) {
+          throw new P2PError("cooldown", "an earlier invoice expired unpaid; try again shortly", { retryAt: new Date(until).toISOString() });
+        }
+      }
+
+      const orderId = randomUUID();
+      const excludedForms: string[] = [];
+      for (let attempt = 0; attempt < 5; attempt += 1) {
+        let res: ReservationRow | undefined;
+        try {
+          res = await db.transaction(async (tx) => {
+            if (attempt === 0) {
+              const inserted = await one(
+                tx,
+                sql`insert into p2p_buyer_orders (id, user_id, currency, fiat_currency, amount, method, status, idempotency_key, request_hash)
+                    values (${orderId}, ${buyerId}, ${config.currency}, ${config.fiatCurrency}, ${input.amount.toString()}, ${input.method},
+                            'reserved', ${input.idempotencyKey}, ${requestHash})
+                    on conflict (user_id, idempotency_key) do nothing returning id`,
+              );
+              if (!inserted) return undefined; // a concurrent double click created it
+            }
+            // FIFO head that fits; rows another matcher holds are skipped, never waited for.
+            const req = await one<RequestRow>(
+              tx,
+              sql`select q.* from p2p_withdrawal_requests q join p2p_api_forms f on f.id = q.api_form_id
+                  where q.status = 'open' and q.remaining >= ${input.amount.toString()}
+                    and q.min_per_buyer <= ${input.amount.toString()} and q.max_per_buyer >= ${input.amount.toString()}
+                    and f.status = 'active' and f.provider = ${input.method} and q.user_id <> ${buyerId}
+                    ${excludedForms.length ? sql`and q.api_form_id not in (${sql.join(excludedForms.map((f) => sql`${f}`), sql`, `)})` : sql``}
+                  order by q.queue_seq
+                  limit 1
+                  for update of q skip locked`,
+            );
+            if (!req) {
+              if (attempt === 0) throw new P2PError("no_liquidity", "no seller can serve this amount now", {});
+              await tx.execute(sql`update p2p_buyer_orders set status = 'failed' where id = ${orderId}`);
+              return undefined;
+            }
+            return reserve(tx, req, { id: orderId, buyerId, provider: input.method }, input.amount, input.ttlMs ?? config.reservationTtlMs);
+          });
+        } catch (error) {
+          if (error instanceof P2PError && error.code === "no_liquidity") {
+            const largest = await largestAvailable(buyerId, input.method);
+            throw new P2PError("no_liquidity", `no seller can serve this amount now; the largest available is ${largest}`, {
+              largestAvailable: largest.toString(),
+            });
+          }
+          if (pgCode(error) === "23505") throw new P2PError("active_reservation", "finish or let expire your open invoice first");
+          throw error;
+        }
+        if (!res) {
+          if (attempt === 0) {
+            const raced = await one<{ id: string }>(
+              db,
+              sql`select id from p2p_buyer_orders where user_id = ${buyerId} and idempotency_key = ${input.idempotencyKey}`,
+            );
+            if (raced) return orderView(raced.id);
+          }
+          return orderView(orderId);
+        }
+        try {
+          const issued = await issueInvoice(res);
+          log?.debug({ reservationId: res.id, orderId, amount: String(res.amount) }, "p2p reservation created");
+          return {
+            id: orderId,
+            status: "reserved",
+            amount: input.amount,
+            method: input.method,
+            createdAt: new Date(issued.created_at),
+            reservation: reservationView(issued),
+          };
+        } catch (error) {
+          // Provider failure: void, flag the seller, try the next seller in the queue.
+          await db.transaction(async (tx) => {
+            const locked = await lockReservation(tx, res.id);
+            if (locked?.status === "pending") await voidLocked(tx, locked, "provider_error");
+          });
+          await flagSeller(res, error);
+          excludedForms.push(res.api_form_id);
+        }
+      }
+      await db.execute(sql`update p2p_buyer_orders set status = 'failed' where id = ${orderId} and status = 'reserved'`);
+      return orderView(orderId);
+    },
+
+    async getOrder(buyerId: string, orderId: string): Promise<OrderView> {
+      const order = await one<{ user_id: string }>(db, sql`select user_id from p2p_buyer_orders where id = ${orderId}`);
+      if (!order || order.user_id !== buyerId) throw new P2PError("not_found", "order not found");
+      return orderView(orderId);
+    },
+
+    async listOrders(buyerId: string) {
+      return rows(db, sql`select * from p2p_buyer_orders where user_id = ${buyerId} order by created_at desc limit 50`);
+    },
+
+    /**
+     * Decides a reservation from the provider's own status call (a notification only triggers this).
+     * Posts when paid and every field matches; voids when canceled or expired. Expiry is decided here
+     * too: a payment that succeeds after expiry is re-reserved if the request still has the amount,
+     * else disputed and refunded.
+     */
+    async confirm(reservationId: string, options: { sweeper?: boolean } = {}): Promise<ConfirmOutcome> {
+      const res = await one<ReservationRow>(db, sql`select * from p2p_reservations where id = ${reservationId}`);
+      if (!res) throw new P2PError("not_found", "reservation not found");
+      if (res.status !== "pending") return "already_resolved";
+      const expired = () => now().getTime() > new Date(res.expires_at).getTime();
+      if (!res.invoice_id) {
+        if (!expired()) return "pending";
+        return (await resolveUnderLock(reservationId, options, async (tx, locked) => voidLocked(tx, locked, "expired"))) ? "voided" : "already_resolved";
+      }
+      const form = await formCredentials(res.api_form_id);
+      let status;
+      try {
+        status = await form.provider.getStatus(form.credentials, res.invoice_id);
+      } catch (error) {
+        log?.warn({ reservationId, err: error instanceof Error ? error.message : String(error) }, "p2p provider status call failed");
+        if (!expired()) return "pending";
+        // The provider cannot tell us anything and the window has passed: release the seller's amount.
+        return (await resolveUnderLock(reservationId, options, async (tx, locked) => voidLocked(tx, locked, "expired"))) ? "voided" : "already_resolved";
+      }
+      if (status.status === "waiting_for_capture" && !expired() && "capture" in form.provider) {
+        // Two-stage payment: capture only while the reservation is valid and the hold matches it;
+        // the capture's own outcome is then read back through the status call.
+        if (status.amount === big(res.fiat_amount) && status.currency === res.fiat_currency && status.shopId === form.shopId) {
+          const capture = form.provider.capture as (c: ProviderCredentials, id: string, amount: bigint) => Promise<void>;
+          await capture(form.credentials, res.invoice_id, status.amount);
+          status = await form.provider.getStatus(form.credentials, res.invoice_id);
+        }
+      }
+      if (status.status === "succeeded") {
+        const mismatch =
+          status.invoiceId !== res.invoice_id ||
+          status.amount !== big(res.fiat_amount) ||
+          status.currency !== res.fiat_currency ||
+          status.shopId !== form.shopId ||
+          status.live !== true ||
+          form.live !== true;
+        if (mismatch) {
+          log?.warn({ reservationId, status: { ...status, amount: String(status.amount) } }, "p2p payment does not match its reservation");
+          await db.execute(
+            sql`insert into p2p_disputes (reservation_id, reason, evidence)
+                select ${reservationId}, 'payment_mismatch', ${JSON.stringify({ ...status, amount: String(status.amount) })}::jsonb
+                where not exists (select 1 from p2p_disputes where reservation_id = ${reservationId} and reason = 'payment_mismatch')`,
+          );
+          return "mismatch";
+        }
+        let outcome: ConfirmOutcome = "posted";
+        let refund = false;
+        await resolveUnderLock(reservationId, options, async (tx, locked) => {
+          // One instant decides: the same one is checked here and recorded by the ledger.
+          const decidedAt = now();
+          if (decidedAt.getTime() <= new Date(locked.expires_at).getTime()) {
+            await postLocked(tx, locked, decidedAt);
+            return;
+          }
+          // Paid after expiry: release, then take the same amount again if the request still has it.
+          await voidLocked(tx, locked, "expired");
+          const req = await lockRequest(tx, locked.request_id);
+          const amount = big(locked.amount);
+          if ((req.status === "open" || req.status === "suspended") && big(req.remaining) >= amount) {
+            const again = await reserve(tx, req, { id: locked.order_id, buyerId: locked.buyer_id, provider: locked.provider }, amount, 60_000);
+            // The invoice now belongs to the new reservation (one reservation per invoice).
+            await tx.execute(sql`update p2p_reservations set invoice_id = null where id = ${locked.id}`);
+            await tx.execute(
+              sql`update p2p_reservations set invoice_id = ${locked.invoice_id}, payment_url = ${locked.payment_url} where id = ${again.id}`,
+            );
+            await postLocked(tx, again);
+            outcome = "late_reposted";
+          } else {
+            await tx.execute(
+              sql`insert into p2p_disputes (reservation_id, reason, evidence) values (${locked.id}, 'paid_after_expiry', '{}'::jsonb)`,
+            );
+            outcome = "disputed";
+            refund = true;
+          }
+        });
+        if (refund) {
+          await form.provider.refund(form.credentials, res.invoice_id, status.amount).catch((error: unknown) =>
+            log?.error({ reservationId, err: String(error) }, "p2p refund after late payment failed"),
+          );
+        }
+        return outcome;
+      }
+      if (status.status === "canceled") {
+        return (await resolveUnderLock(reservationId, options, (tx, locked) => voidLocked(tx, locked, "provider_canceled"))) ? "voided" : "already_resolved";
+      }
+      if (!expired()) return "pending";
+      const voided = await resolveUnderLock(reservationId, options, (tx, locked) => voidLocked(tx, locked, "expired"));
+      if (voided) await form.provider.cancel(form.credentials, res.invoice_id).catch(() => undefined);
+      return voided ? "voided" : "already_resolved";
+    },
+
+    /** Handles a provider notification: verify its signature, de-duplicate, then confirm by status call. */
+    async handleNotification(providerId: string, headers: Headers, rawBody: string): Promise<ConfirmOutcome | "duplicate"> {
+      const p = provider(providerId);
+      let note;
+      try {
+        note = await p.verifyNotification(headers, rawBody, {
+          async credentialsFor(shopId) {
+            const form = await one<{ id: string }>(
+              db,
+              sql`select id from p2p_api_forms where provider = ${providerId} and shop_id = ${shopId} and status <> 'disabled'
+                  order by created_at desc limit 1`,
+            );
+            return form ? (await formCredentials(form.id)).credentials : undefined;
+          },
+        });
+      } catch (error) {
+        throw new P2PError("invalid_signature", error instanceof Error ? error.message : "invalid notification");
+      }
+      const fresh = await one(
+        db,
+        sql`insert into p2p_provider_notifications (provider, event_id, invoice_id, verified, body)
+            values (${providerId}, ${note.eventId}, ${note.invoiceId}, true, ${rawBody}) on conflict do nothing returning id`,
+      );
+      const res = await one<{ id: string }>(db, sql`select id from p2p_reservations where provider = ${providerId} and invoice_id = ${note.invoiceId}`);
+      if (!res) throw new P2PError("not_found", "unknown invoice");
+      if (!fresh) return "duplicate";
+      return desk.confirm(res.id);
+    },
+
+    /**
+     * Expiry sweeper: decides every pending reservation past its expiry, and polls a few open ones
+     * whose notification may have been lost. Safe in several processes.
+     */
+    async sweepExpired(limit = 200): Promise<number> {
+      const due = await rows<{ id: string }>(
+        db,
+        sql`select id from p2p_reservations where status = 'pending' and expires_at < ${now().toISOString()} order by expires_at limit ${limit}`,
+      );
+      // Fallback polling for lost notifications: a few open invoices older than 30 s, at random,
+      // get a status call each sweep (paid ones are posted before they ever expire).
+      const open = await rows<{ id: string }>(
+        db,
+        sql`select id from p2p_reservations
+            where status = 'pending' and invoice_id is not null and expires_at >= ${now().toISOString()}
+              and created_at < ${new Date(now().getTime() - 30_000).toISOString()}
+            order by random() limit 20`,
+      );
+      due.push(...open);
+      let decided = 0;
+      for (const { id } of due) {
+        try {
+          const outcome = await desk.confirm(id, { sweeper: true });
+          if (outcome !== "pending" && outcome !== "already_resolved") decided += 1;
+        } catch (error) {
+          log?.error({ reservationId: id, err: error instanceof Error ? error.message : String(error) }, "p2p sweep failed for a reservation");
+        }
+      }
+      return decided;
+    },
+
+    /** Buyer abandons the open invoice (counts as expired for the cool-down). */
+    async cancelOrder(buyerId: string, orderId: string): Promise<OrderView> {
+      const res = await one<ReservationRow>(
+        db,
+        sql`select * from p2p_reservations where order_id = ${orderId} and buyer_id = ${buyerId} and status = 'pending'`,
+      );
+      const order = await one<{ user_id: string }>(db, sql`select user_id from p2p_buyer_orders where id = ${orderId}`);
+      if (!order || order.user_id !== buyerId) throw new P2PError("not_found", "order not found");
+      if (res) await resolveUnderLock(res.id, {}, (tx, locked) => voidLocked(tx, locked, "expired"));
+      return orderView(orderId);
+    },
+
+    /** A seller's matches: payouts received (posted) and open ones, newest first. */
+    async sellerPayouts(sellerId: string) {
+      return rows(
+        db,
+        sql`select id, request_id, amount, fiat_amount, fiat_currency, status, void_reason, created_at, resolved_at
+            from p2p_reservations where seller_id = ${sellerId} order by created_at desc limit 50`,
+      );
+    },
+
+    async devOutbox() {
+      return rows(db, sql`select id, "to", subject, body, created_at from p2p_mail_outbox order by id desc limit 100`);
+    },
+
+    // --- operator ---
+    async operatorOverview() {
+      const queue = await rows(
+        db,
+        sql`select q.id, q.queue_seq, q.user_id, u.email, q.amount, q.remaining, q.reserved, q.filled, q.min_per_buyer, q.max_per_buyer, q.rate,
+                   q.status, f.provider, f.display_name
+            from p2p_withdrawal_requests q join p2p_users u on u.id = q.user_id join p2p_api_forms f on f.id = q.api_form_id
+            where q.status in ('open', 'suspended', 'closing') order by q.queue_seq limit 200`,
+      );
+      const reservations = await rows(
+        db,
+        sql`select r.id, r.order_id, r.amount, r.fiat_amount, r.status, r.expires_at, r.invoice_id, b.email as buyer, s.email as seller
+            from p2p_reservations r join p2p_users b on b.id = r.buyer_id join p2p_users s on s.id = r.seller_id
+            where r.status = 'pending' order by r.expires_at limit 200`,
+      );
+      const review = await rows(db, sql`select * from p2p_deposits where status = 'review' order by created_at limit 200`);
+      const disputes = await rows(db, sql`select * from p2p_disputes where status = 'open' order by created_at limit 200`);
+      const accounts = await listAccounts(db);
+      const invariants = await checkInvariants(db);
+      return { queue, reservations, review, disputes, accounts, invariants };
+    },
+
+    /**
+     * Operator: a manual adjustment of a user's balance, itself a ledger transfer with a reason and
+     * the operator recorded in its metadata. Debits cannot overdraw the user.
+     */
+    async adjust(
+      operatorId: string,
+      input: { userId: string; direction: "credit" | "debit"; amount: bigint; reason: string; idempotencyKey: string },
+    ): Promise<{ transferId: bigint; replayed: boolean }> {
+      if (input.amount <= 0n) throw new P2PError("invalid_input", "amount must be positive");
+      if (!input.reason.trim()) throw new P2PError("invalid_input", "a reason is required");
+      const user = await one(db, sql`select id from p2p_users where id = ${input.userId}`);
+      if (!user) throw new P2PError("not_found", "user not found");
+      const userLeg = { account: userAccountCode(input.userId, "available"), amount: input.amount };
+      const platformLeg = { account: ADJUSTMENTS_ACCOUNT, amount: input.amount };
+      const result = await db.transaction((tx) =>
+        createTransfer(tx, {
+          idempotencyKey: `adjustment:${input.idempotencyKey}`,
+          kind: "posted",
+          currency: config.currency,
+          reason: "adjustment",
+          legs:
+            input.direction === "credit"
+              ? [{ ...platformLeg, side: "debit" }, { ...userLeg, side: "credit" }]
+              : [{ ...userLeg, side: "debit" }, { ...platformLeg, side: "credit" }],
+          metadata: { operatorId, reason: input.reason, userId: input.userId },
+        }),
+      );
+      log?.info({ operatorId, userId: input.userId, direction: input.direction, amount: String(input.amount), reason: input.reason }, "p2p manual adjustment");
+      return { transferId: result.transfer.id, replayed: result.replayed };
+    },
+
+    /** Operator: closes an open dispute for one side, exactly once; money moves only by explicit adjustments. */
+    async resolveDispute(operatorId: string, disputeId: string, outcome: "buyer" | "seller", note: string): Promise<void> {
+      await db.transaction(async (tx) => {
+        const dispute = await one<{ status: string }>(tx, sql`select status from p2p_disputes where id = ${disputeId} for update`);
+        if (!dispute) throw new P2PError("not_found", "dispute not found");
+        if (dispute.status !== "open") throw new P2PError("already_resolved", "dispute is already resolved");
+        await tx.execute(
+          sql`update p2p_disputes set status = ${outcome === "buyer" ? "resolved_buyer" : "resolved_seller"}, resolved_at = now(),
+                evidence = evidence || ${JSON.stringify({ resolution: { operatorId, note, at: now().toISOString() } })}::jsonb
+              where id = ${disputeId}`,
+        );
+      });
+    },
+
+    checkInvariants: () => checkInvariants(db),
+  };
+
+  /** Runs `work` on the reservation under its row lock if it is still pending. Returns whether it ran. */
+  async function resolveUnderLock(
+    reservationId: string,
+    options: { sweeper?: boolean },
+    work: (tx: Executor, locked: ReservationRow) => Promise<void>,
+  ): Promise<boolean> {
+    return db.transaction(async (tx) => {
+      const locked = await lockReservation(tx, reservationId, options.sweeper === true);
+      if (!locked || locked.status !== "pending") return false;
+      await work(tx, locked);
+      return true;
+    });
+  }
+
+  return desk;
+}
+

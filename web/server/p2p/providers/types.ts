@@ -1,0 +1,57 @@
+// One interface for every payment provider a seller can connect (sandbox, YooKassa, T-Bank, …).
+// The desk never trusts a notification by itself: it is only a hint to call getStatus.
+
+export type ProviderCredentials = Record<string, string>;
+
+export type InvoiceStatus = "pending" | "waiting_for_capture" | "succeeded" | "canceled" | "refunded";
+
+export type ProviderInvoice = { invoiceId: string; paymentUrl: string };
+
+/** What the provider itself says about an invoice; checked field by field against the reservation. */
+export type ProviderPaymentStatus = {
+  invoiceId: string;
+  status: InvoiceStatus;
+  amount: bigint;
+  currency: string;
+  shopId: string;
+  live: boolean;
+};
+
+export type VerifiedNotification = { eventId: string; invoiceId: string };
+
+export type NotificationContext = { credentialsFor(shopId: string): Promise<ProviderCredentials | undefined> };
+
+export class ProviderError extends Error {
+  /** true: the credentials are dead (auth failure) — the seller is flagged. */
+  readonly credentialsRejected: boolean;
+  constructor(message: string, options: { credentialsRejected?: boolean; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = "ProviderError";
+    this.credentialsRejected = options.credentialsRejected ?? false;
+  }
+}
+
+export type CreateInvoiceInput = {
+  /** Our reservation id: also the provider-side idempotency key. */
+  reference: string;
+  amount: bigint;
+  currency: string;
+  description: string;
+  expiresAt: Date;
+};
+
+export interface PaymentProvider {
+  readonly id: string;
+  /** Checks the credentials against the provider; returns the shop/terminal and live flag. */
+  verifyCredentials(credentials: ProviderCredentials): Promise<{ shopId: string; live: boolean }>;
+  createInvoice(credentials: ProviderCredentials, input: CreateInvoiceInput): Promise<ProviderInvoice>;
+  getStatus(credentials: ProviderCredentials, invoiceId: string): Promise<ProviderPaymentStatus>;
+  /** Cancels an unpaid invoice (best effort). */
+  cancel(credentials: ProviderCredentials, invoiceId: string): Promise<void>;
+  refund(credentials: ProviderCredentials, invoiceId: string, amount: bigint): Promise<void>;
+  /**
+   * Verifies a notification's signature; throws on a forged one. Returns what it claims about.
+   * Providers that sign with the seller's own secret (T-Bank) look the credentials up by shop.
+   */
+  verifyNotification(headers: Headers, rawBody: string, context: NotificationContext): Promise<VerifiedNotification> | VerifiedNotification;
+}
