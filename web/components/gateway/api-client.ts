@@ -1,5 +1,7 @@
-// The browser's client for the gateway REST API (fetch, same origin). Kept tiny and in one place so
-// it can be swapped for the @coinpays/sdk client once that lands. Errors carry the API's message.
+// The browser's client for the gateway REST API (fetch, same origin): session routes of the
+// dashboard through `gatewayFetch`, and the orders API through the @coinpays/sdk client (as a
+// merchant's own system would call it). Errors carry the API's message.
+import { createCoinPaysClient } from "@coinpays/sdk";
 
 export class GatewayError extends Error {
   readonly status: number;
@@ -58,10 +60,13 @@ export type ApiOrder = {
 };
 export type OrderPage = { data: ApiOrder[]; nextCursor: string | null };
 
+const sdk = (apiKey: string) => createCoinPaysClient({ baseUrl: location.origin, apiKey });
+
+/** The till's orders calls, through the SDK (Idempotency-Key passed explicitly so a retried sale is one order). */
 export const ordersApi = {
   create: (apiKey: string, body: { amount: string; token: string; chainId: number; reference?: string; metadata?: Record<string, unknown> }, idempotencyKey: string) =>
-    gatewayFetch<ApiOrder>("/api/v1/orders", { body, apiKey, idempotencyKey }),
-  get: (apiKey: string, orderId: string) => gatewayFetch<ApiOrder>(`/api/v1/orders/${encodeURIComponent(orderId)}`, { apiKey }),
+    sdk(apiKey).orders.create(body, { idempotencyKey }) as unknown as Promise<ApiOrder>,
+  get: (apiKey: string, orderId: string) => sdk(apiKey).orders.get(orderId) as unknown as Promise<ApiOrder>,
 };
 
 /** The live-status message the /ws hub sends (amounts in base units, as decimal strings). */

@@ -5,6 +5,7 @@
 // WebSocket and the webhook receiver gets the signed order.settled event.
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
+import { createCoinPaysClient } from "@coinpays/sdk";
 import { erc20Abi, type LocalAccount } from "viem";
 import { devAccount } from "../../../scripts/lib/dev-accounts.ts";
 import { verifySignature } from "../../server/gateway/webhooks/signature.ts";
@@ -27,7 +28,7 @@ async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T |
 test("gateway: dashboard sign-in, API key and webhook in the UI, order via the API, paid on checkout, POS turns to Paid, webhook received", async () => {
   const stack = await e2eStack();
   const receiver = await startReceiver();
-  after(() => receiver.close());
+  try {
   const [merchant, payer] = [devAccount(11), devAccount(12)];
   const usdc = tokenAddress(stack, "USDC");
 
@@ -53,19 +54,13 @@ test("gateway: dashboard sign-in, API key and webhook in the UI, order via the A
   const webhookSecret = (await dash.page.getByTestId("webhook-secret").innerText()).trim();
   assert.match(webhookSecret, /^whsec_/);
 
-  // ── An order through the REST API with that key (Idempotency-Key: a retry returns the same order) ──
-  const createOrder = () =>
-    fetch(new URL("/api/v1/orders", stack.baseUrl), {
-      method: "POST",
-      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json", "idempotency-key": "e2e-order-1" },
-      body: JSON.stringify({ amount: "12.5", token: "USDC", chainId: 31337, reference: "e2e-1", redirectUrl: "https://shop.example/thanks" }),
-    });
-  const created = await createOrder();
-  assert.equal(created.status, 201);
-  const order = (await created.json()) as { id: string; status: string; amount: { baseUnits: string } };
+  // ── An order through the SDK with that key (same Idempotency-Key: a retry returns the same order) ──
+  const client = createCoinPaysClient({ baseUrl: stack.baseUrl, apiKey });
+  const input = { amount: "12.5", token: "USDC", chainId: 31337, reference: "e2e-1", redirectUrl: "https://shop.example/thanks" };
+  const order = await client.orders.create(input, { idempotencyKey: "e2e-order-1" });
   assert.equal(order.status, "new");
   assert.equal(order.amount.baseUnits, "12500000");
-  assert.equal(((await (await createOrder()).json()) as { id: string }).id, order.id);
+  assert.equal((await client.orders.create(input, { idempotencyKey: "e2e-order-1" })).id, order.id);
 
   // ── The till: API key entered once in settings, then watching the order ──
   const pos = await stack.openPage("/pos", merchant);
@@ -136,6 +131,9 @@ test("gateway: dashboard sign-in, API key and webhook in the UI, order via the A
   await stack.screenshot(pos.page, "gateway-pos-3-keypad-sale");
 
   for (const opened of [dash, pos, checkout]) await opened.context.close();
+  } finally {
+    await receiver.close();
+  }
 });
 
 /** Signs in on /dashboard as `account`, creates its merchant and an API key in the UI; returns the key. */
