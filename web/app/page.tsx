@@ -69,6 +69,8 @@ export default async function HomePage() {
             <a href="#features" className="hover:text-slate-900">Features</a>
             <a href="#developers" className="hover:text-slate-900">Developers</a>
             <a href="#network" className="hover:text-slate-900">Network</a>
+            <a href="/dashboard" className="hover:text-slate-900">Dashboard</a>
+            <a href="/pos" className="hover:text-slate-900">Point of sale</a>
             <a href="/escrow" className="font-medium text-brand-700 hover:text-slate-900">Apps</a>
           </nav>
           <ConnectWalletButton />

@@ -1,0 +1,457 @@
+"use client";
+
+import { useCallback, useEffect, useState, type ReactNode } from "react";
+import { useAccount, useChainId, useSignMessage } from "wagmi";
+import { createSiweMessage } from "viem/siwe";
+import { Badge, Button, Card, inputClass, Notice, PageTitle } from "../apps/ui.tsx";
+import { gatewayFetch, type ApiOrder, type OrderPage } from "./api-client.ts";
+import { STATUS_LABEL } from "./use-live-order.ts";
+
+type Merchant = { id: string; parentId: string | null; name: string; payoutAddress: string; role?: string; orderExpirySeconds: number };
+type Me = { user: { id: string; address: string }; merchants: Merchant[] };
+type Tab = "orders" | "keys" | "webhooks" | "settings" | "subaccounts";
+
+const STATUSES = ["new", "processing", "underpaid", "settled", "overpaid", "paid_late", "expired", "cancelled", "refunded", "partially_refunded", "invalid"];
+
+export function Dashboard() {
+  const { address, status } = useAccount();
+  const [me, setMe] = useState<Me | null>();
+  const [merchantId, setMerchantId] = useState<string>();
+  const [tab, setTab] = useState<Tab>("orders");
+
+  const loadMe = useCallback(async () => {
+    try {
+      const data = await gatewayFetch<Me>("/api/auth/me");
+      setMe(data);
+      setMerchantId((current) => current ?? data.merchants[0]?.id);
+    } catch {
+      setMe(null);
+    }
+  }, []);
+  useEffect(() => void loadMe(), [loadMe]);
+
+  const merchant = me?.merchants.find((m) => m.id === merchantId);
+
+  return (
+    <div data-testid="dashboard">
+      <PageTitle title="Merchant dashboard" lead="Orders, API keys, webhooks and settings of your CoinPays account. Sign in with your wallet (Sign-In with Ethereum)." />
+      {me === undefined ? (
+        <Notice>Loading…</Notice>
+      ) : me === null ? (
+        status !== "connected" || !address ? (
+          <Notice>Connect your wallet (top right), then sign in.</Notice>
+        ) : (
+          <SignIn address={address} onSignedIn={loadMe} />
+        )
+      ) : me.merchants.length === 0 ? (
+        <CreateMerchant defaultPayout={me.user.address} onCreated={async (m) => { setMerchantId(m.id); await loadMe(); }} />
+      ) : (
+        <>
+          <div className="mb-4 flex flex-wrap items-center justify-between gap-3">
+            <div className="flex items-center gap-2 text-sm text-slate-600">
+              <span>Signed in as <span className="font-mono" data-testid="signed-in-address">{me.user.address.slice(0, 6)}…{me.user.address.slice(-4)}</span></span>
+              {me.merchants.length > 1 && (
+                <select aria-label="Account" className="rounded-lg border border-slate-300 px-2 py-1" value={merchantId} onChange={(e) => setMerchantId(e.target.value)}>
+                  {me.merchants.map((m) => (
+                    <option key={m.id} value={m.id}>{m.parentId ? "↳ " : ""}{m.name}</option>
+                  ))}
+                </select>
+              )}
+            </div>
+            <button type="button" className="text-sm text-slate-600 underline" onClick={async () => { await gatewayFetch("/api/auth/logout", { method: "POST" }); setMe(null); }}>
+              Sign out
+            </button>
+          </div>
+          <nav className="mb-5 flex flex-wrap gap-2" aria-label="Dashboard sections">
+            {([["orders", "Orders"], ["keys", "API keys"], ["webhooks", "Webhooks"], ["settings", "Settings"], ["subaccounts", "Sub-accounts"]] as const).map(([id, label]) => (
+              <button key={id} type="button" onClick={() => setTab(id)} data-testid={`tab-${id}`} aria-pressed={tab === id} className={`rounded-full px-4 py-1.5 text-sm font-medium ${tab === id ? "bg-slate-900 text-white" : "bg-white text-slate-700 ring-1 ring-slate-200 hover:bg-slate-100"}`}>
+                {label}
+              </button>
+            ))}
+          </nav>
+          {merchant && tab === "orders" && <Orders merchant={merchant} />}
+          {merchant && tab === "keys" && <ApiKeys merchant={merchant} />}
+          {merchant && tab === "webhooks" && <Webhooks merchant={merchant} />}
+          {merchant && tab === "settings" && <Settings merchant={merchant} onSaved={loadMe} />}
+          {merchant && tab === "subaccounts" && <SubAccounts merchant={merchant} onCreated={loadMe} />}
+        </>
+      )}
+    </div>
+  );
+}
+
+function ErrorText({ error }: { error?: string }) {
+  return error ? <p className="mt-2 text-sm text-red-600" data-testid="dashboard-error">{error}</p> : null;
+}
+
+function SignIn({ address, onSignedIn }: { address: `0x${string}`; onSignedIn: () => Promise<void> }) {
+  const chainId = useChainId();
+  const { signMessageAsync } = useSignMessage();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const signIn = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const { nonce } = await gatewayFetch<{ nonce: string }>("/api/auth/nonce");
+      const message = createSiweMessage({ domain: location.host, address, statement: "Sign in to the CoinPays dashboard.", uri: location.origin, version: "1", chainId, nonce, issuedAt: new Date() });
+      const signature = await signMessageAsync({ message });
+      await gatewayFetch("/api/auth/verify", { body: { message, signature } });
+      await onSignedIn();
+    } catch (e) {
+      setError((e as { shortMessage?: string }).shortMessage ?? (e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Card title="Sign in">
+      <p className="text-sm text-slate-600">Your wallet signs a one-time message; no transaction, no gas.</p>
+      <div className="mt-4">
+        <Button onClick={signIn} disabled={busy} testId="dashboard-sign-in">{busy ? "Check your wallet…" : "Sign in with Ethereum"}</Button>
+      </div>
+      <ErrorText error={error} />
+    </Card>
+  );
+}
+
+function CreateMerchant({ defaultPayout, onCreated }: { defaultPayout: string; onCreated: (m: Merchant) => Promise<void> }) {
+  const [name, setName] = useState("");
+  const [payout, setPayout] = useState(defaultPayout);
+  const [error, setError] = useState<string>();
+  return (
+    <Card title="Create your merchant account" testId="merchant-create">
+      <form
+        className="grid gap-3 sm:grid-cols-2"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          try {
+            await onCreated(await gatewayFetch<Merchant>("/api/merchants", { body: { name, payoutAddress: payout } }));
+          } catch (err) {
+            setError((err as Error).message);
+          }
+        }}
+      >
+        <label className="text-sm"><span className="font-medium text-slate-700">Business name</span><input name="name" className={`${inputClass} mt-1`} value={name} onChange={(e) => setName(e.target.value)} required /></label>
+        <label className="text-sm"><span className="font-medium text-slate-700">Payout address</span><input name="payoutAddress" className={`${inputClass} mt-1`} value={payout} onChange={(e) => setPayout(e.target.value)} required /></label>
+        <div><Button type="submit" testId="merchant-create-submit">Create merchant</Button></div>
+      </form>
+      <ErrorText error={error} />
+    </Card>
+  );
+}
+
+function statusTone(status: string): "slate" | "green" | "amber" | "red" | "blue" {
+  if (["settled", "overpaid", "paid_late"].includes(status)) return "green";
+  if (["processing", "underpaid"].includes(status)) return "amber";
+  if (status === "invalid") return "red";
+  if (status === "new") return "blue";
+  return "slate";
+}
+
+function Orders({ merchant }: { merchant: Merchant }) {
+  const [filter, setFilter] = useState("");
+  const [pages, setPages] = useState<(string | undefined)[]>([undefined]);
+  const [page, setPage] = useState<OrderPage>();
+  const [selected, setSelected] = useState<ApiOrder>();
+  const [error, setError] = useState<string>();
+  const cursor = pages.at(-1);
+
+  const load = useCallback(async () => {
+    const query = new URLSearchParams({ limit: "20" });
+    if (filter) query.set("status", filter);
+    if (cursor) query.set("cursor", cursor);
+    try {
+      setPage(await gatewayFetch<OrderPage>(`/api/merchants/${merchant.id}/orders?${query}`));
+      setError(undefined);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  }, [merchant.id, filter, cursor]);
+  useEffect(() => void load(), [load]);
+
+  return (
+    <div className="grid gap-5 lg:grid-cols-[1.4fr_1fr]">
+      <Card
+        title="Orders"
+        testId="orders"
+        aside={
+          <div className="flex items-center gap-2">
+            <select aria-label="Status filter" className="rounded-lg border border-slate-300 px-2 py-1 text-sm" value={filter} onChange={(e) => { setFilter(e.target.value); setPages([undefined]); }}>
+              <option value="">All statuses</option>
+              {STATUSES.map((s) => <option key={s} value={s}>{STATUS_LABEL[s] ?? s}</option>)}
+            </select>
+            <Button variant="secondary" onClick={() => void load()}>Refresh</Button>
+          </div>
+        }
+      >
+        <ErrorText error={error} />
+        {page && page.data.length === 0 ? (
+          <p className="text-sm text-slate-500">No orders{filter ? " with this status" : " yet"}.</p>
+        ) : (
+          <div className="overflow-x-auto">
+            <table className="w-full text-left text-sm">
+              <thead className="text-xs uppercase text-slate-500">
+                <tr><th className="py-2">Created</th><th>Reference</th><th>Amount</th><th>Status</th></tr>
+              </thead>
+              <tbody>
+                {page?.data.map((order) => (
+                  <tr key={order.id} data-testid={`order-row-${order.id}`} data-status={order.status} className={`cursor-pointer border-t border-slate-100 hover:bg-slate-50 ${selected?.id === order.id ? "bg-slate-50" : ""}`} onClick={() => setSelected(order)}>
+                    <td className="py-2 text-slate-600">{new Date(order.createdAt).toLocaleString()}</td>
+                    <td className="font-mono text-xs">{order.reference ?? order.id.slice(0, 12)}</td>
+                    <td className="font-mono">{order.amount.formatted} {order.token.symbol}</td>
+                    <td><Badge tone={statusTone(order.status)}>{STATUS_LABEL[order.status] ?? order.status}</Badge></td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        <div className="mt-3 flex gap-2">
+          <Button variant="secondary" disabled={pages.length <= 1} onClick={() => setPages((p) => p.slice(0, -1))}>Previous</Button>
+          <Button variant="secondary" disabled={!page?.nextCursor} onClick={() => page?.nextCursor && setPages((p) => [...p, page.nextCursor!])} testId="orders-next">Next</Button>
+        </div>
+      </Card>
+      {selected ? <OrderDetail merchant={merchant} order={selected} /> : <Notice>Select an order to see its events and webhook deliveries.</Notice>}
+    </div>
+  );
+}
+
+type EventWithDeliveries = { eventId: string; type: string; createdAt: string; deliveries: { endpointId: string; attempt: number; statusCode: number | null; succeeded: boolean; durationMs: number | null; error: string | null; at: string }[] };
+
+function OrderDetail({ merchant, order }: { merchant: Merchant; order: ApiOrder }) {
+  const [events, setEvents] = useState<EventWithDeliveries[]>();
+  const [error, setError] = useState<string>();
+  useEffect(() => {
+    gatewayFetch<{ data: EventWithDeliveries[] }>(`/api/merchants/${merchant.id}/orders/${order.id}/deliveries`)
+      .then((r) => setEvents(r.data))
+      .catch((e: Error) => setError(e.message));
+  }, [merchant.id, order.id]);
+  return (
+    <Card title="Order detail" testId="order-detail">
+      <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
+        <dt className="text-slate-500">Id</dt><dd className="truncate font-mono text-xs">{order.id}</dd>
+        <dt className="text-slate-500">Status</dt><dd><Badge tone={statusTone(order.status)}>{STATUS_LABEL[order.status] ?? order.status}</Badge></dd>
+        <dt className="text-slate-500">Amount</dt><dd className="font-mono">{order.amount.formatted} {order.token.symbol}</dd>
+        <dt className="text-slate-500">Paid</dt><dd className="font-mono">{order.amountPaid.formatted} {order.token.symbol}</dd>
+        <dt className="text-slate-500">Deposit</dt><dd className="truncate font-mono text-xs">{order.depositAddress}</dd>
+        <dt className="text-slate-500">Checkout</dt><dd><a className="text-brand-700 underline" href={`/pay/${order.id}`} target="_blank" rel="noreferrer">Open</a></dd>
+      </dl>
+      <h3 className="mt-5 text-sm font-semibold text-slate-900">Events and webhook deliveries</h3>
+      <ErrorText error={error} />
+      <ol className="mt-2 space-y-2 text-sm" data-testid="order-events">
+        {events?.length === 0 && <li className="text-slate-500">No events yet.</li>}
+        {events?.map((event) => (
+          <li key={event.eventId} className="rounded-xl border border-slate-100 p-2" data-testid="order-event" data-type={event.type}>
+            <div className="flex justify-between gap-2"><span className="font-mono text-xs">{event.type}</span><span className="text-xs text-slate-500">{new Date(event.createdAt).toLocaleTimeString()}</span></div>
+            {event.deliveries.length === 0 ? (
+              <p className="text-xs text-slate-500">No deliveries</p>
+            ) : (
+              <ul className="mt-1 space-y-0.5 text-xs">
+                {event.deliveries.map((d) => (
+                  <li key={`${d.endpointId}-${d.attempt}`} data-testid="delivery" data-succeeded={d.succeeded}>
+                    Attempt {d.attempt}: <span className={d.succeeded ? "text-emerald-700" : "text-red-700"}>{d.statusCode ?? d.error ?? "no response"}</span>
+                    {d.durationMs !== null && <span className="text-slate-500"> · {d.durationMs} ms</span>}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </li>
+        ))}
+      </ol>
+    </Card>
+  );
+}
+
+type ApiKey = { id: string; name: string; prefix: string; createdAt: string; lastUsedAt: string | null; revokedAt?: string | null };
+
+function ApiKeys({ merchant }: { merchant: Merchant }) {
+  const [keys, setKeys] = useState<ApiKey[]>([]);
+  const [name, setName] = useState("");
+  const [secret, setSecret] = useState<string>();
+  const [error, setError] = useState<string>();
+  const load = useCallback(() => gatewayFetch<{ data: ApiKey[] }>(`/api/merchants/${merchant.id}/api-keys`).then((r) => setKeys(r.data)).catch((e: Error) => setError(e.message)), [merchant.id]);
+  useEffect(() => void load(), [load]);
+  return (
+    <Card title="API keys" testId="api-keys">
+      <form
+        className="flex flex-wrap gap-2"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          try {
+            const created = await gatewayFetch<ApiKey & { secret: string }>(`/api/merchants/${merchant.id}/api-keys`, { body: { name } });
+            setSecret(created.secret);
+            setName("");
+            await load();
+          } catch (err) {
+            setError((err as Error).message);
+          }
+        }}
+      >
+        <input name="keyName" aria-label="Key name" placeholder="Key name, e.g. Till 1" className={`${inputClass} max-w-xs`} value={name} onChange={(e) => setName(e.target.value)} required />
+        <Button type="submit" testId="api-key-create">Create key</Button>
+      </form>
+      {secret && <SecretOnce label="Your new API key" value={secret} testId="api-key-secret" onDone={() => setSecret(undefined)} />}
+      <ErrorText error={error} />
+      <ul className="mt-4 divide-y divide-slate-100 text-sm">
+        {keys.map((key) => (
+          <li key={key.id} className="flex items-center justify-between gap-3 py-2" data-testid={`api-key-${key.id}`}>
+            <div>
+              <p className="font-medium text-slate-900">{key.name} {key.revokedAt && <Badge tone="red">revoked</Badge>}</p>
+              <p className="font-mono text-xs text-slate-500">{key.prefix}… · created {new Date(key.createdAt).toLocaleDateString()} · {key.lastUsedAt ? `last used ${new Date(key.lastUsedAt).toLocaleString()}` : "never used"}</p>
+            </div>
+            {!key.revokedAt && (
+              <Button variant="danger" onClick={async () => { await gatewayFetch(`/api/merchants/${merchant.id}/api-keys/${key.id}`, { method: "DELETE" }); await load(); }}>Revoke</Button>
+            )}
+          </li>
+        ))}
+      </ul>
+    </Card>
+  );
+}
+
+function SecretOnce({ label, value, testId, onDone }: { label: string; value: string; testId: string; onDone: () => void }) {
+  return (
+    <div className="mt-4 rounded-2xl border border-amber-200 bg-amber-50 p-4 text-sm text-amber-900">
+      <p className="font-medium">{label}: copy it now, it is shown only once.</p>
+      <code className="mt-2 block break-all rounded-lg bg-white px-3 py-2 font-mono text-xs" data-testid={testId}>{value}</code>
+      <div className="mt-2 flex gap-2">
+        <Button variant="secondary" onClick={() => void navigator.clipboard?.writeText(value)}>Copy</Button>
+        <Button variant="secondary" onClick={onDone}>Done</Button>
+      </div>
+    </div>
+  );
+}
+
+type Endpoint = { id: string; url: string; eventTypes: string[]; enabled: boolean; secretPrefix: string; createdAt: string };
+
+function Webhooks({ merchant }: { merchant: Merchant }) {
+  const [endpoints, setEndpoints] = useState<Endpoint[]>([]);
+  const [url, setUrl] = useState("");
+  const [types, setTypes] = useState("");
+  const [secret, setSecret] = useState<string>();
+  const [message, setMessage] = useState<string>();
+  const [error, setError] = useState<string>();
+  const load = useCallback(() => gatewayFetch<{ data: Endpoint[] }>(`/api/merchants/${merchant.id}/webhooks`).then((r) => setEndpoints(r.data)).catch((e: Error) => setError(e.message)), [merchant.id]);
+  useEffect(() => void load(), [load]);
+  return (
+    <Card title="Webhooks" testId="webhooks">
+      <form
+        className="grid gap-2 sm:grid-cols-[2fr_1fr_auto]"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          setError(undefined);
+          try {
+            const eventTypes = types.split(",").map((t) => t.trim()).filter(Boolean);
+            const created = await gatewayFetch<Endpoint & { secret: string }>(`/api/merchants/${merchant.id}/webhooks`, { body: { url, eventTypes } });
+            setSecret(created.secret);
+            setUrl("");
+            await load();
+          } catch (err) {
+            setError((err as Error).message);
+          }
+        }}
+      >
+        <input name="webhookUrl" aria-label="Endpoint URL" placeholder="https://example.com/coinpays/webhooks" className={inputClass} value={url} onChange={(e) => setUrl(e.target.value)} required />
+        <input name="eventTypes" aria-label="Event types" placeholder="All events (or order.settled, order.*)" className={inputClass} value={types} onChange={(e) => setTypes(e.target.value)} />
+        <Button type="submit" testId="webhook-create">Add endpoint</Button>
+      </form>
+      {secret && <SecretOnce label="Signing secret" value={secret} testId="webhook-secret" onDone={() => setSecret(undefined)} />}
+      <ErrorText error={error} />
+      {message && <p className="mt-2 text-sm text-emerald-700" data-testid="webhook-message">{message}</p>}
+      <ul className="mt-4 divide-y divide-slate-100 text-sm">
+        {endpoints.map((endpoint) => (
+          <li key={endpoint.id} className="flex flex-wrap items-center justify-between gap-3 py-2" data-testid={`webhook-${endpoint.id}`}>
+            <div className="min-w-0">
+              <p className="truncate font-mono text-xs text-slate-900">{endpoint.url}</p>
+              <p className="text-xs text-slate-500">{endpoint.eventTypes.length ? endpoint.eventTypes.join(", ") : "all events"} · secret {endpoint.secretPrefix}… · {endpoint.enabled ? "enabled" : "disabled"}</p>
+            </div>
+            <div className="flex gap-2">
+              <Button variant="secondary" testId={`webhook-test-${endpoint.id}`} onClick={async () => {
+                try {
+                  await gatewayFetch(`/api/merchants/${merchant.id}/webhooks/${endpoint.id}/test`, { method: "POST" });
+                  setMessage("Test event queued.");
+                } catch (err) {
+                  setError((err as Error).message);
+                }
+              }}>Send test</Button>
+              <Button variant="danger" onClick={async () => { await gatewayFetch(`/api/merchants/${merchant.id}/webhooks/${endpoint.id}`, { method: "DELETE" }); await load(); }}>Delete</Button>
+            </div>
+          </li>
+        ))}
+      </ul>
+    </Card>
+  );
+}
+
+function Settings({ merchant, onSaved }: { merchant: Merchant; onSaved: () => Promise<void> }) {
+  const [name, setName] = useState(merchant.name);
+  const [payout, setPayout] = useState(merchant.payoutAddress);
+  const [expiry, setExpiry] = useState(String(Math.round(merchant.orderExpirySeconds / 60)));
+  const [state, setState] = useState<{ error?: string; saved?: boolean }>({});
+  return (
+    <Card title="Settings" testId="settings">
+      <form
+        className="grid max-w-xl gap-3"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          try {
+            await gatewayFetch(`/api/merchants/${merchant.id}`, { method: "PATCH", body: { name, payoutAddress: payout, orderExpirySeconds: Number(expiry) * 60 } });
+            setState({ saved: true });
+            await onSaved();
+          } catch (err) {
+            setState({ error: (err as Error).message });
+          }
+        }}
+      >
+        <Labeled label="Name"><input name="name" className={inputClass} value={name} onChange={(e) => setName(e.target.value)} /></Labeled>
+        <Labeled label="Payout address"><input name="payoutAddress" className={inputClass} value={payout} onChange={(e) => setPayout(e.target.value)} /></Labeled>
+        <Labeled label="Order expiry (minutes)"><input name="expiry" type="number" min={1} max={10080} className={inputClass} value={expiry} onChange={(e) => setExpiry(e.target.value)} /></Labeled>
+        <div><Button type="submit" testId="settings-save">Save</Button></div>
+      </form>
+      {state.saved && <p className="mt-2 text-sm text-emerald-700">Saved.</p>}
+      <ErrorText error={state.error} />
+    </Card>
+  );
+}
+
+function Labeled({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <label className="text-sm"><span className="font-medium text-slate-700">{label}</span><div className="mt-1">{children}</div></label>
+  );
+}
+
+function SubAccounts({ merchant, onCreated }: { merchant: Merchant; onCreated: () => Promise<void> }) {
+  const [subs, setSubs] = useState<Merchant[]>([]);
+  const [name, setName] = useState("");
+  const [error, setError] = useState<string>();
+  const load = useCallback(() => gatewayFetch<{ data: Merchant[] }>(`/api/merchants/${merchant.id}/sub-accounts`).then((r) => setSubs(r.data)).catch((e: Error) => setError(e.message)), [merchant.id]);
+  useEffect(() => void load(), [load]);
+  return (
+    <Card title="Sub-accounts" testId="sub-accounts">
+      <p className="text-sm text-slate-600">Stores or branches under {merchant.name}; they pay out to {merchant.name}'s address unless you change it, and your role applies to them.</p>
+      <form
+        className="mt-3 flex gap-2"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          try {
+            await gatewayFetch(`/api/merchants/${merchant.id}/sub-accounts`, { body: { name } });
+            setName("");
+            await load();
+            await onCreated();
+          } catch (err) {
+            setError((err as Error).message);
+          }
+        }}
+      >
+        <input name="subName" aria-label="Sub-account name" placeholder="Store name" className={`${inputClass} max-w-xs`} value={name} onChange={(e) => setName(e.target.value)} required />
+        <Button type="submit">Add</Button>
+      </form>
+      <ErrorText error={error} />
+      <ul className="mt-3 divide-y divide-slate-100 text-sm">
+        {subs.length === 0 && <li className="py-2 text-slate-500">No sub-accounts.</li>}
+        {subs.map((s) => <li key={s.id} className="py-2">{s.name} <span className="font-mono text-xs text-slate-500">{s.payoutAddress}</span></li>)}
+      </ul>
+    </Card>
+  );
+}
