@@ -2,6 +2,7 @@
 // status changes. Every settlement path (watcher, confirmations, reorgs, expiry) goes through here,
 // so the amounts on the order row are always the sum of its payments and the status is always
 // deriveOrderStatus of those facts, whichever process did the work.
+import type { OrderSnapshot } from "@coinpays/sdk";
 import { and, asc, eq } from "drizzle-orm";
 import { orders, payments } from "../../db/schema.ts";
 import { appendOrderEvent, type Executor } from "../events.ts";
@@ -13,23 +14,11 @@ export type PaymentRow = typeof payments.$inferSelect;
 /** Statuses in which the order counts as paid: settledAt is set when one is entered. */
 const PAID_STATUSES: ReadonlySet<OrderStatus> = new Set(["settled", "overpaid", "paid_late"]);
 
-/** The JSON shape of an order in events, webhooks and WebSocket messages (amounts as decimal strings). */
-export type OrderSnapshot = {
-  id: string;
-  merchantId: string;
-  reference: string | null;
-  status: OrderStatus;
-  chainId: number;
-  token: string;
-  amount: string;
-  amountPaid: string;
-  amountPending: string;
-  amountRefunded: string;
-  amountDue: string;
-  depositAddress: string;
-  expiresAt: string;
-  settledAt: string | null;
-};
+/**
+ * The JSON shape of an order in events, webhooks and WebSocket messages: the SDK's published type, so
+ * server and integrators share one definition (amounts are integer strings of base units).
+ */
+export type { OrderSnapshot };
 
 export function orderSnapshot(order: OrderRow): OrderSnapshot {
   return {
