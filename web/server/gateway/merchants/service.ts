@@ -25,15 +25,31 @@ export const addressSchema = z
 const chainKey = z.string().regex(/^[1-9][0-9]{0,9}$/, { error: "chain ids are positive integers" });
 const tokenEntry = z.union([z.literal("native"), addressSchema]);
 
-export const merchantProfileSchema = z.object({
+/** The profile's fields without defaults: a PATCH must never fill in a field it did not send. */
+const profileFields = {
   name: z.string().trim().min(1).max(120),
   payoutAddress: addressSchema,
-  acceptedTokens: z.record(chainKey, z.array(tokenEntry).max(50)).default({}),
-  confirmations: z.record(chainKey, z.int().min(0).max(1000)).default({}),
-  orderExpirySeconds: z.int().min(60).max(7 * 24 * 3600).default(900),
+  acceptedTokens: z.record(chainKey, z.array(tokenEntry).max(50)),
+  confirmations: z.record(chainKey, z.int().min(0).max(1000)),
+  orderExpirySeconds: z.int().min(60).max(7 * 24 * 3600),
+};
+
+export const merchantProfileSchema = z.object({
+  ...profileFields,
+  acceptedTokens: profileFields.acceptedTokens.default({}),
+  confirmations: profileFields.confirmations.default({}),
+  orderExpirySeconds: profileFields.orderExpirySeconds.default(900),
 });
 export const createMerchantSchema = merchantProfileSchema.strict();
-export const updateMerchantSchema = merchantProfileSchema.partial().strict();
+/**
+ * A PATCH changes exactly the fields it sends (no defaults, which would silently reset settings) and
+ * must change something: an empty body is a client bug, refused rather than a silent no-op.
+ */
+export const updateMerchantSchema = z
+  .object(profileFields)
+  .partial()
+  .strict()
+  .refine((patch) => Object.keys(patch).length > 0, { error: "send at least one field to change" });
 export const createSubAccountSchema = merchantProfileSchema
   .extend({ payoutAddress: addressSchema.optional() })
   .strict();
