@@ -1,8 +1,8 @@
 /**
  * End to end for every contract beyond the payment router and deposit addresses: activity on a real EDR
  * chain (a plan, a subscription and its charge; escrows released and refunded; a split distributed and
- * withdrawn; a loyalty program paid into and refunded; supply, collateral, borrow, credit payment and a
- * liquidation on the demo market), then Ponder into PostgreSQL (DATABASE_URL) and the rows checked exactly,
+ * withdrawn; a loyalty program paid into and refunded; supply, collateral, borrow, credit payment, a
+ * liquidation, a repayment and a withdrawal on the demo market; the subscription cancelled), then Ponder into PostgreSQL (DATABASE_URL) and the rows checked exactly,
  * against the events and, for lending, against the contract's own views.
  */
 import assert from "node:assert/strict";
@@ -140,6 +140,12 @@ describe("indexer: subscriptions, escrow, splits, loyalty, lending", { timeout: 
     await send("priceDrop", devAccount(0), market.feed, aggregatorAbi as Abi, "setAnswer", [2_000n * 10n ** 8n]);
     await send("approveLiquidator", liquidator, usdc, erc20, "approve", [lending, maxUint256]);
     await send("liquidate", liquidator, lending, lendingAbi, "liquidate", [params, borrower.address, parseUnits("0.1", 18), 0n]);
+    await send("approveRepay", borrower, usdc, erc20, "approve", [lending, maxUint256]);
+    await send("repay", borrower, lending, lendingAbi, "repay", [params, parseUnits("100", 6), 0n, borrower.address]);
+    await send("withdraw", lender, lending, lendingAbi, "withdraw", [params, parseUnits("1000", 6), 0n, lender.address, lender.address]);
+
+    // Last: the subscriber cancels.
+    await send("cancel", customer, c.Subscriptions.address, subscriptionsAbi as Abi, "cancel", [subscriptionId]);
   });
 
   after(async () => {
@@ -160,9 +166,8 @@ describe("indexer: subscriptions, escrow, splits, loyalty, lending", { timeout: 
       await waitFor("the indexer to be ready", async () => ((await fetch(`http://127.0.0.1:${port}/ready`)).ok ? true : undefined), 120_000, indexer);
       await db.connect();
       const rows = async (sql: string, params: unknown[] = []) => (await db.query(sql.replaceAll("$schema", `"${schema}"`), params)).rows as Array<Record<string, any>>;
-      // Live indexing lags /ready: wait until the last transaction's block is in.
-      const lastBlock = receipts.liquidate!.blockNumber;
-      await waitFor("the indexer to reach the liquidation", async () => ((await rows(`select count(*)::int as n from $schema.liquidation where block_number = $1`, [lastBlock.toString()]))[0]!.n === 1 ? true : undefined), 60_000, indexer);
+      // Live indexing lags /ready: wait until the last transaction (the cancellation) is in.
+      await waitFor("the indexer to reach the cancellation", async () => ((await rows(`select count(*)::int as n from $schema.subscription where status = 'cancelled'`))[0]!.n === 1 ? true : undefined), 60_000, indexer);
       const lower = (a: string) => a.toLowerCase();
       const c = deployment.contracts;
       const usdc = lower(deployment.tokens.find((t) => t.symbol === "USDC")!.address);
@@ -181,12 +186,12 @@ describe("indexer: subscriptions, escrow, splits, loyalty, lending", { timeout: 
           subscriber: lower(customer.address),
           token: usdc,
           anchor: String(subscribed.anchor),
-          status: "active",
+          status: "cancelled",
           charge_count: 1,
           total_charged: "10000000",
           last_charged_period: "0",
           failed_charge_count: 0,
-          cancelled_by: null,
+          cancelled_by: lower(customer.address),
         },
       ]);
       assert.deepEqual(await rows(`select subscription_id::text, merchant, subscriber, outcome, period_index::text, amount::text, merchant_amount::text, fee::text, failure_reason, transaction_hash from $schema.subscription_charge`), [
@@ -315,6 +320,8 @@ describe("indexer: subscriptions, escrow, splits, loyalty, lending", { timeout: 
           ["borrow", lower(borrower.address), "2000000000"],
           ["borrow", lower(borrower.address), "50000000"],
           ["liquidate", lower(borrower.address), eventOf("liquidate", coinPaysLendingAbi as Abi, "Liquidated").repaidAssets.toString()],
+          ["repay", lower(borrower.address), "100000000"],
+          ["withdraw", lower(lender.address), "1000000000"],
         ],
       );
       const liquidated = eventOf("liquidate", coinPaysLendingAbi as Abi, "Liquidated");
