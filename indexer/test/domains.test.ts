@@ -44,6 +44,27 @@ import { orderRefOf, seedLocalChain } from "../../scripts/lib/seed.ts";
 
 const INDEXER_DIR = path.join(ROOT, "indexer");
 const DATABASE_URL = process.env.DATABASE_URL;
+
+/**
+ * A database of this test's own, created afresh. Ponder's sync store (schema `ponder_sync`) is shared by
+ * every indexer on a database and keys logs by (chain, block number, log index), so rows left by another
+ * local chain with id 31337 (an earlier run, or indexer.test.ts running in parallel) would be read back
+ * in place of this chain's. A fresh database per run keeps them apart.
+ */
+async function freshDatabase(url: string): Promise<string> {
+  const target = new URL(url);
+  const name = `${target.pathname.slice(1)}_domains`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await admin.query(`drop database if exists "${name}" with (force)`);
+    await admin.query(`create database "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  target.pathname = `/${name}`;
+  return target.toString();
+}
 const aggregatorAbi = parseAbi(["function setAnswer(int256 newAnswer)"]);
 
 const merchant = devAccount(1);
@@ -154,14 +175,15 @@ describe("indexer: subscriptions, escrow, splits, loyalty, lending", { timeout: 
   });
 
   it("projects every domain's events into PostgreSQL, exactly", { skip: !DATABASE_URL && "DATABASE_URL is not set" }, async () => {
+    const databaseUrl = await freshDatabase(DATABASE_URL!);
     const port = await freePort();
     const schema = `indexer_domains_${process.pid}_${port}`;
     const indexer: ManagedProcess = startProcess(path.join(INDEXER_DIR, "node_modules/.bin/ponder"), ["start", "--schema", schema, "--port", String(port)], {
       cwd: INDEXER_DIR,
       label: "indexer",
-      env: { ...process.env, PONDER_TELEMETRY_DISABLED: "true", DATABASE_URL: DATABASE_URL!, PONDER_RPC_URL_31337: chain.rpcUrl, PORT: String(port) },
+      env: { ...process.env, PONDER_TELEMETRY_DISABLED: "true", DATABASE_URL: databaseUrl, PONDER_RPC_URL_31337: chain.rpcUrl, PORT: String(port) },
     });
-    const db = new pg.Client({ connectionString: DATABASE_URL });
+    const db = new pg.Client({ connectionString: databaseUrl });
     try {
       await waitFor("the indexer to be ready", async () => ((await fetch(`http://127.0.0.1:${port}/ready`)).ok ? true : undefined), 120_000, indexer);
       await db.connect();
