@@ -1,5 +1,16 @@
 import { createConfig } from "ponder";
-import { depositAddressFactoryAbi, getDeployment, paymentRouterAbi } from "@coinpays/sdk/contracts";
+import {
+  coinPaysLendingAbi,
+  creditPaymentAbi,
+  depositAddressFactoryAbi,
+  escrowAbi,
+  getDeployment,
+  loyaltyCheckoutAbi,
+  loyaltyProgramFactoryAbi,
+  paymentRouterAbi,
+  splitMainAbi,
+  subscriptionsAbi,
+} from "@coinpays/sdk/contracts";
 
 // One chain per indexer instance for now; which one comes from the environment so the same app indexes
 // the local chain in development and any configured network in production.
@@ -10,6 +21,12 @@ if (!deployment) {
   throw new Error(`CoinPays is not deployed on chain ${chainId}: run scripts/deploy.ts and scripts/codegen.ts`);
 }
 const isLocalChain = chainId === 31337;
+
+/** A contract of the deployment, indexed from the block it was deployed in. */
+function deployed<const TAbi extends readonly unknown[]>(name: keyof NonNullable<typeof deployment>["contracts"], abi: TAbi) {
+  const contract = deployment!.contracts[name];
+  return { chain: "coinpays" as const, abi, address: contract.address, startBlock: contract.blockNumber };
+}
 
 export default createConfig({
   // PostgreSQL when DATABASE_URL is set (tests, production), else embedded PGlite (the local stack).
@@ -26,17 +43,14 @@ export default createConfig({
     },
   },
   contracts: {
-    PaymentRouter: {
-      chain: "coinpays",
-      abi: paymentRouterAbi,
-      address: deployment.contracts.PaymentRouter.address,
-      startBlock: deployment.contracts.PaymentRouter.blockNumber,
-    },
-    DepositAddressFactory: {
-      chain: "coinpays",
-      abi: depositAddressFactoryAbi,
-      address: deployment.contracts.DepositAddressFactory.address,
-      startBlock: deployment.contracts.DepositAddressFactory.blockNumber,
-    },
+    PaymentRouter: deployed("PaymentRouter", paymentRouterAbi),
+    DepositAddressFactory: deployed("DepositAddressFactory", depositAddressFactoryAbi),
+    Subscriptions: deployed("Subscriptions", subscriptionsAbi),
+    Escrow: deployed("Escrow", escrowAbi),
+    SplitMain: deployed("SplitMain", splitMainAbi),
+    LoyaltyCheckout: deployed("LoyaltyCheckout", loyaltyCheckoutAbi),
+    LoyaltyProgramFactory: deployed("LoyaltyProgramFactory", loyaltyProgramFactoryAbi),
+    CoinPaysLending: deployed("CoinPaysLending", coinPaysLendingAbi),
+    CreditPayment: deployed("CreditPayment", creditPaymentAbi),
   },
 });

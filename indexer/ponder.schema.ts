@@ -103,3 +103,451 @@ export const paymentRelations = relations(payment, ({ many }) => ({ refunds: man
 export const refundRelations = relations(refund, ({ one }) => ({
   payment: one(payment, { fields: [refund.paymentId], references: [payment.id] }),
 }));
+
+// ------------------------------------------------------------------------------------------ subscriptions
+
+/** `None` is never stored: a subscription row exists from its `Subscribed` event on. */
+export const subscriptionStatus = onchainEnum("subscription_status", ["active", "past_due", "cancelled"]);
+
+/** A merchant's plans, as they are now (`active` follows `PlanActiveUpdated`). */
+export const subscriptionPlan = onchainTable(
+  "subscription_plan",
+  (t) => ({
+    id: t.text().primaryKey(),
+    chainId: t.integer().notNull(),
+    planId: t.bigint().notNull(),
+    merchant: t.hex().notNull(),
+    token: t.hex().notNull(),
+    amount: t.bigint().notNull(),
+    period: t.integer().notNull(),
+    trial: t.integer().notNull(),
+    active: t.boolean().notNull(),
+    subscriberCount: t.integer().notNull(),
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    transactionHash: t.hex().notNull(),
+  }),
+  (table) => ({ merchantIdx: index().on(table.merchant) }),
+);
+
+/** Subscriptions as they are now, with running charge totals (denormalised merchant for per-merchant lists). */
+export const subscription = onchainTable(
+  "subscription",
+  (t) => ({
+    id: t.text().primaryKey(),
+    chainId: t.integer().notNull(),
+    subscriptionId: t.bigint().notNull(),
+    planId: t.bigint().notNull(),
+    merchant: t.hex().notNull(),
+    subscriber: t.hex().notNull(),
+    token: t.hex().notNull(),
+    anchor: t.bigint().notNull(),
+    status: subscriptionStatus("status").notNull(),
+    chargeCount: t.integer().notNull(),
+    totalCharged: t.bigint().notNull(),
+    lastChargedPeriod: t.bigint(),
+    failedChargeCount: t.integer().notNull(),
+    cancelledBy: t.hex(),
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    transactionHash: t.hex().notNull(),
+  }),
+  (table) => ({ merchantIdx: index().on(table.merchant, table.status), subscriberIdx: index().on(table.subscriber) }),
+);
+
+export const subscriptionChargeOutcome = onchainEnum("subscription_charge_outcome", ["charged", "failed"]);
+
+/** Every charge attempt: successful ones with their amounts, failed ones with the transfer's revert data. */
+export const subscriptionCharge = onchainTable(
+  "subscription_charge",
+  (t) => ({
+    id: t.text().primaryKey(),
+    chainId: t.integer().notNull(),
+    subscriptionId: t.bigint().notNull(),
+    planId: t.bigint().notNull(),
+    merchant: t.hex().notNull(),
+    subscriber: t.hex().notNull(),
+    token: t.hex().notNull(),
+    outcome: subscriptionChargeOutcome("outcome").notNull(),
+    periodIndex: t.bigint().notNull(),
+    /** Zero for failed charges. */
+    amount: t.bigint().notNull(),
+    merchantAmount: t.bigint().notNull(),
+    fee: t.bigint().notNull(),
+    failureReason: t.hex(),
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    transactionHash: t.hex().notNull(),
+    logIndex: t.integer().notNull(),
+  }),
+  (table) => ({ merchantTimeIdx: index().on(table.merchant, table.timestamp), subscriptionIdx: index().on(table.subscriptionId) }),
+);
+
+// ------------------------------------------------------------------------------------------------ escrow
+
+export const escrowState = onchainEnum("escrow_state", ["funded", "disputed", "released", "refunded", "resolved"]);
+export const escrowRefundReason = onchainEnum("escrow_refund_reason", ["seller_refunded", "deadline_passed", "arbiter_timed_out"]);
+export const escrowEventKind = onchainEnum("escrow_event_kind", ["funded", "disputed", "released", "refunded", "resolved"]);
+
+/** Each escrow as it is now: terms from funding, then the outcome. */
+export const escrow = onchainTable(
+  "escrow",
+  (t) => ({
+    id: t.text().primaryKey(),
+    chainId: t.integer().notNull(),
+    escrowId: t.bigint().notNull(),
+    buyer: t.hex().notNull(),
+    seller: t.hex().notNull(),
+    arbiter: t.hex().notNull(),
+    token: t.hex().notNull(),
+    amount: t.bigint().notNull(),
+    deadline: t.bigint().notNull(),
+    disputeWindow: t.integer().notNull(),
+    arbiterFeeBps: t.integer().notNull(),
+    arbiterTimeout: t.integer().notNull(),
+    state: escrowState("state").notNull(),
+    disputedBy: t.hex(),
+    rulingDeadline: t.bigint(),
+    refundReason: escrowRefundReason("refund_reason"),
+    /** What each party got once settled (release: all to seller; refund: all to buyer; ruling: the split). */
+    toBuyer: t.bigint(),
+    toSeller: t.bigint(),
+    arbiterFee: t.bigint(),
+    fundedAtBlock: t.bigint().notNull(),
+    fundedAt: t.bigint().notNull(),
+    updatedAtBlock: t.bigint().notNull(),
+    transactionHash: t.hex().notNull(),
+  }),
+  (table) => ({ sellerIdx: index().on(table.seller, table.state), buyerIdx: index().on(table.buyer) }),
+);
+
+/** Every step of every escrow's life, in order. */
+export const escrowEvent = onchainTable(
+  "escrow_event",
+  (t) => ({
+    id: t.text().primaryKey(),
+    chainId: t.integer().notNull(),
+    escrowId: t.bigint().notNull(),
+    kind: escrowEventKind("kind").notNull(),
+    /** Who disputed; null for the other kinds (funding's buyer is on the escrow row). */
+    by: t.hex(),
+    amount: t.bigint(),
+    toBuyer: t.bigint(),
+    toSeller: t.bigint(),
+    fee: t.bigint(),
+    refundReason: escrowRefundReason("refund_reason"),
+    rulingDeadline: t.bigint(),
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    transactionHash: t.hex().notNull(),
+    logIndex: t.integer().notNull(),
+  }),
+  (table) => ({ escrowIdx: index().on(table.escrowId) }),
+);
+
+/** Escrow pays out by pull: an account collecting what it is owed. */
+export const escrowWithdrawal = onchainTable("escrow_withdrawal", (t) => ({
+  id: t.text().primaryKey(),
+  chainId: t.integer().notNull(),
+  account: t.hex().notNull(),
+  token: t.hex().notNull(),
+  to: t.hex().notNull(),
+  amount: t.bigint().notNull(),
+  blockNumber: t.bigint().notNull(),
+  timestamp: t.bigint().notNull(),
+  transactionHash: t.hex().notNull(),
+}));
+
+// ------------------------------------------------------------------------------------------------ splits
+
+/** Each split as it is now: its current rules and who controls it (`controller` null: immutable). */
+export const split = onchainTable(
+  "split",
+  (t) => ({
+    address: t.hex().primaryKey(),
+    chainId: t.integer().notNull(),
+    controller: t.hex(),
+    pendingController: t.hex(),
+    ruleSetId: t.hex().notNull(),
+    version: t.integer().notNull(),
+    recipients: t.hex().array().notNull(),
+    allocations: t.integer().array().notNull(),
+    distributorFeePpm: t.integer().notNull(),
+    blockNumber: t.bigint().notNull(),
+    transactionHash: t.hex().notNull(),
+  }),
+  (table) => ({ controllerIdx: index().on(table.controller) }),
+);
+
+/** Every rule set a split has had, so a distribution's `ruleSetId` can be read back as shares. */
+export const splitRuleSet = onchainTable(
+  "split_rule_set",
+  (t) => ({
+    id: t.text().primaryKey(),
+    chainId: t.integer().notNull(),
+    split: t.hex().notNull(),
+    ruleSetId: t.hex().notNull(),
+    version: t.integer().notNull(),
+    recipients: t.hex().array().notNull(),
+    allocations: t.integer().array().notNull(),
+    distributorFeePpm: t.integer().notNull(),
+    blockNumber: t.bigint().notNull(),
+    transactionHash: t.hex().notNull(),
+  }),
+  (table) => ({ splitIdx: index().on(table.split), ruleSetIdx: index().on(table.ruleSetId) }),
+);
+
+export const splitDistribution = onchainTable(
+  "split_distribution",
+  (t) => ({
+    id: t.text().primaryKey(),
+    chainId: t.integer().notNull(),
+    split: t.hex().notNull(),
+    ruleSetId: t.hex().notNull(),
+    token: t.hex().notNull(),
+    distributor: t.hex().notNull(),
+    amount: t.bigint().notNull(),
+    credited: t.bigint().notNull(),
+    distributorFee: t.bigint().notNull(),
+    dust: t.bigint().notNull(),
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    transactionHash: t.hex().notNull(),
+  }),
+  (table) => ({ splitIdx: index().on(table.split, table.timestamp) }),
+);
+
+export const splitWithdrawal = onchainTable(
+  "split_withdrawal",
+  (t) => ({
+    id: t.text().primaryKey(),
+    chainId: t.integer().notNull(),
+    account: t.hex().notNull(),
+    token: t.hex().notNull(),
+    amount: t.bigint().notNull(),
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    transactionHash: t.hex().notNull(),
+  }),
+  (table) => ({ accountIdx: index().on(table.account) }),
+);
+
+// ----------------------------------------------------------------------------------------------- loyalty
+
+/** One program (a loyalty-token clone) per merchant, from the factory. */
+export const loyaltyProgram = onchainTable("loyalty_program", (t) => ({
+  address: t.hex().primaryKey(),
+  chainId: t.integer().notNull(),
+  merchant: t.hex().notNull(),
+  asset: t.hex().notNull(),
+  blockNumber: t.bigint().notNull(),
+  transactionHash: t.hex().notNull(),
+}));
+
+/** Loyalty-checkout orders, unique per (merchant, orderRef) by contract rule; refunds update them. */
+export const loyaltyPayment = onchainTable(
+  "loyalty_payment",
+  (t) => ({
+    id: t.text().primaryKey(),
+    chainId: t.integer().notNull(),
+    orderRef: t.hex().notNull(),
+    merchant: t.hex().notNull(),
+    payer: t.hex().notNull(),
+    token: t.hex().notNull(),
+    amount: t.bigint().notNull(),
+    discount: t.bigint().notNull(),
+    merchantAmount: t.bigint().notNull(),
+    fee: t.bigint().notNull(),
+    program: t.hex(),
+    pointsMinted: t.bigint().notNull(),
+    refundedAmount: t.bigint().notNull(),
+    cashRefunded: t.bigint().notNull(),
+    pointsClawedBack: t.bigint().notNull(),
+    pointsShortfall: t.bigint().notNull(),
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    transactionHash: t.hex().notNull(),
+  }),
+  (table) => ({ merchantTimeIdx: index().on(table.merchant, table.timestamp), payerIdx: index().on(table.payer) }),
+);
+
+export const loyaltyRefund = onchainTable("loyalty_refund", (t) => ({
+  id: t.text().primaryKey(),
+  chainId: t.integer().notNull(),
+  paymentId: t.text().notNull(),
+  orderRef: t.hex().notNull(),
+  merchant: t.hex().notNull(),
+  recipient: t.hex().notNull(),
+  token: t.hex().notNull(),
+  amount: t.bigint().notNull(),
+  cashRefunded: t.bigint().notNull(),
+  totalRefunded: t.bigint().notNull(),
+  pointsClawedBack: t.bigint().notNull(),
+  pointsShortfall: t.bigint().notNull(),
+  blockNumber: t.bigint().notNull(),
+  timestamp: t.bigint().notNull(),
+  transactionHash: t.hex().notNull(),
+}));
+
+/**
+ * Point mints and burns, derived from the checkout's events (the only path allowed to mint, redeem or
+ * claw back): `minted` for an order's reward, `redeemed` for points burned as discount, `clawed_back` for
+ * points burned by a refund. Plain token transfers between holders are not indexed.
+ */
+export const loyaltyPointsKind = onchainEnum("loyalty_points_kind", ["minted", "redeemed", "clawed_back"]);
+export const loyaltyPoints = onchainTable(
+  "loyalty_points",
+  (t) => ({
+    id: t.text().primaryKey(),
+    chainId: t.integer().notNull(),
+    program: t.hex().notNull(),
+    merchant: t.hex().notNull(),
+    account: t.hex().notNull(),
+    orderRef: t.hex().notNull(),
+    kind: loyaltyPointsKind("kind").notNull(),
+    amount: t.bigint().notNull(),
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    transactionHash: t.hex().notNull(),
+  }),
+  (table) => ({ programAccountIdx: index().on(table.program, table.account) }),
+);
+
+// ----------------------------------------------------------------------------------------------- lending
+
+/** Each market with its totals, kept from events (interest enters through `InterestAccrued`). */
+export const lendingMarket = onchainTable("lending_market", (t) => ({
+  id: t.text().primaryKey(),
+  chainId: t.integer().notNull(),
+  marketId: t.hex().notNull(),
+  loanToken: t.hex().notNull(),
+  collateralToken: t.hex().notNull(),
+  oracle: t.hex().notNull(),
+  rateModel: t.hex().notNull(),
+  lltv: t.bigint().notNull(),
+  fee: t.bigint().notNull(),
+  totalSupplyAssets: t.bigint().notNull(),
+  totalSupplyShares: t.bigint().notNull(),
+  totalBorrowAssets: t.bigint().notNull(),
+  totalBorrowShares: t.bigint().notNull(),
+  totalCollateral: t.bigint().notNull(),
+  blockNumber: t.bigint().notNull(),
+  updatedAtBlock: t.bigint().notNull(),
+  transactionHash: t.hex().notNull(),
+}));
+
+/** One account's position in one market, as the contract stores it. */
+export const lendingPosition = onchainTable(
+  "lending_position",
+  (t) => ({
+    id: t.text().primaryKey(),
+    chainId: t.integer().notNull(),
+    marketId: t.hex().notNull(),
+    account: t.hex().notNull(),
+    supplyShares: t.bigint().notNull(),
+    borrowShares: t.bigint().notNull(),
+    collateral: t.bigint().notNull(),
+    updatedAtBlock: t.bigint().notNull(),
+  }),
+  (table) => ({ accountIdx: index().on(table.account), marketIdx: index().on(table.marketId) }),
+);
+
+export const lendingEventKind = onchainEnum("lending_event_kind", [
+  "supply",
+  "withdraw",
+  "borrow",
+  "repay",
+  "supply_collateral",
+  "withdraw_collateral",
+  "liquidate",
+  "accrue_interest",
+]);
+
+/** Every movement in every market. `shares` is null where the event has none (collateral, interest). */
+export const lendingEvent = onchainTable(
+  "lending_event",
+  (t) => ({
+    id: t.text().primaryKey(),
+    chainId: t.integer().notNull(),
+    marketId: t.hex().notNull(),
+    kind: lendingEventKind("kind").notNull(),
+    caller: t.hex(),
+    onBehalf: t.hex(),
+    receiver: t.hex(),
+    assets: t.bigint().notNull(),
+    shares: t.bigint(),
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    transactionHash: t.hex().notNull(),
+    logIndex: t.integer().notNull(),
+  }),
+  (table) => ({ marketTimeIdx: index().on(table.marketId, table.timestamp), onBehalfIdx: index().on(table.onBehalf) }),
+);
+
+export const liquidation = onchainTable(
+  "liquidation",
+  (t) => ({
+    id: t.text().primaryKey(),
+    chainId: t.integer().notNull(),
+    marketId: t.hex().notNull(),
+    liquidator: t.hex().notNull(),
+    borrower: t.hex().notNull(),
+    repaidAssets: t.bigint().notNull(),
+    repaidShares: t.bigint().notNull(),
+    seizedAssets: t.bigint().notNull(),
+    badDebtAssets: t.bigint().notNull(),
+    badDebtShares: t.bigint().notNull(),
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    transactionHash: t.hex().notNull(),
+  }),
+  (table) => ({ borrowerIdx: index().on(table.borrower) }),
+);
+
+/** Checkout paid by borrowing from a lending market (buy now, pay later). */
+export const creditPayment = onchainTable(
+  "credit_payment",
+  (t) => ({
+    id: t.text().primaryKey(),
+    chainId: t.integer().notNull(),
+    orderRef: t.hex().notNull(),
+    merchant: t.hex().notNull(),
+    payer: t.hex().notNull(),
+    marketId: t.hex().notNull(),
+    amount: t.bigint().notNull(),
+    borrowShares: t.bigint().notNull(),
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    transactionHash: t.hex().notNull(),
+  }),
+  (table) => ({ merchantTimeIdx: index().on(table.merchant, table.timestamp), payerIdx: index().on(table.payer) }),
+);
+
+// ---------------------------------------------------------------------------------------- administration
+
+/**
+ * Configuration and ownership events that have no table of their own (ownership hand-overs, lending
+ * parameters, authorisations, nonce burns): the event name and its arguments, bigints as decimal strings.
+ */
+export const contractEvent = onchainTable(
+  "contract_event",
+  (t) => ({
+    id: t.text().primaryKey(),
+    chainId: t.integer().notNull(),
+    contract: t.hex().notNull(),
+    contractName: t.text().notNull(),
+    event: t.text().notNull(),
+    args: t.json().notNull(),
+    blockNumber: t.bigint().notNull(),
+    transactionHash: t.hex().notNull(),
+  }),
+  (table) => ({ contractIdx: index().on(table.contract, table.event) }),
+);
+
+/** The lending contract's fee recipient, who is credited the fee shares of every interest accrual. */
+export const lendingSettings = onchainTable("lending_settings", (t) => ({
+  contract: t.hex().primaryKey(),
+  chainId: t.integer().notNull(),
+  feeRecipient: t.hex().notNull(),
+  updatedAtBlock: t.bigint().notNull(),
+}));

@@ -95,7 +95,8 @@ ponder.on("DepositAddressFactory:DepositRescued", async ({ event, context }) => 
   });
 });
 
-for (const contract of ["PaymentRouter", "DepositAddressFactory"] as const) {
+// Every contract built on PlatformFees: the two payment paths, subscriptions and the loyalty checkout.
+for (const contract of ["PaymentRouter", "DepositAddressFactory", "Subscriptions", "LoyaltyCheckout"] as const) {
   ponder.on(`${contract}:FeeUpdated`, async ({ event, context }) => {
     const chainId = context.chain.id;
     await context.db.insert(feeUpdate).values({

@@ -121,9 +121,11 @@ describe("indexer", { timeout: 300_000 }, () => {
         assert.equal(await count("payment"), 3);
         assert.equal(await count("refund"), 1);
         assert.equal(await count("deposit_address"), 1);
-        assert.equal(await count("fee_update"), 2);
-        // Native coin and the two dev tokens, on both contracts.
-        assert.equal(await count("accepted_token"), 6);
+        // One fee setting per PlatformFees contract: router, deposit factory, subscriptions, loyalty checkout.
+        assert.equal(await count("fee_update"), 4);
+        // Native coin and the two dev stablecoins on the router and the deposit factory; the two stablecoins
+        // on subscriptions and the loyalty checkout, which cannot pull native coin.
+        assert.equal(await count("accepted_token"), 10);
         const sums = (await db.query(`select sum(amount)::text as amount, sum(fee)::text as fee from "${schema}".payment where token = $1`, [deposit.token])).rows[0];
         assert.deepEqual(sums, { amount: "37500000", fee: "375000" });
       } finally {
