@@ -4,11 +4,11 @@
 // loan token is the order's token, borrow the amount due and pay the order with it in one transaction through
 // CreditPayment. The router then emits PaymentSettled for (order.destination, order.orderRef, amount), which the
 // gateway watcher settles exactly like a wallet payment.
-import { creditPaymentAbi } from "@coinpays/sdk/contracts";
 import { useState } from "react";
-import { isAddressEqual, type Abi, type Address, type Hex } from "viem";
+import { isAddressEqual, type Address, type Hex } from "viem";
 import { useAccount, useReadContracts } from "wagmi";
 import type { CheckoutOrder } from "../../app/lib/checkout-data.ts";
+import { creditPaymentCallAbi } from "../apps/credit-payment-abi.ts";
 import { HealthBadge, lendingAbi, priceInLoan, useMarkets, useMarketState, usePosition, type LendingMarketInfo } from "../apps/lending-data.tsx";
 import { quoteCredit, type CreditQuote, type Position } from "../apps/lending-math.ts";
 import { TxStatus, useTransactionFlow } from "../apps/tx-flow.tsx";
@@ -117,7 +117,7 @@ function CreditQuoteView({ market, order, amount, loan, coll, account, lending, 
                 payLabel,
                 {
                   address: creditPayment,
-                  abi: creditPaymentAbi as Abi,
+                  abi: creditPaymentCallAbi,
                   functionName: "payWithCredit",
                   args: [market.params, order.orderRef as Hex, order.destination as Address, amount, quote.maxBorrowShares],
                 },
