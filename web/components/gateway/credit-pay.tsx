@@ -28,8 +28,10 @@ export function CreditPay({ order, amount }: { order: CheckoutOrder; amount: big
   const [chosen, setChosen] = useState<Hex>();
   const tokens = useTokens();
 
-  // Nothing to offer without collateral backing a loan in the order's token.
-  if (status !== "connected" || !address || !lending || !creditPayment || withCollateral.length === 0 || amount === 0n) return null;
+  // Nothing to offer without collateral backing a loan in the order's token (the hidden marker lets a test
+  // tell "read, nothing to offer" from "not read yet").
+  if (status !== "connected" || !address || !lending || !creditPayment || amount === 0n) return null;
+  if (withCollateral.length === 0) return positions || markets.length === 0 ? <span hidden data-testid="credit-pay-none" /> : null;
   const market = withCollateral.find((m) => m.id === chosen) ?? withCollateral[0]!;
   const loan: TokenInfo = { symbol: order.token.symbol, address: order.token.address as Address, decimals: order.token.decimals };
   const label = (m: LendingMarketInfo) => `${loan.symbol} / ${tokenOf(tokens, m.params.collateralToken).symbol} · LLTV ${fmt(m.params.lltv * 100n, 18)}%`;
