@@ -151,9 +151,10 @@ describe("pay with credit", { timeout: 180_000 }, () => {
     assert.equal(stored!.status, "settled");
     assert.equal(stored!.amountPaid, order.amount);
     const rows = await database.db.select().from(payments).where(eq(payments.orderId, order.id));
+    // The router saw CreditPayment as its payer; the gateway records the borrower, whom an on-chain refund goes to by default.
     assert.deepEqual(
-      rows.map((row) => [row.method, row.amount, row.transactionHash]),
-      [["router", order.amount, receipt.transactionHash]],
+      rows.map((row) => [row.method, row.amount, row.transactionHash, row.payer]),
+      [["router", order.amount, receipt.transactionHash, borrower.address]],
     );
     const [untouched] = await database.db.select().from(orders).where(eq(orders.id, tooMuch.id));
     assert.equal(untouched!.status, "new", "the refused order was neither paid nor borrowed for");
