@@ -30,7 +30,7 @@ export function CreditPay({ order, amount }: { order: CheckoutOrder; amount: big
 
   // Nothing to offer without collateral backing a loan in the order's token (the hidden marker lets a test
   // tell "read, nothing to offer" from "not read yet").
-  if (status !== "connected" || !address || !lending || !creditPayment || amount === 0n) return null;
+  if (status !== "connected" || !address || !lending || !creditPayment || deployment?.chainId !== order.chainId || amount === 0n) return null;
   if (withCollateral.length === 0) return positions || markets.length === 0 ? <span hidden data-testid="credit-pay-none" /> : null;
   const market = withCollateral.find((m) => m.id === chosen) ?? withCollateral[0]!;
   const loan: TokenInfo = { symbol: order.token.symbol, address: order.token.address as Address, decimals: order.token.decimals };
