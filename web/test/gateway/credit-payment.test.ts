@@ -160,6 +160,42 @@ describe("pay with credit", { timeout: 180_000 }, () => {
     assert.equal(untouched!.status, "new", "the refused order was neither paid nor borrowed for");
   });
 
+  it("two credit payments of one order in the same block (two tabs, a double click): one pays, the other reverts whole, no second debt", async () => {
+    const borrower = await borrowerWithCollateral(14, WETH);
+    const order = await newOrder(40n * USDC);
+    const q = await quote(borrower.address, order.amount);
+    assert.ok(q.ok);
+    const wallet = createWalletClient({ account: borrower, chain: chain.publicClient.chain, transport: http(chain.rpcUrl) });
+    const testClient = createTestClient({ mode: "hardhat", transport: http(chain.rpcUrl) });
+    await testClient.setAutomine(false);
+    let hashes: Hex[];
+    try {
+      // Explicit gas: estimating against the pending block would already see the first payment.
+      const submit = (nonce: number) =>
+        wallet.writeContract({ address: creditPayment, abi: creditPaymentCallAbi, functionName: "payWithCredit", args: payArgs(order, q.maxBorrowShares), gas: 600_000n, nonce } as never);
+      const nonce = await chain.publicClient.getTransactionCount({ address: borrower.address, blockTag: "pending" });
+      hashes = [await submit(nonce), await submit(nonce + 1)];
+      await testClient.mine({ blocks: 1 });
+    } finally {
+      await testClient.setAutomine(true);
+    }
+    const receipts = await Promise.all(hashes.map((hash) => chain.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 20 })));
+    assert.equal(receipts[0]!.blockNumber, receipts[1]!.blockNumber, "both in one block");
+    assert.deepEqual(receipts.map((r) => r.status), ["success", "reverted"]);
+    // Borrowed once: the quote's debt, give or take the interest of the second between quote and block.
+    const owed = await read<bigint>(lending, coinPaysLendingAbi as Abi, "expectedBorrowAssets", [params, borrower.address]);
+    assert.ok(owed >= q.debtAfter && owed - q.debtAfter <= owed / 1_000_000n, `quoted ${q.debtAfter}, owed ${owed}`);
+    assert.equal(receipts.flatMap((r) => parseEventLogs({ abi: creditPaymentAbi, eventName: "CreditPaid", logs: r.logs })).length, 1);
+    // A third try, simulated now, names the reason the page would show.
+    assert.equal(await revertName(borrower, creditPayment, creditPaymentCallAbi, "payWithCredit", payArgs(order, q.maxBorrowShares)), "OrderAlreadySettled");
+
+    await watcher.tick();
+    const [stored] = await database.db.select().from(orders).where(eq(orders.id, order.id));
+    assert.equal(stored!.status, "settled");
+    assert.equal(stored!.amountPaid, order.amount, "counted once");
+    assert.equal((await database.db.select().from(payments).where(eq(payments.orderId, order.id))).length, 1);
+  });
+
   it("with debt and a year of interest, the quoted debt after is what the contract records and the share bound holds", async () => {
     const borrower = await borrowerWithCollateral(16, 2n * WETH);
     const first = await newOrder(1_000n * USDC);
