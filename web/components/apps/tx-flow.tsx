@@ -39,7 +39,7 @@ export function useTransactionFlow() {
   const queryClient = useQueryClient();
   const { address } = useAccount();
   const [state, setState] = useState<FlowState>({ status: "idle" });
-  // Steps of the current run already confirmed (an approve before the write), shown above the current one.
+  // Steps of the current run already confirmed (an approve or authorisation before the write), shown above the current one.
   const [earlier, setEarlier] = useState<FlowState[]>([]);
 
   const run: (label: string, write: ContractWrite, before?: AllowanceNeed | PriorWrite) => Promise<TransactionReceipt | undefined> = useCallback(
