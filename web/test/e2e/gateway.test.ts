@@ -6,11 +6,11 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { createCoinPaysClient } from "@coinpays/sdk";
-import { erc20Abi, type LocalAccount } from "viem";
+import { erc20Abi } from "viem";
 import { devAccount } from "../../../scripts/lib/dev-accounts.ts";
 import { verifySignature } from "../../server/gateway/webhooks/signature.ts";
 import { startReceiver } from "../gateway/support/webhook-receiver.ts";
-import { balanceOf, tokenAddress, waitForConfirmed } from "./support/helpers.ts";
+import { apiOrder, balanceOf, merchantApiKey, tokenAddress, waitForConfirmed } from "./support/helpers.ts";
 import { closeE2eStack, e2eStack } from "./support/stack.ts";
 
 after(closeE2eStack);
@@ -135,31 +135,6 @@ test("gateway: dashboard sign-in, API key and webhook in the UI, order via the A
     await receiver.close();
   }
 });
-
-/** Signs in on /dashboard as `account`, creates its merchant and an API key in the UI; returns the key. */
-async function merchantApiKey(stack: Awaited<ReturnType<typeof e2eStack>>, account: LocalAccount, name: string): Promise<string> {
-  const { page, context } = await stack.openPage("/dashboard", account);
-  await page.getByTestId("dashboard-sign-in").click();
-  await page.getByTestId("merchant-create").locator('input[name="name"]').fill(name);
-  await page.getByTestId("merchant-create-submit").click();
-  await page.getByTestId("signed-in-address").waitFor();
-  await page.getByTestId("tab-keys").click();
-  await page.locator('input[name="keyName"]').fill("e2e");
-  await page.getByTestId("api-key-create").click();
-  const key = (await page.getByTestId("api-key-secret").innerText()).trim();
-  await context.close();
-  return key;
-}
-
-async function apiOrder(baseUrl: string, apiKey: string, body: Record<string, unknown>, path = "/api/v1/orders"): Promise<{ id: string; status: string; depositAddress: `0x${string}` }> {
-  const response = await fetch(new URL(path, baseUrl), {
-    method: "POST",
-    headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json", "idempotency-key": crypto.randomUUID() },
-    body: JSON.stringify(body),
-  });
-  assert.ok(response.ok, `${path}: HTTP ${response.status} ${await response.clone().text()}`);
-  return (await response.json()) as never;
-}
 
 test("checkout: a partial transfer to the deposit address shows what is left, the wallet pays the rest; a cancelled order says so", async () => {
   const stack = await e2eStack();

@@ -37,6 +37,7 @@ export async function startGatewayWorkers(options: {
         rpcUrl: config.rpcUrl,
         confirmations: config.gateway.confirmations,
         paymentRouter: deployment.contracts.PaymentRouter.address,
+        creditPayment: deployment.contracts.CreditPayment.address,
         pollIntervalMs: config.gateway.watcherPollMs,
       },
     });

@@ -183,7 +183,7 @@ export async function createOrder(database: Database, options: OrderOptions) {
 }
 
 export function watchedChain(chain: ChainFixture) {
-  return { chainId: 31337, rpcUrl: chain.rpcUrl, confirmations: 1, paymentRouter: chain.deployment.contracts.PaymentRouter.address, pollIntervalMs: 50 };
+  return { chainId: 31337, rpcUrl: chain.rpcUrl, confirmations: 1, paymentRouter: chain.deployment.contracts.PaymentRouter.address, creditPayment: chain.deployment.contracts.CreditPayment.address, pollIntervalMs: 50 };
 }
 
 export async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
