@@ -12,6 +12,9 @@ import { mockErc20Abi, subscriptionsAbi } from "@coinpays/sdk/contracts";
 import { devAccount } from "../../../scripts/lib/dev-accounts.ts";
 import { openDatabase, type Database } from "../../server/db/index.ts";
 import { orderEvents, orders, payments, subscriptionCharges, subscriptionCursors, subscriptions, webhookEndpoints, webhookEvents } from "../../server/db/schema.ts";
+import { ApiError } from "../../server/gateway/http/errors.ts";
+import { createSubscriptionRelay, signedSubscriptionSchema } from "../../server/gateway/subscriptions/relay.ts";
+import { createSubscriptionService } from "../../server/gateway/subscriptions/service.ts";
 import { createSubscriptionKeeper, startSubscriptionKeeperWorker, type SubscriptionKeeper } from "../../server/gateway/subscriptions/keeper.ts";
 import { createWebhookService, type WebhookService } from "../../server/gateway/webhooks/delivery.ts";
 import { startJobQueue } from "../../server/jobs.ts";
@@ -140,6 +143,16 @@ describe("subscription keeper", { timeout: 240_000 }, () => {
     assert.deepEqual(bodies.map((body) => body.data.orderId).sort(), rows.map((order) => order.id).sort());
     assert.equal(bodies[0].data.data.subscription.subscriptionId, subscriptionId.toString());
     assert.equal(received(merchant.id, "subscription.created").length, 1);
+
+    // The dashboard's view of it.
+    const [listed] = (await createSubscriptionService({ db: database.db, chainId: 31337 }).listForMerchant(merchant.id)).data;
+    assert.equal(listed!.subscriptionId, subscriptionId.toString());
+    assert.equal(listed!.status, "active");
+    assert.equal(listed!.totalCharged.baseUnits, (2n * PRICE).toString());
+    assert.deepEqual(listed!.charges.map((charge) => [charge.periodIndex, charge.amount.formatted, charge.orderId]), [
+      [1, "9.99", rows[1]!.id],
+      [0, "9.99", rows[0]!.id],
+    ]);
     await cancel(subscriber, subscriptionId);
   });
 
@@ -261,5 +274,64 @@ describe("subscription keeper", { timeout: 240_000 }, () => {
     const chargeRows = await database.db.select().from(subscriptionCharges).where(inArray(subscriptionCharges.orderId, merchantOrders.map((order) => order.id)));
     assert.equal(chargeRows.length, 3);
     await waitUntil(async () => received(merchant.id, "subscription.charged").length === 3, 15_000);
+  });
+
+  it("relays a sign-up from EIP-712 signed terms, and refuses what it should not pay for without spending gas", async () => {
+    const merchantWallet = devAccount(nextAccount++);
+    const subscriber = devAccount(nextAccount++);
+    const merchant = await createMerchant(database, { payoutAddress: merchantWallet.address });
+    const created = await send(merchantWallet, contract(), subscriptionsAbi, "createPlan", [chain.usdc, PRICE, DAY, 0]);
+    const planId = parseEventLogs({ abi: subscriptionsAbi, eventName: "PlanCreated", logs: created.logs })[0]!.args.planId;
+    const relayer = devAccount(0);
+    const relay = createSubscriptionRelay({ db: database.db, logger: silentLogger, chainId: 31337, rpcUrl: chain.rpcUrl, contract: contract(), relayer });
+    const now = Number((await chain.publicClient.getBlock()).timestamp);
+    const terms = { subscriber: subscriber.address, planId, maxAmount: PRICE, period: DAY, start: now, nonce: 0n, deadline: BigInt(now + 3_600) };
+    const sign = (message: typeof terms) =>
+      subscriber.signTypedData({
+        domain: { name: "CoinPays Subscriptions", version: "1", chainId: 31337, verifyingContract: contract() },
+        types: { SubscriptionTerms: [
+          { name: "subscriber", type: "address" }, { name: "planId", type: "uint256" }, { name: "maxAmount", type: "uint256" }, { name: "period", type: "uint32" },
+          { name: "start", type: "uint40" }, { name: "nonce", type: "uint256" }, { name: "deadline", type: "uint256" },
+        ] },
+        primaryType: "SubscriptionTerms",
+        message,
+      });
+    // The HTTP body shape (decimal strings), through the route's own schema.
+    const request = async (message: typeof terms, signature: string) =>
+      signedSubscriptionSchema.parse({ terms: { ...message, planId: message.planId.toString(), maxAmount: message.maxAmount.toString(), nonce: message.nonce.toString(), deadline: message.deadline.toString() }, signature });
+    const refused = async (promise: Promise<unknown>, code: string) => {
+      await assert.rejects(promise, (error: unknown) => error instanceof ApiError && error.status === 422 && error.code === code);
+    };
+    const signature = await sign(terms);
+    const nextId = () => chain.publicClient.readContract({ address: contract(), abi: subscriptionsAbi, functionName: "nextSubscriptionId" });
+    const relayerNonce = () => chain.publicClient.getTransactionCount({ address: relayer.address });
+    const before = [await nextId(), await relayerNonce()];
+
+    await refused(relay.relay(await request(terms, signature)), "insufficient_allowance");
+    await send(subscriber, chain.usdc, mockErc20Abi, "approve", [contract(), 12n * PRICE]);
+    await refused(relay.relay(await request(terms, signature)), "insufficient_balance");
+    await chain.mint(chain.usdc, subscriber.address, 12n * PRICE);
+    await refused(relay.relay(await request({ ...terms, maxAmount: 2n * PRICE }, signature)), "subscription_rejected"); // tampered: InvalidSignature
+    await refused(relay.relay(await request({ ...terms, maxAmount: PRICE - 1n }, await sign({ ...terms, maxAmount: PRICE - 1n }))), "subscription_rejected"); // AmountAboveMax
+    assert.deepEqual([await nextId(), await relayerNonce()], before, "nothing sent for a refusal");
+
+    const result = await relay.relay(await request(terms, signature));
+    const subscriptionId = BigInt(result.subscriptionId);
+    const onChainSub = await onChain(subscriptionId);
+    assert.equal(onChainSub.subscriber, subscriber.address);
+    assert.equal(onChainSub.planId, planId);
+    await refused(relay.relay(await request(terms, signature)), "subscription_rejected"); // the nonce is used
+
+    // The relayed subscription is charged by the keeper like any other.
+    await keeperWith(database, devAccount(0)).run();
+    assert.equal((await onChain(subscriptionId)).nextPeriod, 1);
+    assert.equal((await ordersOf(merchant.id)).length, 1);
+
+    // Plans of wallets that are no gateway merchant are not relayed.
+    const stranger = devAccount(nextAccount++);
+    const strangerPlan = parseEventLogs({ abi: subscriptionsAbi, eventName: "PlanCreated", logs: (await send(stranger, contract(), subscriptionsAbi, "createPlan", [chain.usdc, PRICE, DAY, 0])).logs })[0]!.args.planId;
+    const foreign = { ...terms, planId: strangerPlan, nonce: 1n };
+    await refused(relay.relay(await request(foreign, await sign(foreign))), "plan_not_relayed");
+    await cancel(subscriber, subscriptionId);
   });
 });

@@ -8,7 +8,7 @@ import type { ServerConfig } from "../../config.ts";
 import { findDeployment } from "../../contracts.ts";
 import type { Database } from "../../db/index.ts";
 import { createWebhookService, type WebhookService } from "../webhooks/delivery.ts";
-import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
+import { relayerAccount as accountOf } from "../../relayer.ts";
 import { createSubscriptionKeeper, startSubscriptionKeeperWorker, type KeeperWorker } from "../subscriptions/keeper.ts";
 import { createSweeper, type Sweeper } from "./sweeper.ts";
 import { createChainWatcher, expireOrders, type ChainWatcher } from "./watcher.ts";
@@ -43,8 +43,7 @@ export async function startGatewayWorkers(options: {
       },
     });
     watcher.start();
-    const relayer = config.gateway.relayer;
-    const relayerAccount = relayer && ("privateKey" in relayer ? privateKeyToAccount(relayer.privateKey) : mnemonicToAccount(relayer.mnemonic, { addressIndex: relayer.addressIndex }));
+    const relayerAccount = accountOf(config.gateway.relayer);
     keeper = await startSubscriptionKeeperWorker({
       boss: options.boss,
       chainId: config.chainId,
