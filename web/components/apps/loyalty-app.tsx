@@ -257,6 +257,17 @@ function LoyaltyPaymentRow({ orderRef, pointsSymbol }: { orderRef: Hex; pointsSy
   const flow = useTransactionFlow();
   const { data } = useReadContract({ address: checkout, abi: checkoutAbi, functionName: "orderOf", args: [me, orderRef], query: { refetchInterval: 4_000 } });
   const order = data as LoyaltyOrder | undefined;
+  const client = usePublicClient();
+  // What the refunds actually did: cash sent, points burned, and points missing that came off the cash.
+  const { data: refunds } = useQuery({
+    queryKey: ["loyalty-refunds", checkout, me, orderRef, order?.refunded.toString()],
+    enabled: !!client && !!me && !!order && order.refunded > 0n,
+    queryFn: async () =>
+      (await client!.getContractEvents({ address: checkout, abi: loyaltyCheckoutAbi, eventName: "PaymentRefunded", args: { orderRef, merchant: me }, fromBlock: 0n })).reduce(
+        (sum, log) => ({ cash: sum.cash + log.args.cashRefunded!, clawedBack: sum.clawedBack + log.args.pointsClawedBack!, shortfall: sum.shortfall + log.args.pointsShortfall! }),
+        { cash: 0n, clawedBack: 0n, shortfall: 0n },
+      ),
+  });
   const info = tokenOf(tokens, order?.token);
   const cash = order ? order.amount - order.discount : 0n;
   const refundable = order ? cash - order.refunded : 0n;
@@ -280,6 +291,12 @@ function LoyaltyPaymentRow({ orderRef, pointsSymbol }: { orderRef: Hex; pointsSy
           {fmt(order.amount, info.decimals, info.symbol)}
           {order.discount > 0n ? ` (${fmt(order.discount, info.decimals, pointsSymbol)} points redeemed)` : ""} · earned {fmt(order.pointsMinted, info.decimals, pointsSymbol)} · refunded{" "}
           {fmt(order.refunded, info.decimals, info.symbol)} · points reversed {fmt(order.pointsReversed, info.decimals, pointsSymbol)}
+        </p>
+      )}
+      {refunds && (
+        <p className="mt-1 text-xs text-slate-600" data-testid="loyalty-refund-outcome">
+          Cash sent {fmt(refunds.cash, info.decimals, info.symbol)} · {fmt(refunds.clawedBack, info.decimals, pointsSymbol)} clawed back
+          {refunds.shortfall > 0n ? ` · ${fmt(refunds.shortfall, info.decimals, pointsSymbol)} already spent, deducted from the cash` : ""}
         </p>
       )}
       {refundable > 0n && (

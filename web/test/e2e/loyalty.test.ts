@@ -77,6 +77,7 @@ test("loyalty: a merchant sets up a program, a payer earns points on one payment
   await waitForConfirmed(first, "Refund 40 USDC");
   await first.and(page.locator('[data-refunded="40000000"][data-points-reversed="2000000"]')).waitFor();
   await first.getByTestId("loyalty-payment-summary").filter({ hasText: "refunded 40 USDC · points reversed 2 CAFE" }).waitFor();
+  await first.getByTestId("loyalty-refund-outcome").filter({ hasText: "Cash sent 38.4 USDC · 0.4 CAFE clawed back · 1.6 CAFE already spent, deducted from the cash" }).waitFor();
   assert.equal(await refundButton.count(), 0, "nothing left to refund");
   await stack.screenshot(page, "loyalty-4-refunded");
   assert.equal(await balanceOf(stack, usdc, payer.address), payerUsdc - 48_000_000n + 38_400_000n);

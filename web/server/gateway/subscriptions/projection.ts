@@ -93,7 +93,7 @@ export function createSubscriptionProjection(options: { db: AppDatabase; client:
             break;
           }
           case "SubscriptionCharged":
-            await recordCharge(tx, log.args, { transactionHash: log.transactionHash, logIndex: log.logIndex, blockNumber: log.blockNumber, at });
+            await recordCharge(tx, log.args, { transactionHash: log.transactionHash, logIndex: log.logIndex, blockNumber: log.blockNumber, blockHash: log.blockHash, at });
             break;
           case "SubscriptionChargeFailed": {
             const sub = await subscriptionOf(tx, log.args.subscriptionId);
@@ -186,7 +186,7 @@ export function createSubscriptionProjection(options: { db: AppDatabase; client:
   }
 
   type ChargedArgs = { subscriptionId: bigint; merchant: Address; subscriber: Address; planId: bigint; token: Address; amount: bigint; merchantAmount: bigint; fee: bigint; periodIndex: bigint };
-  type LogPosition = { transactionHash: Hex; logIndex: number; blockNumber: bigint; at: Date };
+  type LogPosition = { transactionHash: Hex; logIndex: number; blockNumber: bigint; blockHash: Hex; at: Date };
 
   async function recordCharge(tx: Executor, args: ChargedArgs, position: LogPosition): Promise<void> {
     const sub = await subscriptionOf(tx, args.subscriptionId);
@@ -264,7 +264,7 @@ export function createSubscriptionProjection(options: { db: AppDatabase; client:
         transactionHash: position.transactionHash,
         logIndex: position.logIndex,
         blockNumber: position.blockNumber,
-        blockHash: (await client.getBlock({ blockNumber: position.blockNumber })).hash,
+        blockHash: position.blockHash,
         status: "confirmed",
       })
       .returning();
