@@ -71,7 +71,7 @@ test("loyalty: a merchant sets up a program, a payer earns points on one payment
   const payments = page.getByTestId("loyalty-payments");
   await payments.locator('[data-testid^="loyalty-payment-0x"]').nth(1).waitFor();
   const first = payments.locator('[data-testid^="loyalty-payment-0x"]').filter({ hasText: "40 USDC · earned 2 CAFE" });
-  const refundButton = first.locator('[data-testid^="loyalty-refund-"]');
+  const refundButton = first.locator('[data-testid^="loyalty-refund-0x"]');
   await refundButton.click();
   await waitForConfirmed(first, "Approve USDC");
   await waitForConfirmed(first, "Refund 40 USDC");
