@@ -7,7 +7,8 @@ import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { and, asc, eq, inArray } from "drizzle-orm";
 import type { PgBoss } from "pg-boss";
-import { createTestClient, createWalletClient, http, parseEventLogs, type Address, type HDAccount } from "viem";
+import { createTestClient, createWalletClient, http, parseEventLogs, type Address, type LocalAccount } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { mockErc20Abi, subscriptionsAbi } from "@coinpays/sdk/contracts";
 import { devAccount } from "../../../scripts/lib/dev-accounts.ts";
 import { openDatabase, type Database } from "../../server/db/index.ts";
@@ -31,7 +32,6 @@ describe("subscription keeper", { timeout: 240_000 }, () => {
   let boss: PgBoss;
   let webhooks: WebhookService;
   let receiver: Receiver;
-  let nextAccount = 6;
 
   before(async () => {
     [chain, dbf] = await Promise.all([startChainFixture(), startDatabaseFixture("subscriptions")]);
@@ -51,7 +51,7 @@ describe("subscription keeper", { timeout: 240_000 }, () => {
 
   const transport = () => http(chain.rpcUrl, { retryCount: 0 });
   const viemChain = () => ({ id: 31337, name: "local", nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [chain.rpcUrl] } } });
-  const send = async (account: HDAccount, address: Address, abi: typeof subscriptionsAbi | typeof mockErc20Abi, functionName: string, args: readonly unknown[]) => {
+  const send = async (account: LocalAccount, address: Address, abi: typeof subscriptionsAbi | typeof mockErc20Abi, functionName: string, args: readonly unknown[]) => {
     const wallet = createWalletClient({ account, chain: viemChain(), transport: transport() });
     const hash = await wallet.writeContract({ address, abi, functionName, args } as never);
     const receipt = await chain.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 20 });
@@ -63,8 +63,14 @@ describe("subscription keeper", { timeout: 240_000 }, () => {
     await test.increaseTime({ seconds });
     await test.mine({ blocks: 1 });
   };
+  /** A new wallet with gas money: the dev accounts are too few for every role of every test. */
+  const fresh = async (): Promise<LocalAccount> => {
+    const account = privateKeyToAccount(generatePrivateKey());
+    await createTestClient({ chain: viemChain(), mode: "hardhat", transport: transport() }).setBalance({ address: account.address, value: 10n ** 20n });
+    return account;
+  };
   const contract = () => chain.deployment.contracts.Subscriptions.address;
-  const keeperWith = (db: Database, relayer: HDAccount, retryPastDueAfterSeconds = 3_600): SubscriptionKeeper =>
+  const keeperWith = (db: Database, relayer: LocalAccount, retryPastDueAfterSeconds = 3_600): SubscriptionKeeper =>
     createSubscriptionKeeper({
       db: db.db,
       logger: silentLogger,
@@ -76,8 +82,8 @@ describe("subscription keeper", { timeout: 240_000 }, () => {
 
   /** A merchant wallet with a daily plan, a gateway merchant paid to it, a webhook endpoint, and a funded subscriber. */
   async function subscribedSetup() {
-    const merchantWallet = devAccount(nextAccount++);
-    const subscriber = devAccount(nextAccount++);
+    const merchantWallet = await fresh();
+    const subscriber = await fresh();
     const merchant = await createMerchant(database, { payoutAddress: merchantWallet.address });
     await database.db.insert(webhookEndpoints).values({ merchantId: merchant.id, url: receiver.url, secret: `whsec_${randomBytes(16).toString("hex")}`, eventTypes: ["subscription.*"] });
     const created = await send(merchantWallet, contract(), subscriptionsAbi, "createPlan", [chain.usdc, PRICE, DAY, 0]);
@@ -96,7 +102,7 @@ describe("subscription keeper", { timeout: 240_000 }, () => {
   const failedCharges = async (subscriptionId: bigint) =>
     (await chain.publicClient.getContractEvents({ address: contract(), abi: subscriptionsAbi, eventName: "SubscriptionChargeFailed", args: { subscriptionId }, fromBlock: 0n })).length;
   /** Ends a test's subscription, so later tests' keeper runs have only their own to charge. */
-  const cancel = (subscriber: HDAccount, subscriptionId: bigint) => send(subscriber, contract(), subscriptionsAbi, "cancel", [subscriptionId]);
+  const cancel = (subscriber: LocalAccount, subscriptionId: bigint) => send(subscriber, contract(), subscriptionsAbi, "cancel", [subscriptionId]);
   const received = (merchantId: string, type?: string) =>
     receiver.requests.map((request) => JSON.parse(request.body)).filter((body) => body.merchantId === merchantId && (!type || body.type === type));
   const outbox = (merchantId: string, type: string) => database.db.select().from(webhookEvents).where(and(eq(webhookEvents.merchantId, merchantId), eq(webhookEvents.type, type)));
@@ -207,8 +213,8 @@ describe("subscription keeper", { timeout: 240_000 }, () => {
   });
 
   it("does nothing for plans no gateway merchant owns, and links them when the merchant signs up", async () => {
-    const merchantWallet = devAccount(nextAccount++);
-    const subscriber = devAccount(nextAccount++);
+    const merchantWallet = await fresh();
+    const subscriber = await fresh();
     const created = await send(merchantWallet, contract(), subscriptionsAbi, "createPlan", [chain.usdc, PRICE, DAY, 0]);
     const planId = parseEventLogs({ abi: subscriptionsAbi, eventName: "PlanCreated", logs: created.logs })[0]!.args.planId;
     await chain.mint(chain.usdc, subscriber.address, 10n * PRICE);
@@ -231,6 +237,25 @@ describe("subscription keeper", { timeout: 240_000 }, () => {
     assert.equal(row.merchantId, merchant.id);
     const merchantOrders = await ordersOf(merchant.id);
     assert.deepEqual(merchantOrders.map((order) => (order.metadata as { periodIndex: number }).periodIndex), [1], "period 0 was charged before the merchant existed");
+    await cancel(subscriber, subscriptionId);
+  });
+
+  it("a keeper that dies after charging, before projecting, loses nothing: the next keeper records the charge once", async () => {
+    const { merchant, subscriber, subscriptionId } = await subscribedSetup();
+    const dying = keeperWith(database, devAccount(0));
+    await dying.project();
+    await dying.chargeDue(); // the process dies here: charged on-chain, nothing recorded
+    assert.equal((await onChain(subscriptionId)).nextPeriod, 1);
+    assert.equal((await ordersOf(merchant.id)).length, 0);
+
+    const next = keeperWith(database, devAccount(10));
+    await next.run();
+    await next.run();
+    assert.equal((await onChain(subscriptionId)).nextPeriod, 1, "not charged again");
+    const rows = await ordersOf(merchant.id);
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]!.status, "settled");
+    assert.equal((await outbox(merchant.id, "subscription.charged")).length, 1);
     await cancel(subscriber, subscriptionId);
   });
 
@@ -277,8 +302,8 @@ describe("subscription keeper", { timeout: 240_000 }, () => {
   });
 
   it("relays a sign-up from EIP-712 signed terms, and refuses what it should not pay for without spending gas", async () => {
-    const merchantWallet = devAccount(nextAccount++);
-    const subscriber = devAccount(nextAccount++);
+    const merchantWallet = await fresh();
+    const subscriber = await fresh();
     const merchant = await createMerchant(database, { payoutAddress: merchantWallet.address });
     const created = await send(merchantWallet, contract(), subscriptionsAbi, "createPlan", [chain.usdc, PRICE, DAY, 0]);
     const planId = parseEventLogs({ abi: subscriptionsAbi, eventName: "PlanCreated", logs: created.logs })[0]!.args.planId;
@@ -328,7 +353,7 @@ describe("subscription keeper", { timeout: 240_000 }, () => {
     assert.equal((await ordersOf(merchant.id)).length, 1);
 
     // Plans of wallets that are no gateway merchant are not relayed.
-    const stranger = devAccount(nextAccount++);
+    const stranger = await fresh();
     const strangerPlan = parseEventLogs({ abi: subscriptionsAbi, eventName: "PlanCreated", logs: (await send(stranger, contract(), subscriptionsAbi, "createPlan", [chain.usdc, PRICE, DAY, 0])).logs })[0]!.args.planId;
     const foreign = { ...terms, planId: strangerPlan, nonce: 1n };
     await refused(relay.relay(await request(foreign, await sign(foreign))), "plan_not_relayed");

@@ -102,7 +102,8 @@ export function createSubscriptionKeeper(options: SubscriptionKeeperOptions): Su
         const gas = await client.estimateContractGas({ address: chain.contract, abi: subscriptionsAbi, functionName: "chargeBatch", args: [chargeable], account: options.relayer! });
         // Headroom: a charge that runs out of gas reverts the whole batch (InsufficientGasForCharge).
         const hash = await wallet.writeContract({ address: chain.contract, abi: subscriptionsAbi, functionName: "chargeBatch", args: [chargeable], gas: (gas * 6n) / 5n, account: options.relayer!, chain: viemChain });
-        const receipt = await client.waitForTransactionReceipt({ hash, pollingInterval: 100 });
+        // Bounded well inside the job's expiry; a charge mined later is still projected by the next run.
+        const receipt = await client.waitForTransactionReceipt({ hash, pollingInterval: 100, timeout: 120_000 });
         if (receipt.status !== "success") throw new Error(`chargeBatch reverted in ${hash}`);
         const logs = parseEventLogs({ abi: subscriptionsAbi, logs: receipt.logs });
         result.charged += logs.filter((log) => log.eventName === "SubscriptionCharged").length;

@@ -82,7 +82,7 @@ export function createSubscriptionRelay(options: { db: AppDatabase; logger: Logg
         throw error;
       }
       const transactionHash = await wallet.writeContract({ address: contract, abi: subscriptionsAbi, functionName: "subscribeWithSignature", args, account: relayer, chain });
-      const receipt = await client.waitForTransactionReceipt({ hash: transactionHash, pollingInterval: 100 });
+      const receipt = await client.waitForTransactionReceipt({ hash: transactionHash, pollingInterval: 100, timeout: 60_000 });
       const [subscribed] = parseEventLogs({ abi: subscriptionsAbi, eventName: "Subscribed", logs: receipt.logs });
       if (receipt.status !== "success" || !subscribed) throw new ApiError(502, "relay_failed", `subscribeWithSignature did not succeed (${transactionHash})`);
       logger.info({ subscriptionId: subscribed.args.subscriptionId.toString(), planId: terms.planId.toString(), transactionHash }, "subscription sign-up relayed");
