@@ -259,6 +259,30 @@ describe("subscription keeper", { timeout: 240_000 }, () => {
     await cancel(subscriber, subscriptionId);
   });
 
+  it("a projection that starts after a sign-up still records its charges (the subscription is read from the chain)", async () => {
+    const { merchantWallet, subscriber, subscriptionId } = await subscribedSetup();
+    const late = await startDatabaseFixture("subscriptions_late");
+    try {
+      const lateMerchant = await createMerchant(late.database, { payoutAddress: merchantWallet.address });
+      const head = await chain.publicClient.getBlockNumber();
+      const lateKeeper = createSubscriptionKeeper({
+        db: late.database.db,
+        logger: silentLogger,
+        rpcUrl: chain.rpcUrl,
+        chain: { chainId: 31337, contract: contract(), fromBlock: head + 1n, confirmations: 1 },
+        retryPastDueAfterSeconds: 3_600,
+      });
+      await keeperWith(database, devAccount(0)).run(); // charged by the other gateway
+      await lateKeeper.run();
+      const [order] = await late.database.db.select().from(orders).where(eq(orders.merchantId, lateMerchant.id));
+      assert.equal(order!.status, "settled");
+      assert.equal((order!.metadata as { subscriptionId: string }).subscriptionId, subscriptionId.toString());
+    } finally {
+      await late.close();
+    }
+    await cancel(subscriber, subscriptionId);
+  });
+
   it("two keepers at once (two queues, two pools, two relayer keys) and a replay from scratch never duplicate a charge", async () => {
     const { merchant, subscriptionId } = await subscribedSetup();
     const second = await openDatabase({ kind: "postgres", url: dbf.url }, silentLogger);

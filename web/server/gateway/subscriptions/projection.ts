@@ -164,10 +164,24 @@ export function createSubscriptionProjection(options: { db: AppDatabase; client:
     return row!;
   }
 
-  /** The subscription row, linked to its merchant if one has appeared since it was projected. */
+  /**
+   * The subscription row, linked to its merchant if one has appeared since it was projected. One whose
+   * sign-up the projection never saw (a deployment record starting too late) is read from the chain, so a
+   * charge is never dropped and the cursor never stalls on it.
+   */
   async function subscriptionOf(tx: Executor, subscriptionId: bigint): Promise<SubscriptionRow | undefined> {
     const key = and(eq(subscriptions.chainId, chain.chainId), eq(subscriptions.subscriptionId, subscriptionId));
-    const [row] = await tx.select().from(subscriptions).where(key).for("update");
+    let [row] = await tx.select().from(subscriptions).where(key).for("update");
+    if (!row) {
+      const onChain = await client.readContract({ address: chain.contract, abi: subscriptionsAbi, functionName: "getSubscription", args: [subscriptionId] });
+      if (onChain.status === 0) return undefined;
+      const plan = await planOf(tx, onChain.planId);
+      await tx
+        .insert(subscriptions)
+        .values({ chainId: chain.chainId, subscriptionId, planId: onChain.planId, merchantId: await merchantOf(tx, plan.merchantAddress), subscriber: getAddress(onChain.subscriber), anchor: new Date(onChain.anchor * 1000) })
+        .onConflictDoNothing();
+      [row] = await tx.select().from(subscriptions).where(key).for("update");
+    }
     if (!row || row.merchantId) return row;
     const merchantId = await merchantOf(tx, (await planOf(tx, row.planId)).merchantAddress);
     if (!merchantId) return row;
