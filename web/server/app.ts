@@ -16,6 +16,9 @@ import { startJobQueue } from "./jobs.ts";
 import { startRealtimeHub, type RealtimeHub } from "./realtime/hub.ts";
 import { startP2P, type P2PServices } from "./p2p/index.ts";
 import { registerServices, unregisterServices } from "./registry.ts";
+import { findDeployment } from "./contracts.ts";
+import { relayerAccount } from "./relayer.ts";
+import { createSubscriptionRelay } from "./gateway/subscriptions/relay.ts";
 
 export type RunningServer = {
   url: string;
@@ -47,6 +50,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     logger.info({ database: database.kind, ...migrations }, "database migrated");
 
     const chainClient = createChainClient(config);
+    const deployment = findDeployment(config.chainId);
+    const relayer = relayerAccount(config.gateway.relayer);
     p2p = await startP2P({ database, logger });
     registerServices({
       logger,
@@ -66,6 +71,10 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         production: config.nodeEnv === "production",
         logger,
         webhookDelivery: () => workers?.webhooks,
+        subscriptionRelay:
+          deployment && relayer
+            ? createSubscriptionRelay({ db: database.db, logger, chainId: config.chainId, rpcUrl: config.rpcUrl, contract: deployment.contracts.Subscriptions.address, relayer })
+            : undefined,
       }),
       p2p,
     });

@@ -5,11 +5,12 @@ import { useAccount, useChainId, useSignMessage } from "wagmi";
 import { createSiweMessage } from "viem/siwe";
 import { Badge, Button, Card, inputClass, Notice, PageTitle } from "../apps/ui.tsx";
 import { gatewayFetch, type ApiOrder, type OrderPage } from "./api-client.ts";
+import { SubscriptionsSection } from "./subscriptions-section.tsx";
 import { STATUS_LABEL } from "./use-live-order.ts";
 
 type Merchant = { id: string; parentId: string | null; name: string; payoutAddress: string; role?: string; orderExpirySeconds: number };
 type Me = { user: { id: string; address: string }; merchants: Merchant[] };
-type Tab = "orders" | "keys" | "webhooks" | "settings" | "subaccounts";
+type Tab = "orders" | "subscriptions" | "keys" | "webhooks" | "settings" | "subaccounts";
 
 const STATUSES = ["new", "processing", "underpaid", "settled", "overpaid", "paid_late", "expired", "cancelled", "refunded", "partially_refunded", "invalid"];
 
@@ -63,13 +64,14 @@ export function Dashboard() {
             </button>
           </div>
           <nav className="mb-5 flex flex-wrap gap-2" aria-label="Dashboard sections">
-            {([["orders", "Orders"], ["keys", "API keys"], ["webhooks", "Webhooks"], ["settings", "Settings"], ["subaccounts", "Sub-accounts"]] as const).map(([id, label]) => (
+            {([["orders", "Orders"], ["subscriptions", "Subscriptions"], ["keys", "API keys"], ["webhooks", "Webhooks"], ["settings", "Settings"], ["subaccounts", "Sub-accounts"]] as const).map(([id, label]) => (
               <button key={id} type="button" onClick={() => setTab(id)} data-testid={`tab-${id}`} aria-pressed={tab === id} className={`rounded-full px-4 py-1.5 text-sm font-medium ${tab === id ? "bg-slate-900 text-white" : "bg-white text-slate-700 ring-1 ring-slate-200 hover:bg-slate-100"}`}>
                 {label}
               </button>
             ))}
           </nav>
           {merchant && tab === "orders" && <Orders merchant={merchant} />}
+          {merchant && tab === "subscriptions" && <SubscriptionsSection merchant={merchant} />}
           {merchant && tab === "keys" && <ApiKeys merchant={merchant} />}
           {merchant && tab === "webhooks" && <Webhooks merchant={merchant} />}
           {merchant && tab === "settings" && <Settings merchant={merchant} onSaved={loadMe} />}

@@ -200,7 +200,8 @@ export const orderEvents = pgTable(
   (table) => [index("order_events_order_idx").on(table.orderId, table.id)],
 );
 
-export const paymentMethod = pgEnum("payment_method", ["router", "deposit_address"]);
+/** `subscription`: a Subscriptions charge, pulled by the contract straight to the merchant (see subscriptions below). */
+export const paymentMethod = pgEnum("payment_method", ["router", "deposit_address", "subscription"]);
 export const observationStatus = pgEnum("observation_status", ["pending", "confirmed", "reorged"]);
 
 /**
@@ -342,5 +343,91 @@ export const chainCursors = pgTable("chain_cursors", {
   chainId: integer("chain_id").primaryKey(),
   blockNumber: bigint("block_number", { mode: "bigint" }).notNull(),
   blockHash: text("block_hash").notNull(),
+  updatedAt: updatedAt(),
+});
+
+// ── Subscriptions (server/gateway/subscriptions) ──────────────────────────────────────────────
+// A projection of the Subscriptions contract of each chain, built from its events by the keeper job.
+// A plan belongs to the gateway merchant whose payout address is the plan's merchant address (the
+// wallet that created it); see docs/ARCHITECTURE.md.
+
+/** Plans as created on-chain (immutable there, so never updated here except `active`). */
+export const subscriptionPlans = pgTable(
+  "subscription_plans",
+  {
+    chainId: integer("chain_id").notNull(),
+    planId: bigint("plan_id", { mode: "bigint" }).notNull(),
+    /** The address the plan pays (its creator), checksummed. */
+    merchantAddress: text("merchant_address").notNull(),
+    token: text("token").notNull(),
+    amount: baseUnits("amount").notNull(),
+    periodSeconds: integer("period_seconds").notNull(),
+    trialSeconds: integer("trial_seconds").notNull(),
+    active: boolean("active").notNull().default(true),
+    createdAt: createdAt(),
+  },
+  (table) => [primaryKey({ columns: [table.chainId, table.planId] }), index("subscription_plans_merchant_idx").on(table.chainId, table.merchantAddress)],
+);
+
+export const subscriptionStatus = pgEnum("subscription_status", ["active", "past_due", "cancelled"]);
+
+/** One row per on-chain subscription; `merchantId` is null while no gateway merchant owns the plan. */
+export const subscriptions = pgTable(
+  "subscriptions",
+  {
+    chainId: integer("chain_id").notNull(),
+    subscriptionId: bigint("subscription_id", { mode: "bigint" }).notNull(),
+    planId: bigint("plan_id", { mode: "bigint" }).notNull(),
+    merchantId: uuid("merchant_id").references(() => merchants.id),
+    subscriber: text("subscriber").notNull(),
+    /** Start of period 0 (start + trial), from the chain. */
+    anchor: timestamp("anchor", { withTimezone: true }).notNull(),
+    status: subscriptionStatus("status").notNull().default("active"),
+    /** The first period not charged yet: the contract's own `nextPeriod`, as of the last projected block. */
+    nextPeriod: integer("next_period").notNull().default(0),
+    /** Block time of the last failed charge; the keeper waits before trying a past-due one again. */
+    lastFailedAt: timestamp("last_failed_at", { withTimezone: true }),
+    cancelledBy: text("cancelled_by"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.chainId, table.subscriptionId] }),
+    index("subscriptions_merchant_idx").on(table.merchantId, table.createdAt),
+    index("subscriptions_open_idx").on(table.chainId, table.status),
+  ],
+);
+
+/**
+ * One row per successful charge, and the settled order it became. Unique per (subscription, period):
+ * the contract never charges a period twice and the gateway never records one twice.
+ */
+export const subscriptionCharges = pgTable(
+  "subscription_charges",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    chainId: integer("chain_id").notNull(),
+    subscriptionId: bigint("subscription_id", { mode: "bigint" }).notNull(),
+    periodIndex: integer("period_index").notNull(),
+    orderId: text("order_id").references(() => orders.id),
+    amount: baseUnits("amount").notNull(),
+    merchantAmount: baseUnits("merchant_amount").notNull(),
+    fee: baseUnits("fee").notNull(),
+    transactionHash: text("transaction_hash").notNull(),
+    logIndex: integer("log_index").notNull(),
+    blockNumber: bigint("block_number", { mode: "bigint" }).notNull(),
+    chargedAt: timestamp("charged_at", { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    uniqueIndex("subscription_charges_period_idx").on(table.chainId, table.subscriptionId, table.periodIndex),
+    uniqueIndex("subscription_charges_log_idx").on(table.chainId, table.transactionHash, table.logIndex),
+  ],
+);
+
+/** How far the subscriptions projection has read each chain (confirmed blocks only). */
+export const subscriptionCursors = pgTable("subscription_cursors", {
+  chainId: integer("chain_id").primaryKey(),
+  blockNumber: bigint("block_number", { mode: "bigint" }).notNull(),
   updatedAt: updatedAt(),
 });

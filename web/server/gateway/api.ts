@@ -14,6 +14,8 @@ import { buildOpenApiDocument } from "./openapi.ts";
 import { createOrderSchema, listOrdersQuerySchema, refundSchema } from "./orders/schemas.ts";
 import { createOrderService, paymentUriOf, type StoredResponse } from "./orders/service.ts";
 import QRCode from "qrcode";
+import { signedSubscriptionSchema, type SubscriptionRelay } from "./subscriptions/relay.ts";
+import { createSubscriptionService } from "./subscriptions/service.ts";
 import type { WebhookService } from "./webhooks/delivery.ts";
 import { createWebhookEndpointSchema, createWebhookEndpointService, updateWebhookEndpointSchema } from "./webhooks/endpoints.ts";
 
@@ -25,6 +27,8 @@ export type GatewayDeps = {
   logger: Logger;
   /** Webhook delivery of this process (queues redeliveries and test events), once the job queue runs. */
   webhookDelivery?: () => WebhookService | undefined;
+  /** Submits signed subscription terms with the relayer key; absent without a deployment or relayer. */
+  subscriptionRelay?: SubscriptionRelay;
 };
 
 type Method = "GET" | "POST" | "PATCH" | "DELETE";
@@ -78,6 +82,7 @@ export function createGatewayApi(deps: GatewayDeps) {
   const keys = createApiKeyService({ db, merchants });
   const webhookEndpoints = createWebhookEndpointService({ db, merchants, delivery: deps.webhookDelivery ?? (() => undefined) });
   const orders = createOrderService({ db, chainId: deps.chainId });
+  const subscriptionsView = createSubscriptionService({ db, chainId: deps.chainId });
 
   async function session(ctx: RouteContext): Promise<SessionUser> {
     const user = await auth.authenticate(cookieValue(ctx.request, SESSION_COOKIE));
@@ -333,6 +338,32 @@ export function createGatewayApi(deps: GatewayDeps) {
         await merchants.authorize(user.userId, ctx.params.merchantId!, "manager");
         const { hash } = await bodyAndHash(ctx, z.object({}).strict());
         return stored(await orders.cancel(ctx.params.merchantId!, ctx.params.orderId!, { origin: ctx.origin, requestHash: hash, idempotencyKey: idempotencyKeyOf(ctx.request) }));
+      },
+    },
+    {
+      method: "GET", path: "/api/merchants/{merchantId}/subscriptions", operationId: "dashboardListSubscriptions", tag: "dashboard", auth: "session",
+      summary: "Subscriptions to the account's on-chain plans (plans whose merchant is the payout address) with their charges and orders (any role).",
+      responses: { 200: { description: "Subscriptions, newest first" }, 401: error401, 404: error404 },
+      handler: async (ctx) => {
+        const user = await session(ctx);
+        await merchants.authorize(user.userId, ctx.params.merchantId!, "viewer");
+        return json(await subscriptionsView.listForMerchant(ctx.params.merchantId!));
+      },
+    },
+    {
+      method: "POST", path: "/api/v1/subscriptions/signed", operationId: "relaySignedSubscription", tag: "subscriptions", auth: "none", body: signedSubscriptionSchema,
+      summary: "Submits EIP-712 signed SubscriptionTerms (subscribeWithSignature) with CoinPays' relayer paying the gas; for plans of gateway merchants, and only when the subscriber has approved and holds one period's price.",
+      responses: {
+        201: { description: "Subscribed: { subscriptionId, transactionHash }" },
+        400: error400,
+        404: { description: "No such plan" },
+        422: { description: "Not relayed (plan not a gateway merchant's, allowance or balance below one period) or refused by the contract (error name in details)" },
+        503: { description: "No relayer in this server" },
+      },
+      handler: async (ctx) => {
+        const body = await parseBody(ctx.request, signedSubscriptionSchema);
+        if (!deps.subscriptionRelay) throw new ApiError(503, "relay_unavailable", "This server has no relayer for sign-ups");
+        return json(await deps.subscriptionRelay.relay(body), 201);
       },
     },
     // ── Orders API (API key) ────────────────────────────────────────────────────────────────
