@@ -48,6 +48,14 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
 
     const chainClient = createChainClient(config);
     p2p = await startP2P({ database, logger });
+    const gateway = createGatewayApi({
+      db: database.db,
+      chainClient,
+      chainId: config.chainId,
+      production: config.nodeEnv === "production",
+      logger,
+      webhookDelivery: () => workers?.webhooks,
+    });
     registerServices({
       logger,
       database,
@@ -59,14 +67,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         indexerUrl: config.indexerUrl,
       }),
       network: createNetworkService({ chain: chainClient, chainId: config.chainId }),
-      gateway: createGatewayApi({
-        db: database.db,
-        chainClient,
-        chainId: config.chainId,
-        production: config.nodeEnv === "production",
-        logger,
-        webhookDelivery: () => workers?.webhooks,
-      }),
+      gateway,
       p2p,
     });
     registered = true;
@@ -90,6 +91,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     hub = await startRealtimeHub({
       db: database.db,
       logger,
+      sessions: { authenticate: gateway.services.auth.authenticate, effectiveRole: gateway.services.merchants.effectiveRole },
       ...(config.database.kind === "postgres"
         ? { listenUrl: config.database.url }
         : { pglite: (database.db as unknown as { $client: Parameters<typeof startRealtimeHub>[0]["pglite"] }).$client }),

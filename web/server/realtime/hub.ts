@@ -1,8 +1,15 @@
 // The live-status hub at /ws. Clients send JSON messages:
-//   { "type": "subscribe", "orderId": "ord_…" }             public: the order id is unguessable
-//   { "type": "subscribe_merchant", "apiKey": "sk_…" }       a merchant's whole stream (API key)
+//   { "type": "subscribe", "orderId": "ord_…" }                public: the order id is unguessable
+//   { "type": "subscribe_merchant", "apiKey": "cp_live_…" }     the key's account stream (a pos key:
+//                                                               only the orders it created)
+//   { "type": "subscribe_merchant", "merchantId": "<uuid>" }   the dashboard: the signed-in session
+//                                                               (httpOnly cookie sent with the upgrade)
+//                                                               of a member of that account (any role)
 // and receive { type: "subscribed", … , order? } then { type: "order.event", event, order } per event,
 // where `order` is the order's current state (status and amounts as decimal strings).
+//
+// Account hierarchy: an account's stream also carries the events of its sub-accounts (and theirs);
+// `order.merchantId` says whose order it is.
 //
 // Fan-out across processes: every process LISTENs on ORDER_EVENTS_CHANNEL, which appendOrderEvent
 // NOTIFYs in the transaction of the change, so a change committed by any process reaches the
@@ -10,12 +17,13 @@
 import { createHash } from "node:crypto";
 import type http from "node:http";
 import type { Duplex } from "node:stream";
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import pg from "pg";
 import type { Logger } from "pino";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { AppDatabase } from "../db/index.ts";
 import { apiKeys, orders } from "../db/schema.ts";
+import { SESSION_COOKIE } from "../gateway/auth/service.ts";
 import { ORDER_EVENTS_CHANNEL, type OrderEventNotification } from "../gateway/events.ts";
 import { orderSnapshot } from "../gateway/settlement/order-sync.ts";
 
@@ -31,19 +39,65 @@ export type RealtimeHub = {
 
 type Listener = { close(): Promise<void> };
 
+/** How the hub checks a dashboard session: the gateway's own session and role services. */
+export type SessionAccess = {
+  authenticate(token: string | undefined): Promise<{ userId: string } | undefined>;
+  effectiveRole(userId: string, merchantId: string): Promise<string | undefined>;
+};
+
+/** A socket's subscription to an account stream; `apiKeyId` set: only that key's orders (a pos key). */
+type MerchantSubscription = { apiKeyId?: string };
+type SocketState = {
+  orders: Set<string>;
+  merchants: Map<string, MerchantSubscription>;
+  /** The session cookie sent with the upgrade, when it came from this site's own pages. */
+  sessionToken?: string;
+};
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function cookieOf(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? "").split(";")) {
+    const index = part.indexOf("=");
+    if (index > 0 && part.slice(0, index).trim() === name) return part.slice(index + 1).trim();
+  }
+  return undefined;
+}
+
+/**
+ * Browsers send cookies with a WebSocket upgrade from any page (there is no CORS for WebSockets), so a
+ * session is honoured only when the upgrade's Origin is this very host; clients without an Origin
+ * header are not browsers and cannot have been tricked into sending somebody's cookie.
+ */
+function sameOriginSession(request: http.IncomingMessage): string | undefined {
+  const token = cookieOf(request.headers.cookie, SESSION_COOKIE);
+  if (!token) return undefined;
+  const origin = request.headers.origin;
+  if (origin === undefined) return token;
+  try {
+    return new URL(origin).host === request.headers.host ? token : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function startRealtimeHub(options: {
   db: AppDatabase;
   logger: Logger;
   /** PostgreSQL URL for the dedicated LISTEN connection; absent for PGlite (uses its in-process listen). */
   listenUrl?: string;
   pglite?: { listen(channel: string, callback: (payload: string) => void): Promise<() => Promise<void>> };
+  /** Lets the dashboard subscribe with its session cookie; without it only API keys open a stream. */
+  sessions?: SessionAccess;
 }): Promise<RealtimeHub> {
   const { db } = options;
   const logger = options.logger.child({ component: "realtime" });
   const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 });
   const byOrder = new Map<string, Set<WebSocket>>();
   const byMerchant = new Map<string, Set<WebSocket>>();
-  const socketSubscriptions = new Map<WebSocket, { orders: Set<string>; merchants: Set<string> }>();
+  const socketSubscriptions = new Map<WebSocket, SocketState>();
+  // An account's ancestors never change (no route moves an account), so they are cached for good.
+  const lineageCache = new Map<string, string[]>();
   // Notifications are handled one at a time, so each socket sees an order's events in commit order.
   let queue: Promise<void> = Promise.resolve();
 
@@ -68,12 +122,39 @@ export async function startRealtimeHub(options: {
     } catch {
       return;
     }
-    const targets = new Set([...(byOrder.get(note.orderId) ?? []), ...(byMerchant.get(note.merchantId) ?? [])]);
-    if (targets.size === 0) return;
+    const accounts = byMerchant.size > 0 ? await lineageOf(note.merchantId) : [];
+    const streamSockets = accounts.flatMap((account) => [...(byMerchant.get(account) ?? [])].map((socket) => ({ socket, account })));
+    if (!byOrder.has(note.orderId) && streamSockets.length === 0) return;
     const [order] = await db.select().from(orders).where(eq(orders.id, note.orderId));
     if (!order) return;
+    const targets = new Set(byOrder.get(note.orderId) ?? []);
+    for (const { socket, account } of streamSockets) {
+      const filter = socketSubscriptions.get(socket)?.merchants.get(account);
+      if (filter && (filter.apiKeyId === undefined || filter.apiKeyId === order.apiKeyId)) targets.add(socket);
+    }
     const message = { type: "order.event", event: { id: note.eventId, type: note.type, status: note.status }, order: orderSnapshot(order) };
     for (const socket of targets) send(socket, message);
+  }
+
+  /** The account and its ancestors, nearest first. */
+  async function lineageOf(merchantId: string): Promise<string[]> {
+    const cached = lineageCache.get(merchantId);
+    if (cached) return cached;
+    const result = await db.execute(sql`
+      with recursive lineage(id, parent_id, depth) as (
+        select id, parent_id, 0 from merchants where id = ${merchantId}
+        union all
+        select m.id, m.parent_id, l.depth + 1 from merchants m join lineage l on m.id = l.parent_id where l.depth < 8
+      ) select id from lineage order by depth`);
+    const lineage = (result as unknown as { rows: { id: string }[] }).rows.map((row) => row.id);
+    if (lineage.length > 0) lineageCache.set(merchantId, lineage);
+    return lineage;
+  }
+
+  function subscribeMerchant(socket: WebSocket, state: SocketState, merchantId: string, filter: MerchantSubscription) {
+    state.merchants.set(merchantId, filter);
+    add(byMerchant, merchantId, socket);
+    send(socket, { type: "subscribed", merchantId, ...(filter.apiKeyId ? { only: "orders created by this key" } : {}) });
   }
   const enqueue = (payload: string) => {
     queue = queue.then(() => onNotification(payload)).catch((error: unknown) => logger.warn({ err: error }, "live status fan-out failed"));
@@ -82,14 +163,14 @@ export async function startRealtimeHub(options: {
   const listener = options.pglite ? await listenPglite(options.pglite, enqueue) : await listenPostgres(options.listenUrl!, enqueue, logger);
 
   async function handleMessage(socket: WebSocket, raw: string): Promise<void> {
-    let message: { type?: unknown; orderId?: unknown; apiKey?: unknown };
+    let message: { type?: unknown; orderId?: unknown; apiKey?: unknown; merchantId?: unknown };
     try {
       message = JSON.parse(raw) as typeof message;
     } catch {
       return send(socket, { type: "error", error: { code: "invalid_json", message: "Messages must be JSON" } });
     }
     const subscriptions = socketSubscriptions.get(socket)!;
-    if (subscriptions.orders.size + subscriptions.merchants.size >= MAX_SUBSCRIPTIONS_PER_SOCKET) {
+    if (message.type !== "ping" && subscriptions.orders.size + subscriptions.merchants.size >= MAX_SUBSCRIPTIONS_PER_SOCKET) {
       return send(socket, { type: "error", error: { code: "too_many_subscriptions", message: `At most ${MAX_SUBSCRIPTIONS_PER_SOCKET} subscriptions per connection` } });
     }
     if (message.type === "subscribe" && typeof message.orderId === "string" && /^ord_[0-9a-zA-Z]{8,64}$/.test(message.orderId)) {
@@ -102,20 +183,26 @@ export async function startRealtimeHub(options: {
     if (message.type === "subscribe_merchant" && typeof message.apiKey === "string" && message.apiKey.length <= 256) {
       const secretHash = createHash("sha256").update(message.apiKey).digest("hex");
       const [key] = await db
-        .select({ merchantId: apiKeys.merchantId })
+        .select({ id: apiKeys.id, merchantId: apiKeys.merchantId, scope: apiKeys.scope })
         .from(apiKeys)
         .where(and(eq(apiKeys.secretHash, secretHash), isNull(apiKeys.revokedAt)));
       if (!key) return send(socket, { type: "error", error: { code: "unauthorized", message: "Invalid or revoked API key" } });
-      subscriptions.merchants.add(key.merchantId);
-      add(byMerchant, key.merchantId, socket);
-      return send(socket, { type: "subscribed", merchantId: key.merchantId });
+      return subscribeMerchant(socket, subscriptions, key.merchantId, key.scope === "pos" ? { apiKeyId: key.id } : {});
+    }
+    if (message.type === "subscribe_merchant" && typeof message.merchantId === "string" && message.apiKey === undefined) {
+      const user = options.sessions && subscriptions.sessionToken ? await options.sessions.authenticate(subscriptions.sessionToken) : undefined;
+      if (!user) return send(socket, { type: "error", error: { code: "unauthorized", message: "Sign in on this site first (session cookie), or subscribe with an API key" } });
+      // Not a member and no such account look the same, as on the REST API: account ids do not leak.
+      const role = UUID.test(message.merchantId) ? await options.sessions!.effectiveRole(user.userId, message.merchantId) : undefined;
+      if (!role) return send(socket, { type: "error", error: { code: "merchant_not_found", message: "No such account among yours" } });
+      return subscribeMerchant(socket, subscriptions, message.merchantId, {});
     }
     if (message.type === "ping") return send(socket, { type: "pong" });
-    send(socket, { type: "error", error: { code: "invalid_message", message: 'Expected {"type":"subscribe","orderId"} or {"type":"subscribe_merchant","apiKey"}' } });
+    send(socket, { type: "error", error: { code: "invalid_message", message: 'Expected {"type":"subscribe","orderId"}, {"type":"subscribe_merchant","apiKey"} or {"type":"subscribe_merchant","merchantId"}' } });
   }
 
-  wss.on("connection", (socket: WebSocket) => {
-    socketSubscriptions.set(socket, { orders: new Set(), merchants: new Set() });
+  wss.on("connection", (socket: WebSocket, request: http.IncomingMessage) => {
+    socketSubscriptions.set(socket, { orders: new Set(), merchants: new Map(), sessionToken: sameOriginSession(request) });
     let alive = true;
     socket.on("pong", () => (alive = true));
     const heartbeat = setInterval(() => {
@@ -133,7 +220,7 @@ export async function startRealtimeHub(options: {
       clearInterval(heartbeat);
       const subscriptions = socketSubscriptions.get(socket);
       for (const orderId of subscriptions?.orders ?? []) remove(byOrder, orderId, socket);
-      for (const merchantId of subscriptions?.merchants ?? []) remove(byMerchant, merchantId, socket);
+      for (const merchantId of subscriptions?.merchants.keys() ?? []) remove(byMerchant, merchantId, socket);
       socketSubscriptions.delete(socket);
     });
   });
