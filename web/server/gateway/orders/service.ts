@@ -399,6 +399,10 @@ export function createOrderService({ db, chainId: servedChainId, chainClient }: 
       if (!chainClient) throw new ApiError(503, "chain_unavailable", "This server has no chain client");
       if (!z.uuid().safeParse(refundId).success) throw notFound("Refund");
       const order = await loadOrder(db, { merchantId }, orderId);
+      // Checked before asking the chain, so a wrong id is a 404 whatever the chain's state; again under the lock below.
+      const [known] = await db.select({ kind: refunds.kind }).from(refunds).where(and(eq(refunds.id, refundId), eq(refunds.orderId, order.id)));
+      if (!known) throw notFound("Refund");
+      if (known.kind !== "onchain") throw conflict("refund_not_onchain", "Only on-chain refunds are sent from a wallet");
       const receipt = await chainClient.getTransactionReceipt({ hash: transactionHash }).catch((error: Error) => {
         if (error.name === "TransactionReceiptNotFoundError") return null;
         throw new ApiError(503, "chain_unavailable", `Could not read the transaction: ${error.message.split("\n")[0]}`);
