@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
 import { useAccount, useChainId, useSignMessage } from "wagmi";
 import { createSiweMessage } from "viem/siwe";
-import { parseAmount } from "@coinpays/sdk";
+import { formatAmount, parseAmount } from "@coinpays/sdk";
 import { paymentRouterAbi } from "@coinpays/sdk/contracts";
 import { zeroAddress, type Abi, type Address, type Hex } from "viem";
 import { TxStatus, useTransactionFlow } from "../apps/tx-flow.tsx";
@@ -253,7 +253,7 @@ function Orders({ merchant }: { merchant: Merchant }) {
           <div className="overflow-x-auto">
             <table className="w-full text-left text-sm">
               <thead className="text-xs uppercase text-slate-500">
-                <tr><th className="py-2">Created</th><th>Reference</th><th>Account</th><th>Amount</th><th>Status</th></tr>
+                <tr className="[&>th]:pr-3"><th className="py-2">Created</th><th>Reference</th><th>Account</th><th>Amount</th><th>Status</th></tr>
               </thead>
               <tbody>
                 {page?.data.map((order) => (
@@ -425,7 +425,7 @@ function Refunds({ base, order, onChanged }: { base: string; order: ApiOrder; on
       ) : info && refundable > 0n ? (
         walletIsRefunder ? (
           <div className="mt-2 flex flex-wrap gap-2">
-            <input aria-label="Refund amount" name="refundAmount" placeholder={`All (${order.amountPaid.formatted})`} className={`${inputClass} max-w-[10rem]`} value={amount} onChange={(e) => setAmount(e.target.value)} />
+            <input aria-label="Refund amount" name="refundAmount" placeholder={`All (${formatAmount(refundable, order.token.decimals)})`} className={`${inputClass} max-w-[10rem]`} value={amount} onChange={(e) => setAmount(e.target.value)} />
             <Button variant="danger" disabled={flow.busy} onClick={() => void start()} testId="refund-start">{flow.busy ? "Refunding…" : "Refund to payer"}</Button>
           </div>
         ) : (
