@@ -365,6 +365,7 @@ function Refunds({ base, order, onChanged }: { base: string; order: ApiOrder; on
   const flow = useTransactionFlow();
   const [info, setInfo] = useState<RefundInfo>();
   const [amount, setAmount] = useState("");
+  const [link, setLink] = useState<string>();
   const [error, setError] = useState<string>();
   const load = useCallback(() => gatewayFetch<RefundInfo>(`${base}/orders/${order.id}/refunds`).then(setInfo).catch((e: Error) => setError(e.message)), [base, order.id]);
   useEffect(() => void load(), [load, order.updatedAt]);
@@ -393,6 +394,28 @@ function Refunds({ base, order, onChanged }: { base: string; order: ApiOrder; on
     await onChanged();
   };
 
+  const cancel = async (refund: Refund) => {
+    setError(undefined);
+    try {
+      await gatewayFetch(`${base}/orders/${order.id}/refunds/${refund.id}/cancel`, { method: "POST" });
+      await load();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+
+  const claimLink = async () => {
+    setError(undefined);
+    try {
+      const refund = await gatewayFetch<Refund & { claimUrl: string }>(`${base}/orders/${order.id}/refunds`, { body: { kind: "claim_link", ...(amount ? { amount } : {}) }, idempotencyKey: crypto.randomUUID() });
+      setLink(refund.claimUrl);
+      setAmount("");
+      await load();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+
   const start = async () => {
     setError(undefined);
     try {
@@ -414,9 +437,14 @@ function Refunds({ base, order, onChanged }: { base: string; order: ApiOrder; on
           <li key={refund.id} className="flex flex-wrap items-center justify-between gap-2" data-testid="refund" data-status={refund.status}>
             <span><Badge tone={REFUND_TONE[refund.status]}>{refund.status}</Badge> <span className="font-mono">{refund.amount.formatted} {order.token.symbol}</span> → <span className="font-mono">{refund.toAddress ? `${refund.toAddress.slice(0, 6)}…${refund.toAddress.slice(-4)}` : "payer's claim"}</span></span>
             {refund.error && <span className="text-red-700">{refund.error}</span>}
-            {refund.status === "pending" && refund.kind === "onchain" && !flow.busy && walletIsRefunder && (
-              <Button variant="secondary" onClick={() => void send(refund)}>Send from wallet</Button>
-            )}
+            <span className="flex gap-2">
+              {refund.status === "pending" && refund.toAddress && !flow.busy && walletIsRefunder && (
+                <Button variant="secondary" testId="refund-send" onClick={() => void send(refund)}>Send from wallet</Button>
+              )}
+              {(refund.status === "awaiting_claim" || (refund.status === "pending" && !refund.transactionHash)) && !flow.busy && (
+                <Button variant="secondary" testId="refund-cancel" onClick={() => void cancel(refund)}>Cancel</Button>
+              )}
+            </span>
           </li>
         ))}
       </ul>
@@ -427,11 +455,13 @@ function Refunds({ base, order, onChanged }: { base: string; order: ApiOrder; on
           <div className="mt-2 flex flex-wrap gap-2">
             <input aria-label="Refund amount" name="refundAmount" placeholder={`All (${formatAmount(refundable, order.token.decimals)})`} className={`${inputClass} max-w-[10rem]`} value={amount} onChange={(e) => setAmount(e.target.value)} />
             <Button variant="danger" disabled={flow.busy} onClick={() => void start()} testId="refund-start">{flow.busy ? "Refunding…" : "Refund to payer"}</Button>
+            <Button variant="secondary" disabled={flow.busy} onClick={() => void claimLink()} testId="refund-claim-link">Claim link</Button>
           </div>
         ) : (
           <p className="mt-2 text-xs text-slate-500" data-testid="refund-wallet-hint">Connect the payout wallet {info.refunder.slice(0, 6)}…{info.refunder.slice(-4)} to refund: the router refunds from the address that was paid.</p>
         )
       ) : null}
+      {link && <SecretOnce label="Send this link to the payer; they choose the address, then you send the refund here" value={link} testId="refund-claim-url" onDone={() => setLink(undefined)} />}
       <TxStatus state={flow.state} earlier={flow.earlier} testId="tx-status" />
       <ErrorText error={error} />
     </div>

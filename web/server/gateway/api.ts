@@ -12,7 +12,7 @@ import type { OrderAccess } from "./orders/service.ts";
 import { parseBody, parseQuery, readJson } from "./http/request.ts";
 import { addMemberSchema, createMerchantSchema, createMerchantService, createSubAccountSchema, updateMemberSchema, updateMerchantSchema } from "./merchants/service.ts";
 import { buildOpenApiDocument } from "./openapi.ts";
-import { createOrderSchema, dashboardOrdersQuerySchema, listOrdersQuerySchema, refundSchema, refundTransactionSchema } from "./orders/schemas.ts";
+import { claimRefundSchema, createOrderSchema, dashboardOrdersQuerySchema, listOrdersQuerySchema, refundSchema, refundTransactionSchema } from "./orders/schemas.ts";
 import { createOrderService, paymentUriOf, type StoredResponse } from "./orders/service.ts";
 import QRCode from "qrcode";
 import type { WebhookService } from "./webhooks/delivery.ts";
@@ -382,6 +382,33 @@ export function createGatewayApi(deps: GatewayDeps) {
         await merchants.authorize(user.userId, ctx.params.merchantId!, "manager");
         const input = await parseBody(ctx.request, refundTransactionSchema);
         return json(await orders.recordRefundTransaction(ctx.params.merchantId!, ctx.params.orderId!, ctx.params.refundId!, input.transactionHash as `0x${string}`, ctx.origin));
+      },
+    },
+    {
+      method: "POST", path: "/api/merchants/{merchantId}/orders/{orderId}/refunds/{refundId}/cancel", operationId: "dashboardCancelRefund", tag: "dashboard", auth: "session",
+      summary: "Withdraws a refund not sent yet (awaiting its claim, or pending without a transaction); its amount becomes refundable again (manager).",
+      responses: { 200: { description: "Refund" }, 401: error401, 403: error403, 404: error404, 409: { description: "Already sent, completed, failed or cancelled" } },
+      handler: async (ctx) => {
+        const user = await session(ctx);
+        await merchants.authorize(user.userId, ctx.params.merchantId!, "manager");
+        await bodyAndHash(ctx, z.object({}).strict());
+        return json(await orders.cancelRefund(ctx.params.merchantId!, ctx.params.orderId!, ctx.params.refundId!));
+      },
+    },
+    // ── Refund claim links (public: the unguessable token in the link is the credential) ──────
+    {
+      method: "GET", path: "/api/refunds/claim/{claimToken}", operationId: "getRefundClaim", tag: "refunds", auth: "none",
+      summary: "The refund a claim link offers: amount, token and order.",
+      responses: { 200: { description: "Claim" }, 404: error404 },
+      handler: async (ctx) => json(await orders.getClaim(ctx.params.claimToken!)),
+    },
+    {
+      method: "POST", path: "/api/refunds/claim/{claimToken}", operationId: "claimRefund", tag: "refunds", auth: "none", body: claimRefundSchema,
+      summary: "The payer gives the address to refund to (once); the merchant then sends it on chain.",
+      responses: { 200: { description: "Claimed" }, 400: error400, 404: error404, 409: { description: "Already claimed, completed or cancelled" } },
+      handler: async (ctx) => {
+        const input = await parseBody(ctx.request, claimRefundSchema);
+        return json(await orders.claimRefund(ctx.params.claimToken!, input.toAddress));
       },
     },
     // ── Orders API (API key) ────────────────────────────────────────────────────────────────

@@ -119,6 +119,73 @@ describe("dashboard: refunds and the account hierarchy", { timeout: 180_000 }, (
     assert.deepEqual(listed.body.data.map((refund: { status: string }) => refund.status), ["completed", "failed", "failed"]);
   });
 
+  it("claim links: the payer names the address once, the merchant sends it through the router; unsent refunds can be cancelled", async () => {
+    const merchant = await createMerchant(site, owner, "Claims shop", { payoutAddress: merchantWallet.address });
+    assert.equal((await call(site, "POST", `/api/merchants/${merchant.id}/members`, { cookie: owner.cookie, body: { address: viewer.account.address, role: "viewer" } })).status, 201);
+    const key = await createApiKey(site, owner, merchant.id);
+    const order = (await call(site, "POST", "/api/v1/orders", { apiKey: key.secret, body: { amount: "4", token: "USDC", chainId: 31337 } })).body;
+    await chain.payThroughRouter(order.orderRef as Hex, merchantWallet.address, chain.usdc, 4_000_000n);
+    await waitUntil(async () => (await call(site, "GET", `/api/v1/orders/${order.id}`, { apiKey: key.secret })).body.status === "settled", 10_000);
+    const refundsPath = `/api/merchants/${merchant.id}/orders/${order.id}/refunds`;
+
+    const created = await call(site, "POST", `/api/v1/orders/${order.id}/refunds`, { apiKey: key.secret, body: { kind: "claim_link", amount: "1.5" } });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal(created.body.status, "awaiting_claim");
+    const claimUrl = new URL(created.body.claimUrl as string);
+    assert.equal(claimUrl.origin, site.url);
+    const claimToken = claimUrl.pathname.split("/").at(-1)!;
+    const claimPath = `/api/refunds/claim/${claimToken}`;
+    const page = await fetch(claimUrl);
+    assert.equal(page.status, 200, "the link opens a page");
+
+    const shown = await call(site, "GET", claimPath);
+    assert.equal(shown.status, 200);
+    assert.equal(shown.body.refund.amount.formatted, "1.5");
+    assert.equal(shown.body.order.token.symbol, "USDC");
+    assert.equal((await call(site, "GET", `/api/refunds/claim/${"x".repeat(43)}`)).status, 404);
+    const early = await call(site, "POST", `${refundsPath}/${created.body.id}/transaction`, { cookie: owner.cookie, body: { transactionHash: `0x${"cd".repeat(32)}` } });
+    assert.equal(early.status, 409);
+    assert.equal(early.body.error.code, "refund_not_claimed");
+
+    const recipient = devAccount(5).address;
+    assert.equal((await call(site, "POST", claimPath, { body: { toAddress: "0x1234" } })).status, 400);
+    const claimed = await call(site, "POST", claimPath, { body: { toAddress: recipient.toLowerCase() } });
+    assert.equal(claimed.status, 200, JSON.stringify(claimed.body));
+    assert.equal(claimed.body.refund.status, "pending");
+    assert.equal(claimed.body.refund.toAddress, recipient);
+    const twice = await call(site, "POST", claimPath, { body: { toAddress: stranger.account.address } });
+    assert.equal(twice.status, 409);
+    assert.equal((await call(site, "GET", claimPath)).body.refund.toAddress, recipient, "the first claim stands");
+
+    const wallet = createWalletClient({ account: merchantWallet, chain: chain.publicClient.chain!, transport: http(chain.rpcUrl) });
+    const router = chain.deployment.contracts.PaymentRouter.address;
+    await chain.publicClient.waitForTransactionReceipt({ hash: await wallet.writeContract({ address: chain.usdc, abi: mockErc20Abi, functionName: "approve", args: [router, 1_500_000n] }) });
+    const hash = await wallet.writeContract({ address: router, abi: paymentRouterAbi, functionName: "refund", args: [order.orderRef as Hex, recipient, 1_500_000n] });
+    await chain.publicClient.waitForTransactionReceipt({ hash });
+    const sent = await call(site, "POST", `${refundsPath}/${created.body.id}/transaction`, { cookie: owner.cookie, body: { transactionHash: hash } });
+    assert.equal(sent.body.refund.status, "completed", JSON.stringify(sent.body));
+    assert.equal(sent.body.order.amountRefunded.formatted, "1.5");
+    assert.equal((await call(site, "GET", claimPath)).body.refund.status, "completed");
+
+    // A claim link nobody used, withdrawn: its amount is refundable again, and the link is dead.
+    const unused = await call(site, "POST", refundsPath, { cookie: owner.cookie, body: { kind: "claim_link", amount: "2.5" } });
+    assert.equal(unused.status, 201);
+    assert.equal((await call(site, "POST", refundsPath, { cookie: owner.cookie, body: { kind: "onchain", amount: "0.1" } })).status, 409, "nothing left while the link is open");
+    const unusedToken = new URL(unused.body.claimUrl as string).pathname.split("/").at(-1)!;
+    assert.equal((await call(site, "POST", `${refundsPath}/${unused.body.id}/cancel`, { cookie: viewer.cookie })).status, 403);
+    const cancelled = await call(site, "POST", `${refundsPath}/${unused.body.id}/cancel`, { cookie: owner.cookie });
+    assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+    assert.equal(cancelled.body.status, "cancelled");
+    assert.equal((await call(site, "POST", `${refundsPath}/${unused.body.id}/cancel`, { cookie: owner.cookie })).status, 409);
+    assert.equal((await call(site, "POST", `${refundsPath}/${created.body.id}/cancel`, { cookie: owner.cookie })).status, 409, "a completed refund stays");
+    assert.equal((await call(site, "POST", `/api/refunds/claim/${unusedToken}`, { body: { toAddress: recipient } })).status, 409);
+    assert.equal((await call(site, "POST", refundsPath, { cookie: owner.cookie, body: { kind: "onchain", amount: "2.5" } })).status, 201);
+
+    const events = await dbf.database.db.execute(`select type from order_events where order_id = '${order.id}' order by id`);
+    const types = (events as unknown as { rows: { type: string }[] }).rows.map((row) => row.type);
+    for (const type of ["refund.claimed", "refund.completed", "refund.cancelled"]) assert.ok(types.includes(type), `${type} in ${types.join(", ")}`);
+  });
+
   it("lists a parent's orders with its sub-accounts', filters by sub-account, and refuses accounts outside the tree", async () => {
     const parent = await createMerchant(site, owner, "Chain of stores");
     const other = await createMerchant(site, stranger, "Elsewhere");

@@ -71,6 +71,16 @@ export const refundTransactionSchema = z
   .strict()
   .meta({ id: "RefundTransactionRequest" });
 
+export const claimRefundSchema = z
+  .object({
+    toAddress: z
+      .string()
+      .refine((value) => isAddress(value, { strict: false }), { error: "must be a 0x-prefixed 20-byte address" })
+      .meta({ description: "Where the refund goes, on the order's chain." }),
+  })
+  .strict()
+  .meta({ id: "ClaimRefundRequest" });
+
 export const refundSchema = z
   .object({
     kind: z.enum(["onchain", "claim_link"]).meta({ description: "`onchain`: the merchant sends it from the dashboard through PaymentRouter.refund. `claim_link`: the payer opens a link to give an address." }),

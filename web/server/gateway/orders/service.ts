@@ -400,9 +400,9 @@ export function createOrderService({ db, chainId: servedChainId, chainClient }: 
       if (!z.uuid().safeParse(refundId).success) throw notFound("Refund");
       const order = await loadOrder(db, { merchantId }, orderId);
       // Checked before asking the chain, so a wrong id is a 404 whatever the chain's state; again under the lock below.
-      const [known] = await db.select({ kind: refunds.kind }).from(refunds).where(and(eq(refunds.id, refundId), eq(refunds.orderId, order.id)));
+      const [known] = await db.select({ kind: refunds.kind, status: refunds.status }).from(refunds).where(and(eq(refunds.id, refundId), eq(refunds.orderId, order.id)));
       if (!known) throw notFound("Refund");
-      if (known.kind !== "onchain") throw conflict("refund_not_onchain", "Only on-chain refunds are sent from a wallet");
+      if (known.kind === "claim_link" && known.status === "awaiting_claim") throw conflict("refund_not_claimed", "The payer has not claimed this refund yet: no address to send it to");
       const receipt = await chainClient.getTransactionReceipt({ hash: transactionHash }).catch((error: Error) => {
         if (error.name === "TransactionReceiptNotFoundError") return null;
         throw new ApiError(503, "chain_unavailable", `Could not read the transaction: ${error.message.split("\n")[0]}`);
@@ -413,7 +413,6 @@ export function createOrderService({ db, chainId: servedChainId, chainClient }: 
         const decimals = tokenByAddress(locked.chainId, locked.token)?.decimals ?? 18;
         const [refund] = await tx.select().from(refunds).where(and(eq(refunds.id, refundId), eq(refunds.orderId, locked.id)));
         if (!refund) throw notFound("Refund");
-        if (refund.kind !== "onchain") throw conflict("refund_not_onchain", "Only on-chain refunds are sent from a wallet");
         if (refund.status !== "pending") {
           if (refund.transactionHash === transactionHash) return { refund: refundJson(refund, decimals), order: orderJson(locked, origin) };
           throw conflict("refund_not_pending", `The refund is already ${refund.status}`);
@@ -457,7 +456,54 @@ export function createOrderService({ db, chainId: servedChainId, chainClient }: 
         return { refund: refundJson(completed!, decimals), order: orderJson(synced.order, origin) };
       });
     },
+
+    /** Withdraws a refund nobody has sent yet (awaiting its claim, or pending without a transaction); its amount is refundable again. */
+    async cancelRefund(merchantId: string, orderId: string, refundId: string) {
+      if (!z.uuid().safeParse(refundId).success) throw notFound("Refund");
+      return db.transaction(async (tx) => {
+        const order = await loadOrder(tx, { merchantId }, orderId, true);
+        const [refund] = await tx.select().from(refunds).where(and(eq(refunds.id, refundId), eq(refunds.orderId, order.id)));
+        if (!refund) throw notFound("Refund");
+        if (!(refund.status === "awaiting_claim" || (refund.status === "pending" && refund.transactionHash === null))) {
+          throw conflict("refund_not_cancellable", `A ${refund.status} refund${refund.transactionHash ? " with a transaction" : ""} cannot be cancelled`);
+        }
+        const [cancelled] = await tx.update(refunds).set({ status: "cancelled", updatedAt: sql`now()` }).where(eq(refunds.id, refund.id)).returning();
+        await appendOrderEvent(tx, { orderId: order.id, merchantId: order.merchantId, type: "refund.cancelled", data: { refundId: refund.id } });
+        return refundJson(cancelled!, tokenByAddress(order.chainId, order.token)?.decimals ?? 18);
+      });
+    },
+
+    /** What the payer sees on a claim link: the amount and the order, nothing about the merchant's other business. */
+    async getClaim(claimToken: string) {
+      const { refund, order } = await claimOf(db, claimToken);
+      const token = tokenByAddress(order.chainId, order.token);
+      return {
+        refund: { id: refund.id, status: refund.status, amount: money(refund.amount, token?.decimals ?? 18), toAddress: refund.toAddress },
+        order: { id: order.id, reference: order.reference, chainId: order.chainId, token: { address: order.token, symbol: token?.symbol ?? "UNKNOWN", decimals: token?.decimals ?? 18 } },
+      };
+    },
+
+    /** The payer names the address to refund to, once; the merchant then sends it from the dashboard. */
+    async claimRefund(claimToken: string, toAddress: string) {
+      return db.transaction(async (tx) => {
+        const { refund, order } = await claimOf(tx, claimToken, true);
+        if (refund.status !== "awaiting_claim") throw conflict("refund_already_claimed", `This refund is already ${refund.status === "pending" ? "claimed" : refund.status}`);
+        const [claimed] = await tx.update(refunds).set({ status: "pending", toAddress: getAddress(toAddress), updatedAt: sql`now()` }).where(eq(refunds.id, refund.id)).returning();
+        await appendOrderEvent(tx, { orderId: order.id, merchantId: order.merchantId, type: "refund.claimed", data: { refundId: refund.id, toAddress: claimed!.toAddress } });
+        return { refund: { id: claimed!.id, status: claimed!.status, toAddress: claimed!.toAddress } };
+      });
+    },
   };
+}
+
+/** A refund by its claim token (only the token's hash is stored), with its order; 404 for anything else. */
+async function claimOf(executor: Executor, claimToken: string, lock = false) {
+  if (!/^[A-Za-z0-9_-]{43}$/.test(claimToken)) throw notFound("Refund claim");
+  const query = executor.select().from(refunds).where(eq(refunds.claimTokenHash, sha256Hex(claimToken))).limit(1);
+  const [refund] = lock ? await query.for("update") : await query;
+  if (!refund) throw notFound("Refund claim");
+  const [order] = await executor.select().from(orders).where(eq(orders.id, refund.orderId));
+  return { refund, order: order! };
 }
 
 export type OrderService = ReturnType<typeof createOrderService>;
