@@ -219,7 +219,12 @@ function Orders({ merchant }: { merchant: Merchant }) {
     }
   }, [merchant.id, filter, account, cursor]);
   useEffect(() => void load(), [load]);
-  const live = useMerchantStream(merchant.id, () => void load());
+  // Bumped by every event of the stream: the open order's refunds and deliveries reload with it.
+  const [streamTick, setStreamTick] = useState(0);
+  const live = useMerchantStream(merchant.id, () => {
+    setStreamTick((tick) => tick + 1);
+    void load();
+  });
   const selected = page?.data.find((order) => order.id === selectedId);
   const accountName = (id: string) => (id === merchant.id ? merchant.name : (subAccounts.find((s) => s.id === id)?.name ?? "sub-account"));
 
@@ -274,14 +279,14 @@ function Orders({ merchant }: { merchant: Merchant }) {
           <Button variant="secondary" disabled={!page?.nextCursor} onClick={() => page?.nextCursor && setPages((p) => [...p, page.nextCursor!])} testId="orders-next">Next</Button>
         </div>
       </Card>
-      {selected ? <OrderDetail order={selected} onChanged={load} /> : <Notice>Select an order to see its events, refunds and webhook deliveries.</Notice>}
+      {selected ? <OrderDetail order={selected} onChanged={load} streamTick={streamTick} /> : <Notice>Select an order to see its events, refunds and webhook deliveries.</Notice>}
     </div>
   );
 }
 
 type EventWithDeliveries = { eventId: string; type: string; createdAt: string; deliveries: { endpointId: string; attempt: number; statusCode: number | null; succeeded: boolean; durationMs: number | null; error: string | null; at: string }[] };
 
-function OrderDetail({ order, onChanged }: { order: ApiOrder; onChanged: () => Promise<void> }) {
+function OrderDetail({ order, onChanged, streamTick }: { order: ApiOrder; onChanged: () => Promise<void>; streamTick: number }) {
   // The order's own account: a parent's dashboard shows sub-accounts' orders, whose routes live there.
   const base = `/api/merchants/${order.merchantId}`;
   const [events, setEvents] = useState<EventWithDeliveries[]>();
@@ -291,8 +296,8 @@ function OrderDetail({ order, onChanged }: { order: ApiOrder; onChanged: () => P
     () => gatewayFetch<{ data: EventWithDeliveries[] }>(`${base}/orders/${order.id}/deliveries`).then((r) => setEvents(r.data)).catch((e: Error) => setError(e.message)),
     [base, order.id],
   );
-  // Reloaded whenever the live list hands a changed order in.
-  useEffect(() => void loadEvents(), [loadEvents, order.updatedAt]);
+  // Reloaded on every live event of the account (refund and delivery events do not change the order row).
+  useEffect(() => void loadEvents(), [loadEvents, streamTick]);
 
   const redeliver = async (eventId: string) => {
     setError(undefined);
@@ -316,7 +321,7 @@ function OrderDetail({ order, onChanged }: { order: ApiOrder; onChanged: () => P
         <dt className="text-slate-500">Deposit</dt><dd className="truncate font-mono text-xs">{order.depositAddress}</dd>
         <dt className="text-slate-500">Checkout</dt><dd><a className="text-brand-700 underline" href={`/pay/${order.id}`} target="_blank" rel="noreferrer">Open</a></dd>
       </dl>
-      {order.amountPaid.baseUnits !== "0" && <Refunds base={base} order={order} onChanged={onChanged} />}
+      {order.amountPaid.baseUnits !== "0" && <Refunds base={base} order={order} onChanged={onChanged} streamTick={streamTick} />}
       <h3 className="mt-5 text-sm font-semibold text-slate-900">Events and webhook deliveries</h3>
       <ErrorText error={error} />
       {message && <p className="mt-1 text-xs text-emerald-700" data-testid="redeliver-message">{message}</p>}
@@ -360,7 +365,7 @@ const REFUND_TONE = { completed: "green", pending: "amber", awaiting_claim: "amb
  * address, which is who the router lets refund): the server records the refund, the wallet approves and
  * sends it, and the server checks the transaction on chain, so "completed" means the chain says so.
  */
-function Refunds({ base, order, onChanged }: { base: string; order: ApiOrder; onChanged: () => Promise<void> }) {
+function Refunds({ base, order, onChanged, streamTick }: { base: string; order: ApiOrder; onChanged: () => Promise<void>; streamTick: number }) {
   const { address } = useAccount();
   const flow = useTransactionFlow();
   const [info, setInfo] = useState<RefundInfo>();
@@ -368,7 +373,7 @@ function Refunds({ base, order, onChanged }: { base: string; order: ApiOrder; on
   const [link, setLink] = useState<string>();
   const [error, setError] = useState<string>();
   const load = useCallback(() => gatewayFetch<RefundInfo>(`${base}/orders/${order.id}/refunds`).then(setInfo).catch((e: Error) => setError(e.message)), [base, order.id]);
-  useEffect(() => void load(), [load, order.updatedAt]);
+  useEffect(() => void load(), [load, streamTick]);
 
   const refundable = BigInt(order.amountPaid.baseUnits) - (info?.data ?? []).filter((r) => r.status === "pending" || r.status === "completed" || r.status === "awaiting_claim").reduce((sum, r) => sum + BigInt(r.amount.baseUnits), 0n);
   const walletIsRefunder = Boolean(address && info && address.toLowerCase() === info.refunder.toLowerCase());

@@ -146,6 +146,28 @@ test("gateway: dashboard sign-in, POS key and webhook in the UI, order via the S
   await dash.page.locator('[data-testid="order-event"][data-type="refund.completed"]').waitFor();
   await stack.screenshot(dash.page, "gateway-dashboard-order");
 
+  // ── A claim link for 1 USDC: the payer opens it and names an address, the merchant's wallet sends it ──
+  await detail.locator('input[name="refundAmount"]').fill("1");
+  await detail.getByTestId("refund-claim-link").click();
+  const claimUrl = (await detail.getByTestId("refund-claim-url").innerText()).trim();
+  assert.match(claimUrl, /\/refunds\/claim\/[A-Za-z0-9_-]{43}$/);
+  const refundTo = devAccount(15).address;
+  const refundToBefore = await balanceOf(stack, usdc, refundTo);
+  await checkout.page.goto(claimUrl);
+  const claimPage = checkout.page.getByTestId("refund-claim");
+  await claimPage.getByTestId("claim-amount").filter({ hasText: "1 USDC" }).waitFor();
+  await claimPage.locator('input[name="toAddress"]').fill(refundTo);
+  await claimPage.getByTestId("claim-submit").click();
+  await checkout.page.locator('[data-testid="refund-claim"][data-status="pending"]').waitFor();
+  await stack.screenshot(checkout.page, "gateway-refund-claimed");
+  // The dashboard hears refund.claimed on its stream and offers to send it.
+  await detail.getByTestId("refund-send").click();
+  await waitForConfirmed(detail, "Refund 1 USDC");
+  await detail.locator('[data-testid="refund"][data-status="completed"]').nth(1).waitFor();
+  await detail.getByTestId("order-detail-refunded").filter({ hasText: "3.5 USDC" }).waitFor();
+  assert.equal(await balanceOf(stack, usdc, refundTo), refundToBefore + 1_000_000n);
+  await checkout.page.locator('[data-testid="refund-claim"][data-status="completed"]').waitFor({ timeout: 15_000 });
+
   // ── A sale keyed on the till itself: keypad, 15 % tip, new order over the API ──
   await pos.page.getByTestId("pos-new-sale").click();
   for (const key of ["8", "dot", "4", "0"]) await pos.page.getByTestId(`pos-key-${key}`).click();
