@@ -16,7 +16,8 @@ import type { AppDatabase } from "../../db/index.ts";
 import { findDeployment } from "../../contracts.ts";
 import { idempotencyKeys, merchants, orders, payments, refunds } from "../../db/schema.ts";
 import { appendOrderEvent, type Executor } from "../events.ts";
-import { sameAddress, syncOrder } from "../settlement/order-sync.ts";
+import { sameAddress } from "../settlement/order-sync.ts";
+import { completeRefund } from "../settlement/refunds.ts";
 import { amountDue } from "../order-state.ts";
 import { canonicalJson } from "../http/request.ts";
 import { newOrderId, ORDER_ID_PATTERN, sha256Hex } from "../crypto.ts";
@@ -444,16 +445,8 @@ export function createOrderService({ db, chainId: servedChainId, chainClient }: 
           await appendOrderEvent(tx, { orderId: locked.id, merchantId: locked.merchantId, type: "refund.failed", data: { refundId: refund.id, transactionHash, error } });
           return { refund: refundJson(failed!, decimals), order: orderJson(locked, origin) };
         }
-        const [completed] = await tx.update(refunds).set({ status: "completed", transactionHash, error: null, updatedAt: sql`now()` }).where(eq(refunds.id, refund.id)).returning();
-        await tx.update(orders).set({ amountRefunded: sql`${orders.amountRefunded} + ${refund.amount.toString()}::numeric` }).where(eq(orders.id, locked.id));
-        await appendOrderEvent(tx, {
-          orderId: locked.id,
-          merchantId: locked.merchantId,
-          type: "refund.completed",
-          data: { refundId: refund.id, amount: refund.amount.toString(), toAddress: refund.toAddress, transactionHash, blockNumber: receipt.blockNumber.toString() },
-        });
-        const synced = await syncOrder(tx, locked.id, new Date());
-        return { refund: refundJson(completed!, decimals), order: orderJson(synced.order, origin) };
+        const completed = await completeRefund(tx, locked, refund, { transactionHash, blockNumber: receipt.blockNumber }, new Date());
+        return { refund: refundJson(completed.refund, decimals), order: orderJson(completed.sync.order, origin) };
       });
     },
 
