@@ -45,8 +45,12 @@ export type SessionAccess = {
   effectiveRole(userId: string, merchantId: string): Promise<string | undefined>;
 };
 
-/** A socket's subscription to an account stream; `apiKeyId` set: only that key's orders (a pos key). */
-type MerchantSubscription = { apiKeyId?: string };
+/**
+ * A socket's subscription to an account stream; `apiKeyId` set: only that key's orders (a pos key);
+ * `session` set: opened by a dashboard session, re-checked before delivery once `checkedAt` is older
+ * than SESSION_RECHECK_MS (a signed-out or removed member stops hearing the account within seconds).
+ */
+type MerchantSubscription = { apiKeyId?: string; session?: { userId: string; checkedAt: number } };
 type SocketState = {
   orders: Set<string>;
   merchants: Map<string, MerchantSubscription>;
@@ -54,6 +58,7 @@ type SocketState = {
   sessionToken?: string;
 };
 
+export const SESSION_RECHECK_MS = 5_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function cookieOf(header: string | undefined, name: string): string | undefined {
@@ -130,7 +135,9 @@ export async function startRealtimeHub(options: {
     const targets = new Set(byOrder.get(note.orderId) ?? []);
     for (const { socket, account } of streamSockets) {
       const filter = socketSubscriptions.get(socket)?.merchants.get(account);
-      if (filter && (filter.apiKeyId === undefined || filter.apiKeyId === order.apiKeyId)) targets.add(socket);
+      if (!filter || (filter.apiKeyId !== undefined && filter.apiKeyId !== order.apiKeyId)) continue;
+      if (filter.session && !(await sessionStillAllows(socket, account, filter.session))) continue;
+      targets.add(socket);
     }
     const message = { type: "order.event", event: { id: note.eventId, type: note.type, status: note.status }, order: orderSnapshot(order) };
     for (const socket of targets) send(socket, message);
@@ -149,6 +156,22 @@ export async function startRealtimeHub(options: {
     const lineage = (result as unknown as { rows: { id: string }[] }).rows.map((row) => row.id);
     if (lineage.length > 0) lineageCache.set(merchantId, lineage);
     return lineage;
+  }
+
+  /** Re-checks a session subscription at most every SESSION_RECHECK_MS; ends it when the session or the role is gone. */
+  async function sessionStillAllows(socket: WebSocket, account: string, session: { userId: string; checkedAt: number }): Promise<boolean> {
+    if (Date.now() - session.checkedAt < SESSION_RECHECK_MS) return true;
+    const state = socketSubscriptions.get(socket);
+    const user = state?.sessionToken ? await options.sessions?.authenticate(state.sessionToken) : undefined;
+    const allowed = user?.userId === session.userId && Boolean(await options.sessions?.effectiveRole(session.userId, account));
+    if (allowed) {
+      session.checkedAt = Date.now();
+      return true;
+    }
+    state?.merchants.delete(account);
+    remove(byMerchant, account, socket);
+    send(socket, { type: "error", error: { code: "session_ended", message: "Your session ended or you are no longer a member of this account; sign in and subscribe again" }, merchantId: account });
+    return false;
   }
 
   function subscribeMerchant(socket: WebSocket, state: SocketState, merchantId: string, filter: MerchantSubscription) {
@@ -195,7 +218,7 @@ export async function startRealtimeHub(options: {
       // Not a member and no such account look the same, as on the REST API: account ids do not leak.
       const role = UUID.test(message.merchantId) ? await options.sessions!.effectiveRole(user.userId, message.merchantId) : undefined;
       if (!role) return send(socket, { type: "error", error: { code: "merchant_not_found", message: "No such account among yours" } });
-      return subscribeMerchant(socket, subscriptions, message.merchantId, {});
+      return subscribeMerchant(socket, subscriptions, message.merchantId, { session: { userId: user.userId, checkedAt: Date.now() } });
     }
     if (message.type === "ping") return send(socket, { type: "pong" });
     send(socket, { type: "error", error: { code: "invalid_message", message: 'Expected {"type":"subscribe","orderId"}, {"type":"subscribe_merchant","apiKey"} or {"type":"subscribe_merchant","merchantId"}' } });

@@ -159,6 +159,13 @@ describe("fuzzing every endpoint", () => {
       }),
       { numRuns: RUNS * 2 },
     );
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.string({ minLength: 1 }), fc.stringMatching(/^[A-Za-z0-9_-]{43}$/)), fc.option(fc.oneof(fc.anything(), fc.record({ toAddress: fc.oneof(fc.string(), fc.constant("0x70997970C51812dc3A010C7d01b50e0d17dc79C8")) })), { nil: undefined }), async (token, body) => {
+        const path = `/api/refunds/claim/${encodeURIComponent(token)}`;
+        assertClearRefusal(await call(gateway, body === undefined ? "GET" : "POST", path, { body }), `claim ${token} ${JSON.stringify(body)}`);
+      }),
+      { numRuns: RUNS * 2 },
+    );
     assert.equal(await gateway.count("refunds"), 0);
   });
 

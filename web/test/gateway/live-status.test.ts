@@ -10,6 +10,7 @@ import WebSocket from "ws";
 import { getDeployment } from "@coinpays/sdk/contracts";
 import { eq } from "drizzle-orm";
 import { apiKeys, merchants } from "../../server/db/schema.ts";
+import { SESSION_RECHECK_MS } from "../../server/realtime/hub.ts";
 import { call, createMerchant as createMerchantOverHttp, signIn, type Gateway } from "./support.ts";
 import { startFakeIndexer, type FakeDependency } from "../support/fake-dependencies.ts";
 import { startServerProcess, type ServerProcess } from "../support/server-process.ts";
@@ -115,6 +116,37 @@ describe("live status over /ws across server processes", { timeout: 180_000 }, (
       for (const refused of [strangerSocket, anonymous, crossSite]) assert.ok(refused.all().every((m) => m.type !== "order.event"));
     } finally {
       for (const socket of [dashboard, strangerSocket, anonymous, crossSite, till]) socket.close();
+    }
+  });
+
+  it("stops a session's stream within seconds of signing out or losing the role", async () => {
+    const site = { url: serverB.url, host: new URL(serverB.url).host } as Gateway;
+    const [owner, viewer] = await Promise.all([signIn(site), signIn(site)]);
+    const shop = await createMerchantOverHttp(site, owner, "Shop");
+    assert.equal((await call(site, "POST", `/api/merchants/${shop.id}/members`, { cookie: owner.cookie, body: { address: viewer.account.address, role: "viewer" } })).status, 201);
+    const ownerAgain = await signIn(site, owner.account); // a second, still valid session of the owner
+    const [shopRow] = await dbf.database.db.select().from(merchants).where(eq(merchants.id, shop.id));
+    const paid = await createOrder(dbf.database, { merchant: shopRow!, token: chain.usdc, amount: 1_000_000n, predict: chain.predict });
+
+    const sockets = await Promise.all([owner, viewer, ownerAgain].map((who) => connect(serverB.url, { cookie: who.cookie, origin: serverB.url })));
+    const [signedOut, removed, stillIn] = sockets;
+    try {
+      for (const socket of sockets) {
+        socket.send({ type: "subscribe_merchant", merchantId: shop.id });
+        assert.equal((await socket.next((m) => m.type === "subscribed" || m.type === "error")).type, "subscribed");
+      }
+      assert.equal((await call(site, "POST", "/api/auth/logout", { cookie: owner.cookie })).status, 200);
+      assert.equal((await call(site, "DELETE", `/api/merchants/${shop.id}/members/${viewer.userId}`, { cookie: ownerAgain.cookie })).status, 200);
+      await new Promise((resolve) => setTimeout(resolve, SESSION_RECHECK_MS + 200));
+
+      await chain.transfer(chain.usdc, paid.depositAddress as Address, 1_000_000n);
+      assert.equal((await stillIn!.next((m) => m.order?.status === "settled", 5_000)).order?.id, paid.id);
+      for (const ended of [signedOut!, removed!]) {
+        assert.equal((await ended.next((m) => m.type === "error", 2_000)).error?.code, "session_ended");
+        assert.ok(ended.all().every((m) => m.type !== "order.event"), "nothing after the session or role ended");
+      }
+    } finally {
+      for (const socket of sockets) socket.close();
     }
   });
 
