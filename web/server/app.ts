@@ -91,7 +91,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     hub = await startRealtimeHub({
       db: database.db,
       logger,
-      sessions: { authenticate: gateway.services.auth.authenticate, effectiveRole: gateway.services.merchants.effectiveRole },
+      accounts: { authenticate: gateway.services.auth.authenticate, effectiveRole: gateway.services.merchants.effectiveRole, lineage: gateway.services.merchants.lineage },
       ...(config.database.kind === "postgres"
         ? { listenUrl: config.database.url }
         : { pglite: (database.db as unknown as { $client: Parameters<typeof startRealtimeHub>[0]["pglite"] }).$client }),

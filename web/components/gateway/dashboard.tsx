@@ -176,6 +176,7 @@ function useMerchantStream(merchantId: string, onEvent: () => void): boolean {
           setLive(true);
           handler.current(); // catch up on anything missed while disconnected
         } else if (data.type === "order.event") handler.current();
+        else if (data.type === "error") setLive(false); // session ended or no longer a member: the list still works, just not live
       };
       socket.onclose = () => {
         setLive(false);

@@ -9,7 +9,7 @@ import { createApiKeySchema, createApiKeyService, type ApiKeyPrincipal, type Api
 import { createAuthService, SESSION_COOKIE, type SessionUser } from "./auth/service.ts";
 import { ApiError, errorResponse, json, notFound, unauthorized, validationError } from "./http/errors.ts";
 import type { OrderAccess } from "./orders/service.ts";
-import { parseBody, parseQuery, readJson } from "./http/request.ts";
+import { cookieFrom, parseBody, parseQuery, readJson } from "./http/request.ts";
 import { addMemberSchema, createMerchantSchema, createMerchantService, createSubAccountSchema, updateMemberSchema, updateMerchantSchema } from "./merchants/service.ts";
 import { buildOpenApiDocument } from "./openapi.ts";
 import { claimRefundSchema, createOrderSchema, dashboardOrdersQuerySchema, listOrdersQuerySchema, refundSchema, refundTransactionSchema } from "./orders/schemas.ts";
@@ -53,14 +53,6 @@ const siweVerifySchema = z
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
-function cookieValue(request: Request, name: string): string | undefined {
-  for (const part of (request.headers.get("cookie") ?? "").split(";")) {
-    const index = part.indexOf("=");
-    if (index > 0 && part.slice(0, index).trim() === name) return part.slice(index + 1).trim();
-  }
-  return undefined;
-}
-
 function idempotencyKeyOf(request: Request): string | undefined {
   const key = request.headers.get("idempotency-key");
   if (key === null) return undefined;
@@ -83,7 +75,7 @@ export function createGatewayApi(deps: GatewayDeps) {
   const orders = createOrderService({ db, chainId: deps.chainId, chainClient: deps.chainClient });
 
   async function session(ctx: RouteContext): Promise<SessionUser> {
-    const user = await auth.authenticate(cookieValue(ctx.request, SESSION_COOKIE));
+    const user = await auth.authenticate(cookieFrom(ctx.request.headers.get("cookie"), SESSION_COOKIE));
     if (!user) throw unauthorized("Sign in first");
     return user;
   }

@@ -17,13 +17,14 @@
 import { createHash } from "node:crypto";
 import type http from "node:http";
 import type { Duplex } from "node:stream";
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import pg from "pg";
 import type { Logger } from "pino";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { AppDatabase } from "../db/index.ts";
 import { apiKeys, orders } from "../db/schema.ts";
 import { SESSION_COOKIE } from "../gateway/auth/service.ts";
+import { cookieFrom } from "../gateway/http/request.ts";
 import { ORDER_EVENTS_CHANNEL, type OrderEventNotification } from "../gateway/events.ts";
 import { orderSnapshot } from "../gateway/settlement/order-sync.ts";
 
@@ -39,10 +40,12 @@ export type RealtimeHub = {
 
 type Listener = { close(): Promise<void> };
 
-/** How the hub checks a dashboard session: the gateway's own session and role services. */
-export type SessionAccess = {
+/** The gateway's own session, role and hierarchy services, as the hub uses them. */
+export type AccountAccess = {
   authenticate(token: string | undefined): Promise<{ userId: string } | undefined>;
   effectiveRole(userId: string, merchantId: string): Promise<string | undefined>;
+  /** The account and its ancestors, nearest first. */
+  lineage(merchantId: string): Promise<string[]>;
 };
 
 /**
@@ -61,21 +64,13 @@ type SocketState = {
 export const SESSION_RECHECK_MS = 5_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function cookieOf(header: string | undefined, name: string): string | undefined {
-  for (const part of (header ?? "").split(";")) {
-    const index = part.indexOf("=");
-    if (index > 0 && part.slice(0, index).trim() === name) return part.slice(index + 1).trim();
-  }
-  return undefined;
-}
-
 /**
  * Browsers send cookies with a WebSocket upgrade from any page (there is no CORS for WebSockets), so a
  * session is honoured only when the upgrade's Origin is this very host; clients without an Origin
  * header are not browsers and cannot have been tricked into sending somebody's cookie.
  */
 function sameOriginSession(request: http.IncomingMessage): string | undefined {
-  const token = cookieOf(request.headers.cookie, SESSION_COOKIE);
+  const token = cookieFrom(request.headers.cookie, SESSION_COOKIE);
   if (!token) return undefined;
   const origin = request.headers.origin;
   if (origin === undefined) return token;
@@ -92,8 +87,8 @@ export async function startRealtimeHub(options: {
   /** PostgreSQL URL for the dedicated LISTEN connection; absent for PGlite (uses its in-process listen). */
   listenUrl?: string;
   pglite?: { listen(channel: string, callback: (payload: string) => void): Promise<() => Promise<void>> };
-  /** Lets the dashboard subscribe with its session cookie; without it only API keys open a stream. */
-  sessions?: SessionAccess;
+  /** Sessions (the dashboard subscribes with its cookie), roles, and the account hierarchy. */
+  accounts: AccountAccess;
 }): Promise<RealtimeHub> {
   const { db } = options;
   const logger = options.logger.child({ component: "realtime" });
@@ -147,13 +142,7 @@ export async function startRealtimeHub(options: {
   async function lineageOf(merchantId: string): Promise<string[]> {
     const cached = lineageCache.get(merchantId);
     if (cached) return cached;
-    const result = await db.execute(sql`
-      with recursive lineage(id, parent_id, depth) as (
-        select id, parent_id, 0 from merchants where id = ${merchantId}
-        union all
-        select m.id, m.parent_id, l.depth + 1 from merchants m join lineage l on m.id = l.parent_id where l.depth < 8
-      ) select id from lineage order by depth`);
-    const lineage = (result as unknown as { rows: { id: string }[] }).rows.map((row) => row.id);
+    const lineage = await options.accounts.lineage(merchantId);
     if (lineage.length > 0) lineageCache.set(merchantId, lineage);
     return lineage;
   }
@@ -162,8 +151,8 @@ export async function startRealtimeHub(options: {
   async function sessionStillAllows(socket: WebSocket, account: string, session: { userId: string; checkedAt: number }): Promise<boolean> {
     if (Date.now() - session.checkedAt < SESSION_RECHECK_MS) return true;
     const state = socketSubscriptions.get(socket);
-    const user = state?.sessionToken ? await options.sessions?.authenticate(state.sessionToken) : undefined;
-    const allowed = user?.userId === session.userId && Boolean(await options.sessions?.effectiveRole(session.userId, account));
+    const user = state?.sessionToken ? await options.accounts.authenticate(state.sessionToken) : undefined;
+    const allowed = user?.userId === session.userId && Boolean(await options.accounts.effectiveRole(session.userId, account));
     if (allowed) {
       session.checkedAt = Date.now();
       return true;
@@ -213,10 +202,10 @@ export async function startRealtimeHub(options: {
       return subscribeMerchant(socket, subscriptions, key.merchantId, key.scope === "pos" ? { apiKeyId: key.id } : {});
     }
     if (message.type === "subscribe_merchant" && typeof message.merchantId === "string" && message.apiKey === undefined) {
-      const user = options.sessions && subscriptions.sessionToken ? await options.sessions.authenticate(subscriptions.sessionToken) : undefined;
+      const user = subscriptions.sessionToken ? await options.accounts.authenticate(subscriptions.sessionToken) : undefined;
       if (!user) return send(socket, { type: "error", error: { code: "unauthorized", message: "Sign in on this site first (session cookie), or subscribe with an API key" } });
       // Not a member and no such account look the same, as on the REST API: account ids do not leak.
-      const role = UUID.test(message.merchantId) ? await options.sessions!.effectiveRole(user.userId, message.merchantId) : undefined;
+      const role = UUID.test(message.merchantId) ? await options.accounts.effectiveRole(user.userId, message.merchantId) : undefined;
       if (!role) return send(socket, { type: "error", error: { code: "merchant_not_found", message: "No such account among yours" } });
       return subscribeMerchant(socket, subscriptions, message.merchantId, { session: { userId: user.userId, checkedAt: Date.now() } });
     }

@@ -16,6 +16,7 @@ import type { Logger } from "pino";
 import type { AppDatabase } from "../../db/index.ts";
 import { webhookDeliveries, webhookEndpoints, webhookEvents } from "../../db/schema.ts";
 import type { Executor } from "../events.ts";
+import { MAX_HIERARCHY_DEPTH } from "../merchants/service.ts";
 import { EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signatureHeader } from "./signature.ts";
 
 export const WEBHOOK_QUEUE = "webhook-delivery";
@@ -91,7 +92,7 @@ async function endpointsHearing(tx: Executor, accountIds: string[]): Promise<End
       select id, id, 0 from merchants where id in (${sql.join(accountIds.map((id) => sql`${id}::uuid`), sql`, `)})
       union all
       select l.account_id, m.parent_id, l.depth + 1 from lineage l join merchants m on m.id = l.ancestor_id
-      where m.parent_id is not null and l.depth < 8
+      where m.parent_id is not null and l.depth < ${MAX_HIERARCHY_DEPTH}
     )
     select l.account_id as "accountId", e.id, e.event_types as "eventTypes"
     from lineage l join webhook_endpoints e on e.merchant_id = l.ancestor_id
