@@ -547,6 +547,7 @@ function Webhooks({ merchant }: { merchant: Merchant }) {
   const [url, setUrl] = useState("");
   const [types, setTypes] = useState("");
   const [includeSubAccounts, setIncludeSubAccounts] = useState(false);
+  const [logTick, setLogTick] = useState(0);
   const [secret, setSecret] = useState<string>();
   const [message, setMessage] = useState<string>();
   const [error, setError] = useState<string>();
@@ -592,17 +593,50 @@ function Webhooks({ merchant }: { merchant: Merchant }) {
               <Button variant="secondary" testId={`webhook-test-${endpoint.id}`} onClick={async () => {
                 try {
                   await gatewayFetch(`/api/merchants/${merchant.id}/webhooks/${endpoint.id}/test`, { method: "POST" });
-                  setMessage("Test event queued.");
+                  setMessage("Test event queued; its delivery appears in the log below.");
+                  setLogTick((tick) => tick + 1);
                 } catch (err) {
                   setError((err as Error).message);
                 }
               }}>Send test</Button>
               <Button variant="danger" onClick={async () => { await gatewayFetch(`/api/merchants/${merchant.id}/webhooks/${endpoint.id}`, { method: "DELETE" }); await load(); }}>Delete</Button>
             </div>
+            <EndpointLog merchantId={merchant.id} endpointId={endpoint.id} refresh={logTick} />
           </li>
         ))}
       </ul>
     </Card>
+  );
+}
+
+type EndpointAttempt = { eventId: string; type: string; orderId: string | null; attempt: number; statusCode: number | null; succeeded: boolean; durationMs: number | null; error: string | null; at: string };
+
+/** An endpoint's latest attempts; after a test-send it polls briefly so the result shows without a reload. */
+function EndpointLog({ merchantId, endpointId, refresh }: { merchantId: string; endpointId: string; refresh: number }) {
+  const [attempts, setAttempts] = useState<EndpointAttempt[]>([]);
+  useEffect(() => {
+    let polls = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const load = () =>
+      gatewayFetch<{ data: EndpointAttempt[] }>(`/api/merchants/${merchantId}/webhooks/${endpointId}/deliveries`)
+        .then((r) => setAttempts(r.data))
+        .catch(() => undefined)
+        .finally(() => {
+          if (refresh > 0 && ++polls < 10) timer = setTimeout(() => void load(), 1_000);
+        });
+    void load();
+    return () => clearTimeout(timer);
+  }, [merchantId, endpointId, refresh]);
+  if (attempts.length === 0) return <p className="w-full text-xs text-slate-500">No deliveries yet.</p>;
+  return (
+    <ul className="w-full space-y-0.5 text-xs" data-testid={`webhook-log-${endpointId}`}>
+      {attempts.slice(0, 5).map((a) => (
+        <li key={`${a.eventId}-${a.attempt}`} data-testid="endpoint-delivery" data-type={a.type} data-succeeded={a.succeeded}>
+          <span className="font-mono">{a.type}</span> · attempt {a.attempt}: <span className={a.succeeded ? "text-emerald-700" : "text-red-700"}>{a.statusCode ?? a.error ?? "no response"}</span>
+          <span className="text-slate-500"> · {new Date(a.at).toLocaleTimeString()}</span>
+        </li>
+      ))}
+    </ul>
   );
 }
 

@@ -303,6 +303,12 @@ export function createGatewayApi(deps: GatewayDeps) {
       handler: async (ctx) => json(await webhookEndpoints.testSend((await session(ctx)).userId, ctx.params.merchantId!, ctx.params.endpointId!), 202),
     },
     {
+      method: "GET", path: "/api/merchants/{merchantId}/webhooks/{endpointId}/deliveries", operationId: "listEndpointDeliveries", tag: "webhooks", auth: "session",
+      summary: "The endpoint's latest 20 delivery attempts with event type and HTTP status, test events included (any role).",
+      responses: { 200: { description: "Attempts, newest first" }, 401: error401, 404: error404 },
+      handler: async (ctx) => json({ data: await webhookEndpoints.deliveriesOfEndpoint((await session(ctx)).userId, ctx.params.merchantId!, ctx.params.endpointId!) }),
+    },
+    {
       method: "POST", path: "/api/merchants/{merchantId}/events/{eventId}/redeliver", operationId: "redeliverEvent", tag: "webhooks", auth: "session",
       summary: "Queues the event again, to one endpoint (?endpointId=) or to every endpoint that wants it (manager).",
       responses: { 202: { description: "Queued" }, 401: error401, 403: error403, 404: error404, 503: { description: "Delivery not running in this process" } },

@@ -57,6 +57,10 @@ test("gateway: dashboard sign-in, POS key and webhook in the UI, order via the S
   await dash.page.getByTestId("webhook-create").click();
   const webhookSecret = (await dash.page.getByTestId("webhook-secret").innerText()).trim();
   assert.match(webhookSecret, /^whsec_/);
+  // Test-send from the dashboard: the receiver gets a signed webhook.test, and the endpoint's log shows its 200.
+  await dash.page.locator('[data-testid^="webhook-test-"]').click();
+  await dash.page.locator('[data-testid="endpoint-delivery"][data-type="webhook.test"][data-succeeded="true"]').waitFor({ timeout: 15_000 });
+  assert.ok(receiver.requests.some((r) => r.headers["coinpays-event-type"] === "webhook.test"));
 
   // ── An order through the SDK with that key (same Idempotency-Key: a retry returns the same order) ──
   const client = createCoinPaysClient({ baseUrl: stack.baseUrl, apiKey });

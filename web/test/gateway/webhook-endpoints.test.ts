@@ -49,6 +49,15 @@ describe("webhook endpoints API", { timeout: 120_000 }, () => {
     const request = await waitFor("the test event", async () => receiver.requests.find((r) => r.eventId === test.body.eventId));
     assert.ok(verifySignature({ secret: created.body.secret, header: String(request.headers["coinpays-signature"]), body: request.body }));
     assert.equal(JSON.parse(request.body).type, "webhook.test");
+    // The endpoint's log in the dashboard shows the test delivery with its status.
+    const log = await waitFor("the logged test delivery", async () => {
+      const result = await call(gateway, "GET", `/api/merchants/${merchant.id}/webhooks/${created.body.id}/deliveries`, { cookie: owner.cookie });
+      return result.body.data?.find((attempt: { eventId: string }) => attempt.eventId === test.body.eventId);
+    });
+    assert.equal(log.type, "webhook.test");
+    assert.equal(log.statusCode, 200);
+    assert.equal(log.succeeded, true);
+    assert.equal((await call(gateway, "GET", `/api/merchants/${merchant.id}/webhooks/${crypto.randomUUID()}/deliveries`, { cookie: owner.cookie })).status, 404);
   });
 
   it("redelivers an order's event and lists every attempt with its HTTP status", async () => {

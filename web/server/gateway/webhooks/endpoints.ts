@@ -95,6 +95,30 @@ export function createWebhookEndpointService(deps: { db: AppDatabase; merchants:
       return delivery().redeliver(eventId, endpointId);
     },
 
+    /** The endpoint's latest delivery attempts (test events included), newest first: its log in the dashboard. */
+    async deliveriesOfEndpoint(userId: string, merchantId: string, endpointId: string, limit = 20) {
+      await merchants.authorize(userId, merchantId, "viewer");
+      await endpointOf(merchantId, endpointId);
+      const rows = await db
+        .select({ attempt: webhookDeliveries, type: webhookEvents.type, orderId: webhookEvents.orderId })
+        .from(webhookDeliveries)
+        .innerJoin(webhookEvents, eq(webhookEvents.id, webhookDeliveries.eventId))
+        .where(eq(webhookDeliveries.endpointId, endpointId))
+        .orderBy(desc(webhookDeliveries.createdAt))
+        .limit(limit);
+      return rows.map(({ attempt, type, orderId }) => ({
+        eventId: attempt.eventId,
+        type,
+        orderId,
+        attempt: attempt.attempt,
+        statusCode: attempt.statusCode,
+        succeeded: attempt.succeeded,
+        durationMs: attempt.durationMs,
+        error: attempt.error,
+        at: attempt.createdAt.toISOString(),
+      }));
+    },
+
     /** The order's events with every delivery attempt, for the order detail page. */
     async deliveriesOfOrder(userId: string, merchantId: string, orderId: string) {
       await merchants.authorize(userId, merchantId, "viewer");
