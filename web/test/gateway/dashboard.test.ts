@@ -119,6 +119,37 @@ describe("dashboard: refunds and the account hierarchy", { timeout: 180_000 }, (
     assert.deepEqual(listed.body.data.map((refund: { status: string }) => refund.status), ["completed", "failed", "failed"]);
   });
 
+  it("concurrent refunds never reserve more than was paid, and one transaction reported many times refunds once", async () => {
+    const merchant = await createMerchant(site, owner, "Busy shop", { payoutAddress: merchantWallet.address });
+    const key = await createApiKey(site, owner, merchant.id);
+    const order = (await call(site, "POST", "/api/v1/orders", { apiKey: key.secret, body: { amount: "5", token: "USDC", chainId: 31337 } })).body;
+    await chain.payThroughRouter(order.orderRef as Hex, merchantWallet.address, chain.usdc, 5_000_000n);
+    await waitUntil(async () => (await call(site, "GET", `/api/v1/orders/${order.id}`, { apiKey: key.secret })).body.status === "settled", 10_000);
+    const refundsPath = `/api/merchants/${merchant.id}/orders/${order.id}/refunds`;
+
+    // Eight managers' clicks at once, 2 USDC each, on 5 USDC paid: exactly two fit.
+    const attempts = await Promise.all(Array.from({ length: 8 }, () => call(site, "POST", refundsPath, { cookie: owner.cookie, body: { kind: "onchain", amount: "2" } })));
+    const created = attempts.filter((result) => result.status === 201);
+    assert.equal(created.length, 2, attempts.map((result) => result.status).join(","));
+    assert.ok(attempts.every((result) => result.status === 201 || result.status === 422), attempts.map((result) => result.status).join(","));
+
+    const wallet = createWalletClient({ account: merchantWallet, chain: chain.publicClient.chain!, transport: http(chain.rpcUrl) });
+    const router = chain.deployment.contracts.PaymentRouter.address;
+    await chain.publicClient.waitForTransactionReceipt({ hash: await wallet.writeContract({ address: chain.usdc, abi: mockErc20Abi, functionName: "approve", args: [router, 2_000_000n] }) });
+    const hash = await wallet.writeContract({ address: router, abi: paymentRouterAbi, functionName: "refund", args: [order.orderRef as Hex, chain.payer.address, 2_000_000n] });
+    await chain.publicClient.waitForTransactionReceipt({ hash });
+    // The same transaction reported for both refunds, several times each, at once (and the watcher reads it too).
+    const reports = await Promise.all(
+      [0, 1, 0, 1, 0, 1].map((index) => call(site, "POST", `${refundsPath}/${created[index]!.body.id}/transaction`, { cookie: owner.cookie, body: { transactionHash: hash } })),
+    );
+    assert.ok(reports.every((result) => result.status === 200 || result.status === 409), reports.map((result) => result.status).join(","));
+    await waitUntil(async () => (await call(site, "GET", refundsPath, { cookie: owner.cookie })).body.data.every((refund: { status: string }) => refund.status !== "pending"), 10_000);
+    const statuses = (await call(site, "GET", refundsPath, { cookie: owner.cookie })).body.data.map((refund: { status: string }) => refund.status).sort();
+    assert.deepEqual(statuses, ["completed", "failed"]);
+    const current = await call(site, "GET", `/api/v1/orders/${order.id}`, { apiKey: key.secret });
+    assert.equal(current.body.amountRefunded.baseUnits, "2000000", "refunded once");
+  });
+
   it("claim links: the payer names the address once, the merchant sends it through the router; unsent refunds can be cancelled", async () => {
     const merchant = await createMerchant(site, owner, "Claims shop", { payoutAddress: merchantWallet.address });
     assert.equal((await call(site, "POST", `/api/merchants/${merchant.id}/members`, { cookie: owner.cookie, body: { address: viewer.account.address, role: "viewer" } })).status, 201);
