@@ -53,6 +53,18 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     const deployment = findDeployment(config.chainId);
     const relayer = relayerAccount(config.gateway.relayer);
     p2p = await startP2P({ database, logger });
+    const gateway = createGatewayApi({
+      db: database.db,
+      chainClient,
+      chainId: config.chainId,
+      production: config.nodeEnv === "production",
+      logger,
+      webhookDelivery: () => workers?.webhooks,
+      subscriptionRelay:
+        deployment && relayer
+          ? createSubscriptionRelay({ db: database.db, logger, chainId: config.chainId, rpcUrl: config.rpcUrl, contract: deployment.contracts.Subscriptions.address, relayer })
+          : undefined,
+    });
     registerServices({
       logger,
       database,
@@ -64,18 +76,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         indexerUrl: config.indexerUrl,
       }),
       network: createNetworkService({ chain: chainClient, chainId: config.chainId }),
-      gateway: createGatewayApi({
-        db: database.db,
-        chainClient,
-        chainId: config.chainId,
-        production: config.nodeEnv === "production",
-        logger,
-        webhookDelivery: () => workers?.webhooks,
-        subscriptionRelay:
-          deployment && relayer
-            ? createSubscriptionRelay({ db: database.db, logger, chainId: config.chainId, rpcUrl: config.rpcUrl, contract: deployment.contracts.Subscriptions.address, relayer })
-            : undefined,
-      }),
+      gateway,
       p2p,
     });
     registered = true;
@@ -99,6 +100,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     hub = await startRealtimeHub({
       db: database.db,
       logger,
+      accounts: { authenticate: gateway.services.auth.authenticate, effectiveRole: gateway.services.merchants.effectiveRole, lineage: gateway.services.merchants.lineage },
       ...(config.database.kind === "postgres"
         ? { listenUrl: config.database.url }
         : { pglite: (database.db as unknown as { $client: Parameters<typeof startRealtimeHub>[0]["pglite"] }).$client }),

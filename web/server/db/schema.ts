@@ -93,6 +93,13 @@ export const sessions = pgTable(
   (table) => [index("sessions_user_idx").on(table.userId)],
 );
 
+/**
+ * What an API key may do. `full`: the whole /api/v1 for its account. `pos`: a till's key, safe to keep
+ * in a shop's browser: it creates orders and reads, watches and cancels the orders it created itself,
+ * nothing else (no other orders, refunds, keys, webhooks or settings).
+ */
+export const apiKeyScope = pgEnum("api_key_scope", ["full", "pos"]);
+
 /** API keys: shown once, stored as SHA-256 of the secret, scoped to one merchant or sub-account. */
 export const apiKeys = pgTable(
   "api_keys",
@@ -103,6 +110,7 @@ export const apiKeys = pgTable(
     /** First characters of the key, shown in lists so people can tell keys apart. */
     prefix: text("prefix").notNull(),
     secretHash: text("secret_hash").notNull().unique(),
+    scope: apiKeyScope("scope").notNull().default("full"),
     createdBy: uuid("created_by").references(() => users.id),
     lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
     revokedAt: timestamp("revoked_at", { withTimezone: true }),
@@ -169,6 +177,8 @@ export const orders = pgTable(
     depositAddress: text("deposit_address").notNull(),
     metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default({}),
     redirectUrl: text("redirect_url"),
+    /** The API key that created the order (null: created otherwise); a `pos` key sees only its own. */
+    apiKeyId: uuid("api_key_id").references(() => apiKeys.id),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
     /** Payments arriving after expiry are still detected until then (default 24 h after expiry). */
     monitorUntil: timestamp("monitor_until", { withTimezone: true }).notNull(),
@@ -257,7 +267,7 @@ export const sweeps = pgTable(
 );
 
 export const refundKind = pgEnum("refund_kind", ["onchain", "claim_link"]);
-export const refundStatus = pgEnum("refund_status", ["awaiting_claim", "pending", "completed", "cancelled"]);
+export const refundStatus = pgEnum("refund_status", ["awaiting_claim", "pending", "completed", "failed", "cancelled"]);
 
 /** Refunds: through the router on-chain, or a claim link the payer opens to give an address. */
 export const refunds = pgTable(
@@ -272,6 +282,8 @@ export const refunds = pgTable(
     /** SHA-256 of the claim token in the link (claim links only). */
     claimTokenHash: text("claim_token_hash").unique(),
     transactionHash: text("transaction_hash"),
+    /** Why an on-chain refund failed (reverted, or the transaction does not refund this order). */
+    error: text("error"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -289,6 +301,8 @@ export const webhookEndpoints = pgTable(
     /** Event types delivered to this endpoint; empty means all. */
     eventTypes: jsonb("event_types").$type<string[]>().notNull().default([]),
     enabled: boolean("enabled").notNull().default(true),
+    /** Also deliver the events of this account's sub-accounts (and theirs): the account hierarchy. */
+    includeSubAccounts: boolean("include_sub_accounts").notNull().default(false),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

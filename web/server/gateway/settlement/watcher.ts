@@ -8,6 +8,8 @@
 //   payer is the CreditPayment contract (pay with credit), the payer recorded is the borrower named in the
 //   same transaction's `CreditPaid`: on-chain refunds default to the payer, and the contract could not
 //   return what it received.
+// PaymentRouter `PaymentRefunded` events complete the order's refunds (settlement/refunds.ts), for any
+// order however old, so a refund is recorded even when nobody reported its transaction.
 // Each is one row in `payments`, unique per (chain, tx, logIndex): a re-scan never counts twice.
 // Transfers of another token are recorded but never counted (a `payment.wrong_token` event).
 //
@@ -27,6 +29,7 @@ import type { AppDatabase } from "../../db/index.ts";
 import { chainCursors, merchants, orders, payments } from "../../db/schema.ts";
 import { appendOrderEvent, type Executor } from "../events.ts";
 import { paymentSnapshot, sameAddress, syncOrder, type OrderRow } from "./order-sync.ts";
+import { recordRouterRefund } from "./refunds.ts";
 
 export type WatchedChain = {
   chainId: number;
@@ -48,6 +51,7 @@ export type WatchedChain = {
 const TRANSFER_EVENT = parseAbiItem("event Transfer(address indexed from, address indexed to, uint256 value)");
 const PAYMENT_SETTLED_EVENT = paymentRouterAbi.find((item) => item.type === "event" && item.name === "PaymentSettled")!;
 const CREDIT_PAID_EVENT = creditPaymentAbi.find((item) => item.type === "event" && item.name === "CreditPaid")!;
+const PAYMENT_REFUNDED_EVENT = paymentRouterAbi.find((item) => item.type === "event" && item.name === "PaymentRefunded")!;
 /** "Coin" in ASCII: the first key of the watcher's advisory locks; the chain id is the second. */
 const WATCHER_LOCK_CLASS = 0x436f696e;
 /** Orders stay watched this long past monitorUntil, so a watcher catching up still sees late blocks. */
@@ -132,6 +136,12 @@ export function createChainWatcher(options: {
       const touched = new Set<string>();
       for (const observation of observations) {
         if (await recordObservation(tx, observation, blockTimes)) touched.add(observation.order.id);
+      }
+      const refundLogs = await client.getLogs({ address: router, event: PAYMENT_REFUNDED_EVENT, fromBlock, toBlock });
+      for (const log of refundLogs) {
+        if (log.removed) continue;
+        const { orderRef, merchant, to, amount } = log.args as { orderRef: Hex; merchant: Address; to: Address; amount: bigint };
+        await recordRouterRefund(tx, { orderRef, merchant, to, amount, transactionHash: log.transactionHash, blockNumber: log.blockNumber }, now());
       }
       // Confirmations move with every new head, including for payments recorded in earlier ticks.
       await confirmPayments(tx, toBlock, touched);
