@@ -7,6 +7,7 @@ import { useState, type FormEvent } from "react";
 export type Field = { name: string; label: string; type?: string; placeholder?: string; defaultValue?: string; options?: string[] };
 
 export function ActionForm(props: {
+  /** The route; `{field}` is filled from that field's value (which then leaves the body). */
   action: string;
   fields?: Field[];
   submit: string;
@@ -37,8 +38,13 @@ export function ActionForm(props: {
       body = { ...rest, [props.nested]: Object.fromEntries(nestedFields.map((f) => [f.name.slice(props.nested!.length + 1), data[f.name]])) };
       for (const f of nestedFields) delete body[f.name];
     }
+    const action = props.action.replace(/\{(\w+)\}/g, (_match, name: string) => {
+      const value = String(body[name] ?? "");
+      delete body[name];
+      return encodeURIComponent(value);
+    });
     try {
-      const response = await fetch(props.action, {
+      const response = await fetch(action, {
         method: "POST",
         headers: { "content-type": "application/json", ...(props.idempotent ? { "idempotency-key": key } : {}) },
         body: JSON.stringify(body),

@@ -41,11 +41,17 @@ export default async function OperatorView() {
         />
       </Card>
       <Card title="Disputes">
+        <p className="text-xs text-slate-500">
+          Held money sits in platform:disputes. For the buyer: the match stands (a claw-back is undone); for the seller: the seller gets
+          the amount back (nothing moves when nothing is held and the seller wins).
+        </p>
         <Table
-          columns={["Reservation", "Reason", "Opened", ""]}
+          columns={["Reservation", "Reason", "Amount", "Held", "Opened", ""]}
           rows={o.disputes.map((d) => [
             String(d.reservation_id),
             String(d.reason),
+            money(d.amount),
+            money(d.hold_amount),
             new Date(String(d.created_at)).toLocaleString("en-GB"),
             <ActionForm
               key="r"
@@ -59,6 +65,19 @@ export default async function OperatorView() {
           ])}
         />
       </Card>
+      {p2p.config.sandboxEnabled ? (
+        <Card title="Sandbox: refund or charge back a paid invoice">
+          <ActionForm
+            action="/api/p2p/sandbox/invoices/{invoiceId}/reverse"
+            submit="Reverse payment"
+            tone="danger"
+            fields={[
+              { name: "invoiceId", label: "Sandbox invoice id", placeholder: "sbx_…" },
+              { name: "kind", label: "Kind", options: ["refund", "chargeback"], defaultValue: "refund" },
+            ]}
+          />
+        </Card>
+      ) : null}
       <Card title="Manual adjustment (booked as a ledger transfer)">
         <ActionForm
           action="/api/p2p/operator/adjustments"
