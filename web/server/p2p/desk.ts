@@ -14,7 +14,7 @@ import { userAccountCode } from "./auth.ts";
 import type { P2PConfig } from "./config.ts";
 import { decryptSecret, encryptSecret } from "./crypto.ts";
 import { P2PError } from "./errors.ts";
-import { createTransfer, ensureAccount, getAccount, listAccounts, resolvePending, type Leg, type Side } from "./ledger/index.ts";
+import { createTransfer, ensureAccount, getAccount, ledgerCall, ledgerError, listAccounts, pgArray, resolvePending, type Leg, type Side } from "./ledger/index.ts";
 import { checkInvariants } from "./ledger/invariants.ts";
 import { ProviderError, type PaymentProvider, type ProviderCredentials, type ProviderPaymentStatus } from "./providers/types.ts";
 import { commissionOf, fiatOf, type StatementRecord } from "./formats.ts";
@@ -239,21 +239,9 @@ export function createDesk(deps: {
     req.returned = returnedBefore + amount;
   }
 
-  /** Closes a request when nothing more can happen to it; run after every change, under the row lock. */
+  /** Closes a request when nothing more can happen to it (dust or closing); run after every change, under the row lock. */
   async function settleRequest(tx: Executor, req: RequestRow): Promise<void> {
-    const remaining = big(req.remaining);
-    const reserved = big(req.reserved);
-    if ((req.status === "open" || req.status === "suspended") && reserved === 0n && remaining < big(req.min_per_buyer)) {
-      await returnToSeller(tx, req, remaining);
-      await tx.execute(
-        sql`update p2p_withdrawal_requests set remaining = 0, returned = ${big(req.returned).toString()}, status = 'closed',
-              close_reason = ${remaining === 0n ? "filled" : "dust"}, closed_at = now() where id = ${req.id}`,
-      );
-      req.status = "closed";
-    } else if (req.status === "closing" && reserved === 0n) {
-      await tx.execute(sql`update p2p_withdrawal_requests set status = 'closed', closed_at = now() where id = ${req.id}`);
-      req.status = "closed";
-    }
+    await ledgerCall(tx, sql`select p2p_request_settle(${req.id}::uuid) as settled`);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -274,62 +262,21 @@ export function createDesk(deps: {
     return req;
   }
 
-  /** Voids a locked pending reservation: the amount goes back to the request (or the seller, if it is closing). */
+  // The reservation's transitions are the PL/pgSQL functions of migration 0002 (one round trip
+  // each); they take the reservation's and request's row locks themselves, so calling them under a
+  // lock the caller already holds is the same as calling them alone.
+
+  /** Voids a pending reservation: the amount goes back to the request (or the seller, if it is closing). */
   async function voidLocked(tx: Executor, res: ReservationRow, reason: string): Promise<void> {
-    // Lock order everywhere: reservation → request → ledger accounts (ascending id), so matchers,
-    // confirmations and sweepers never wait on each other in a cycle.
-    const req = await lockRequest(tx, res.request_id);
-    const { transfer } = await resolvePending(tx, {
-      idempotencyKey: `match:${res.id}:void`,
-      pendingId: big(res.pending_transfer_id),
-      outcome: "void",
-      reason,
-      at: now(),
-    });
-    await tx.execute(
-      sql`update p2p_reservations set status = 'voided', void_reason = ${reason}, resolution_transfer_id = ${transfer.id.toString()},
-            resolved_at = ${now().toISOString()} where id = ${res.id} and status = 'pending'`,
-    );
-    const amount = big(res.amount);
-    req.reserved = big(req.reserved) - amount;
-    if (req.status === "open" || req.status === "suspended") {
-      // Back at its original queue position: queue_seq never changes.
-      req.remaining = big(req.remaining) + amount;
-    } else {
-      await returnToSeller(tx, req, amount);
-    }
-    await tx.execute(
-      sql`update p2p_withdrawal_requests set reserved = ${big(req.reserved).toString()}, remaining = ${big(req.remaining).toString()},
-            returned = ${big(req.returned).toString()} where id = ${req.id}`,
-    );
-    await settleRequest(tx, req);
-    const orderStatus = reason === "provider_error" ? null : reason === "expired" ? "expired" : "failed";
-    if (orderStatus) await tx.execute(sql`update p2p_buyer_orders set status = ${orderStatus} where id = ${res.order_id}`);
+    await ledgerCall(tx, sql`select p2p_reservation_void(${res.id}::uuid, ${reason}, ${now().toISOString()}::timestamptz) as done`);
     res.status = "voided";
   }
 
-  async function postLocked(tx: Executor, res: ReservationRow, at: Date = now()): Promise<void> {
-    const req = await lockRequest(tx, res.request_id);
-    const { transfer } = await resolvePending(tx, {
-      idempotencyKey: `match:${res.id}:post`,
-      pendingId: big(res.pending_transfer_id),
-      outcome: "post",
-      reason: "paid",
-      at,
-    });
-    await tx.execute(
-      sql`update p2p_reservations set status = 'posted', resolution_transfer_id = ${transfer.id.toString()},
-            resolved_at = ${now().toISOString()} where id = ${res.id} and status = 'pending'`,
-    );
-    const amount = big(res.amount);
-    req.reserved = big(req.reserved) - amount;
-    req.filled = big(req.filled) + amount;
-    await tx.execute(
-      sql`update p2p_withdrawal_requests set reserved = ${big(req.reserved).toString()}, filled = ${big(req.filled).toString()} where id = ${req.id}`,
-    );
-    await settleRequest(tx, req);
-    await tx.execute(sql`update p2p_buyer_orders set status = 'paid' where id = ${res.order_id}`);
-    res.status = "posted";
+  /** Posts a pending reservation decided at `at` (pending_expired after its expiry). Returns whether it was pending. */
+  async function postLocked(tx: Executor, res: ReservationRow, at: Date = now()): Promise<boolean> {
+    const { done } = await ledgerCall<{ done: boolean }>(tx, sql`select p2p_reservation_post(${res.id}::uuid, ${at.toISOString()}::timestamptz) as done`);
+    if (done) res.status = "posted";
+    return done;
   }
 
   /** Reserves `amount` of a locked request for a buyer's order: pending ledger transfer + reservation row. */
@@ -340,38 +287,12 @@ export function createDesk(deps: {
     amount: bigint,
     ttlMs: number,
   ): Promise<ReservationRow> {
-    const id = randomUUID();
-    const fee = commissionOf(amount, config.tradeFeeBps);
-    const fiatAmount = fiatOf(amount, big(req.rate));
-    const expiresAt = new Date(now().getTime() + ttlMs);
-    const shard = commissionShardOf(order.id);
-    const { transfer } = await createTransfer(tx, {
-      idempotencyKey: `match:${id}`,
-      kind: "pending",
-      currency: config.currency,
-      reason: "match",
-      expiresAt,
-      legs: [
-        { account: userAccountCode(req.user_id, "on_sale"), side: "debit", amount },
-        ...(amount - fee > 0n ? [{ account: userAccountCode(order.buyerId, "available"), side: "credit" as const, amount: amount - fee }] : []),
-        ...(fee > 0n ? [{ account: commissionAccount(shard), side: "credit" as const, amount: fee }] : []),
-      ],
-      metadata: { reservationId: id, orderId: order.id, requestId: req.id },
-    });
-    const row = await one<ReservationRow>(
+    return ledgerCall<ReservationRow>(
       tx,
-      sql`insert into p2p_reservations (id, order_id, buyer_id, request_id, seller_id, api_form_id, provider, amount, fee, fiat_amount,
-                                        fiat_currency, pending_transfer_id, expires_at)
-          values (${id}, ${order.id}, ${order.buyerId}, ${req.id}, ${req.user_id}, ${req.api_form_id}, ${order.provider}, ${amount.toString()},
-                  ${fee.toString()}, ${fiatAmount.toString()}, ${config.fiatCurrency}, ${transfer.id.toString()}, ${expiresAt.toISOString()})
-          returning *`,
+      sql`select * from p2p_reserve(${req.id}::uuid, ${order.id}::uuid, ${order.buyerId}::uuid, ${order.provider}, ${amount.toString()}::numeric,
+            ${commissionOf(amount, config.tradeFeeBps).toString()}::numeric, ${commissionAccount(commissionShardOf(order.id))}, ${randomUUID()}::uuid,
+            ${new Date(now().getTime() + ttlMs).toISOString()}::timestamptz, ${config.fiatCurrency})`,
     );
-    req.remaining = big(req.remaining) - amount;
-    req.reserved = big(req.reserved) + amount;
-    await tx.execute(
-      sql`update p2p_withdrawal_requests set remaining = ${big(req.remaining).toString()}, reserved = ${big(req.reserved).toString()} where id = ${req.id}`,
-    );
-    return row!;
   }
 
   async function flagSeller(res: ReservationRow, error: unknown): Promise<void> {
@@ -411,7 +332,7 @@ export function createDesk(deps: {
           from p2p_ledger_accounts where code in (${sql.join(
             codes.map((c) => sql`${c}`),
             sql`, `,
-          )}) order by id for update`,
+          )}) order by id for no key update`,
     );
     return new Map(locked.map((r) => [r.code, { available: big(r.available) }]));
   }
@@ -947,35 +868,15 @@ export function createDesk(deps: {
       for (let attempt = 0; attempt < 5; attempt += 1) {
         let res: ReservationRow | undefined;
         try {
-          res = await db.transaction(async (tx) => {
-            if (attempt === 0) {
-              const inserted = await one(
-                tx,
-                sql`insert into p2p_buyer_orders (id, user_id, currency, fiat_currency, amount, method, status, idempotency_key, request_hash)
-                    values (${orderId}, ${buyerId}, ${config.currency}, ${config.fiatCurrency}, ${input.amount.toString()}, ${input.method},
-                            'reserved', ${input.idempotencyKey}, ${requestHash})
-                    on conflict (user_id, idempotency_key) do nothing returning id`,
-              );
-              if (!inserted) return undefined; // a concurrent double click created it
-            }
-            // FIFO head that fits; rows another matcher holds are skipped, never waited for.
-            const req = await one<RequestRow>(
-              tx,
-              sql`select q.* from p2p_withdrawal_requests q join p2p_api_forms f on f.id = q.api_form_id
-                  where q.status = 'open' and q.remaining >= ${input.amount.toString()}
-                    and q.min_per_buyer <= ${input.amount.toString()} and q.max_per_buyer >= ${input.amount.toString()}
-                    and f.status = 'active' and f.provider = ${input.method} and q.user_id <> ${buyerId}
-                    ${excludedForms.length ? sql`and q.api_form_id not in (${sql.join(excludedForms.map((f) => sql`${f}`), sql`, `)})` : sql``}
-                  order by q.queue_seq
-                  limit 1
-                  for update of q skip locked`,
-            );
-            if (!req) {
-              if (attempt === 0) throw new P2PError("no_liquidity", "no seller can serve this amount now", {});
-              await tx.execute(sql`update p2p_buyer_orders set status = 'failed' where id = ${orderId}`);
-              return undefined;
-            }
-            return reserve(tx, req, { id: orderId, buyerId, provider: input.method }, input.amount, input.ttlMs ?? config.reservationTtlMs);
+          // One round trip: order row (first attempt), FIFO head with SKIP LOCKED, pending transfer, reservation.
+          res = await one<ReservationRow>(
+            db,
+            sql`select * from p2p_match(${orderId}::uuid, ${buyerId}::uuid, ${config.currency}, ${config.fiatCurrency}, ${input.amount.toString()}::numeric,
+                  ${input.method}, ${input.idempotencyKey}, ${requestHash}, ${attempt === 0}, ${pgArray(excludedForms)}::uuid[],
+                  ${commissionOf(input.amount, config.tradeFeeBps).toString()}::numeric, ${commissionAccount(commissionShardOf(orderId))},
+                  ${randomUUID()}::uuid, ${new Date(now().getTime() + (input.ttlMs ?? config.reservationTtlMs)).toISOString()}::timestamptz)`,
+          ).catch((error: unknown) => {
+            throw ledgerError(error);
           });
         } catch (error) {
           if (error instanceof P2PError && error.code === "no_liquidity") {
@@ -1083,9 +984,18 @@ export function createDesk(deps: {
           );
           return "mismatch";
         }
+        // The common case, in one round trip: still valid, so post (the function takes the row lock
+        // and re-checks both that it is pending and, at the same instant, that it has not expired).
+        if (!options.sweeper && !expired()) {
+          try {
+            return (await postLocked(db, res, now())) ? "posted" : "already_resolved";
+          } catch (error) {
+            if (!(error instanceof P2PError && error.code === "pending_expired")) throw error;
+          }
+        }
         let outcome: ConfirmOutcome = "posted";
         let refund = false;
-        await resolveUnderLock(reservationId, options, async (tx, locked) => {
+        const decided = await resolveUnderLock(reservationId, options, async (tx, locked) => {
           // One instant decides: the same one is checked here and recorded by the ledger.
           const decidedAt = now();
           if (decidedAt.getTime() <= new Date(locked.expires_at).getTime()) {
@@ -1113,6 +1023,7 @@ export function createDesk(deps: {
             refund = true;
           }
         });
+        if (!decided) return "already_resolved";
         if (refund) {
           await form.provider.refund(form.credentials, res.invoice_id, status.amount).catch((error: unknown) =>
             log?.error({ reservationId, err: String(error) }, "p2p refund after late payment failed"),
