@@ -30,13 +30,17 @@ const BUYERS = Number(process.env.BENCH_BUYERS ?? 200);
 const SELLERS = Number(process.env.BENCH_SELLERS ?? 20);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 
-function pgbench(url: URL): { tps: number; raw: string } {
+function pgbench(url: URL, init = false): { tps: number; raw: string; transactions: number; walKiBPerTransaction: number } {
   const args = ["-h", url.hostname, "-p", url.port || "5432", "-U", decodeURIComponent(url.username || "postgres")];
   const db = url.pathname.slice(1);
-  execFileSync("pgbench", [...args, "-i", "-q", db], { stdio: "pipe" });
+  if (init) {
+    execFileSync("pgbench", [...args, "-i", "-q", db], { stdio: "pipe" });
+    return { tps: 0, raw: "", transactions: 0, walKiBPerTransaction: 0 };
+  }
   const raw = execFileSync("pgbench", [...args, "-N", "-c", "8", "-j", "2", "-T", String(SECONDS), db], { encoding: "utf8", stdio: "pipe" });
   const tps = Number(/tps = ([\d.]+)/.exec(raw)?.[1]);
-  return { tps, raw };
+  const transactions = Number(/number of transactions actually processed: (\d+)/.exec(raw)?.[1] ?? 0);
+  return { tps, raw, transactions, walKiBPerTransaction: 0 };
 }
 
 async function main() {
@@ -49,7 +53,14 @@ async function main() {
   let baseline;
   try {
     process.stdout.write(`pgbench -N -c 8 -T ${SECONDS} … `);
+    const lsn = () => withClient(scratch.url, async (c) => String((await c.query("select pg_current_wal_lsn()::text as l")).rows[0].l));
+    pgbench(new URL(scratch.url), true);
+    const before = await lsn();
     baseline = pgbench(new URL(scratch.url));
+    const after = await lsn();
+    const walBytes = await withClient(scratch.url, async (c) => Number((await c.query("select pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn) as d", [after, before])).rows[0].d));
+    // Server-wide WAL, like the matcher's figure below.
+    baseline.walKiBPerTransaction = Number((walBytes / 1024 / Math.max(1, baseline.transactions)).toFixed(2));
     console.log(`${baseline.tps.toFixed(0)} tps`);
   } finally {
     await scratch.drop();
@@ -94,6 +105,8 @@ async function main() {
       }
     });
     const stage = { createOrder: [] as number[], pay: [] as number[], confirm: [] as number[] };
+    const walLsn = () => withClient(desk.url, async (c) => String((await c.query("select pg_current_wal_lsn()::text as l")).rows[0].l));
+    const walBefore = await walLsn();
     const commitsBefore = await commits();
     const queriesBefore = queries;
     const cpuBefore = process.cpuUsage();
@@ -139,12 +152,17 @@ async function main() {
     await sampler;
     pg.Client.prototype.query = originalQuery;
     const cycleCommits = (await commits()) - commitsBefore;
+    const walBytes = await withClient(desk.url, async (c) =>
+      Number((await c.query("select pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn) as d", [walBefore])).rows[0].d),
+    );
     console.log("done");
     const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
     const samples = waits["(samples)"] ?? 1;
     const profile = {
       roundTripsPerCycle: Number((cycleQueries / Math.max(1, posted)).toFixed(1)),
       commitsPerCycle: Number((cycleCommits / Math.max(1, posted)).toFixed(1)),
+      /** Server-wide WAL (other databases' work included on a shared server): an upper bound. */
+      walKiBPerCycle: Number((walBytes / 1024 / Math.max(1, posted)).toFixed(1)),
       nodeCpuPercentOfOneCore: Math.round(((cpu.user + cpu.system) / 1e6 / elapsed) * 100),
       stageMedianMs: Object.fromEntries(Object.entries(stage).map(([k, v]) => [k, Math.round(median(v))])),
       activeBackendsByWait: Object.fromEntries(
@@ -172,7 +190,7 @@ async function main() {
         postgres: serverVersion,
       },
       params: { buyers: BUYERS, sellers: SELLERS, seconds: SECONDS, pool: 10 },
-      baseline: { pgbenchSimpleUpdateTps: Math.round(baseline.tps), clients: 8 },
+      baseline: { pgbenchSimpleUpdateTps: Math.round(baseline.tps), clients: 8, walKiBPerTransaction: baseline.walKiBPerTransaction },
       matcher: {
         matched,
         posted,
@@ -190,13 +208,13 @@ async function main() {
     const rowsOut: [string, string][] = [
       ["machine", `${result.machine.cpu} × ${result.machine.cores}, ${result.machine.memoryGiB} GiB`],
       ["node / postgres", `${result.machine.node} / ${result.machine.postgres}`],
-      ["pgbench -N -c 8 (baseline)", `${result.baseline.pgbenchSimpleUpdateTps} tps`],
+      ["pgbench -N -c 8 (baseline)", `${result.baseline.pgbenchSimpleUpdateTps} tps, WAL ≤ ${baseline.walKiBPerTransaction} KiB/transaction`],
       [`matches/s (${BUYERS} buyers, ${SELLERS} sellers)`, `${result.matcher.matchesPerSecond}`],
       ["matches / pgbench", `${(result.matcher.ratioToPgbench * 100).toFixed(1)} %`],
       ["cycle latency p50 / p95 / p99", `${result.matcher.cycleLatencyMs.p50} / ${result.matcher.cycleLatencyMs.p95} / ${result.matcher.cycleLatencyMs.p99} ms`],
       ["posted / matched / refused", `${posted} / ${matched} / ${refused}`],
       ["invariant violations", String(report.violations.length)],
-      ["round trips / commits per cycle", `${profile.roundTripsPerCycle} / ${profile.commitsPerCycle}`],
+      ["round trips / commits / WAL per cycle", `${profile.roundTripsPerCycle} / ${profile.commitsPerCycle} / ≤ ${profile.walKiBPerCycle} KiB`],
       ["Node CPU (% of one core)", `${profile.nodeCpuPercentOfOneCore} %`],
       ["stage medians create / pay / confirm", `${profile.stageMedianMs.createOrder} / ${profile.stageMedianMs.pay} / ${profile.stageMedianMs.confirm} ms`],
       [

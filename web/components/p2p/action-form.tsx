@@ -15,8 +15,11 @@ export function ActionForm(props: {
   extra?: Record<string, unknown>;
   /** Send an Idempotency-Key (one per form instance, so a double click is harmless). */
   idempotent?: boolean;
-  /** Where to go after success: a path, or a function of the JSON response. */
-  redirect?: string | ((body: Record<string, unknown>) => string);
+  /**
+   * Where to go after success: a path whose `{a.b}` parts are filled from the JSON response (a
+   * string, because server components cannot pass functions to this client component).
+   */
+  redirect?: string;
   nested?: string;
   tone?: "primary" | "quiet" | "danger";
 }) {
@@ -55,7 +58,9 @@ export function ActionForm(props: {
         return;
       }
       setKey(crypto.randomUUID());
-      const target = typeof props.redirect === "function" ? props.redirect(json) : props.redirect;
+      const target = props.redirect?.replace(/\{([\w.]+)\}/g, (_match, path: string) =>
+        encodeURIComponent(String(path.split(".").reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], json) ?? "")),
+      );
       if (target) router.push(target);
       router.refresh();
       (event.target as HTMLFormElement).reset?.();

@@ -66,7 +66,8 @@ async function expectText(page: Page, testId: string, expected: string, timeout 
     if (seen === expected) return;
     await new Promise((r) => setTimeout(r, 250));
   }
-  assert.equal(seen, expected, `${testId} on ${page.url()}`);
+  const body = (await page.locator("body").innerText().catch(() => "")).replace(/\s+/g, " ").slice(0, 400);
+  assert.equal(seen, expected, `${testId} on ${page.url()} (page: ${body})`);
 }
 
 test("P2P desk: seller deposits and lists, buyer tops up and pays on the sandbox page, both see the money", { timeout: 180_000 }, async () => {
