@@ -24,7 +24,9 @@ export const GAME_ROOM_ACCOUNT = "platform:game_room";
 export const ADJUSTMENTS_ACCOUNT = "platform:adjustments";
 /** What open disputes hold: frozen seller amounts and clawed-back buyer credits, until resolved. */
 export const DISPUTES_ACCOUNT = "platform:disputes";
-export const COMMISSION_SHARDS = 8;
+// 64: with 8, every match and post queued on 8 rows, each held through its commit's WAL flush
+// (the matcher benchmark's lock waits, docs/benchmarks.md).
+export const COMMISSION_SHARDS = 64;
 /** The platform's commission is spread over a few accounts so concurrent matches do not queue on one row. */
 export const commissionAccount = (shard: number) => `platform:commission:${shard}`;
 /** Same order → same shard (a late re-reservation or a dispute touches the accounts its match did). */
@@ -357,14 +359,18 @@ export function createDesk(deps: {
     ];
   }
 
-  /** Legs that credit the buyer of a match and the platform's fee: what a posted match gives them. */
-  function matchCreditLegs(res: ReservationRow): Leg[] {
-    const amount = big(res.amount);
-    const fee = big(res.fee);
-    return [
-      ...(amount - fee > 0n ? [{ account: userAccountCode(res.buyer_id, "available"), side: "credit" as const, amount: amount - fee }] : []),
-      ...(fee > 0n ? [{ account: commissionAccount(commissionShardOf(res.order_id)), side: "credit" as const, amount: fee }] : []),
-    ];
+  /**
+   * Legs that credit the buyer of a match and the platform's fee: what a posted match gives them,
+   * read from the match's own pending transfer (so a later change of the shard count cannot send
+   * a dispute's fee leg to another commission account).
+   */
+  async function matchCreditLegs(tx: Executor, res: ReservationRow): Promise<Leg[]> {
+    const legs = await rows<{ code: string; amount: unknown }>(
+      tx,
+      sql`select a.code, e.amount from p2p_ledger_entries e join p2p_ledger_accounts a on a.id = e.account_id
+          where e.transfer_id = ${String(res.pending_transfer_id)} and e.side = 'credit' order by e.id`,
+    );
+    return legs.map((l) => ({ account: l.code, side: "credit" as const, amount: big(l.amount) }));
   }
 
   async function openDispute(
@@ -439,19 +445,20 @@ export function createDesk(deps: {
     const { dispute, created } = await openDispute(tx, res, "clawback", evidence);
     if (!created) return false;
     const amount = big(res.amount);
-    const fee = big(res.fee);
-    const commission = commissionAccount(commissionShardOf(res.order_id));
-    const buyerLegs = amount - fee > 0n ? await takeFromUser(tx, res.buyer_id, amount - fee, [commission, DISPUTES_ACCOUNT]) : [];
+    const buyerAccount = userAccountCode(res.buyer_id, "available");
+    const credited = await matchCreditLegs(tx, res);
+    // The buyer's credit is taken back as far as their balance goes (the rest becomes a
+    // receivable); every other credit of the match (the platform's fee) is reversed as it was.
+    const buyerCredit = credited.find((l) => l.account === buyerAccount)?.amount ?? 0n;
+    const others = credited.filter((l) => l.account !== buyerAccount);
+    const buyerLegs =
+      buyerCredit > 0n ? await takeFromUser(tx, res.buyer_id, buyerCredit, [...others.map((l) => l.account), DISPUTES_ACCOUNT]) : [];
     const { transfer } = await createTransfer(tx, {
       idempotencyKey: `clawback:${res.id}`,
       kind: "posted",
       currency: config.currency,
       reason: "clawback",
-      legs: [
-        ...buyerLegs,
-        ...(fee > 0n ? [{ account: commission, side: "debit" as const, amount: fee }] : []),
-        { account: DISPUTES_ACCOUNT, side: "credit", amount },
-      ],
+      legs: [...buyerLegs, ...others.map((l) => ({ ...l, side: "debit" as const })), { account: DISPUTES_ACCOUNT, side: "credit", amount }],
       metadata: { disputeId: dispute.id, reservationId: res.id },
     });
     await tx.execute(
@@ -507,7 +514,7 @@ export function createDesk(deps: {
       const req = await lockRequest(tx, res.request_id);
       legs =
         outcome === "buyer"
-          ? [{ account: DISPUTES_ACCOUNT, side: "debit", amount: hold }, ...matchCreditLegs(res)]
+          ? [{ account: DISPUTES_ACCOUNT, side: "debit", amount: hold }, ...(await matchCreditLegs(tx, res))]
           : [
               { account: DISPUTES_ACCOUNT, side: "debit", amount: hold },
               { account: userAccountCode(res.seller_id, "available"), side: "credit", amount: hold },
@@ -530,7 +537,7 @@ export function createDesk(deps: {
       if (other || res.status === "posted") {
         throw new P2PError("conflict", `this reservation's money is decided by ${other ? `dispute ${other.id}` : "its posted payment"}`);
       }
-      const credit = matchCreditLegs(res);
+      const credit = await matchCreditLegs(tx, res);
       const sellerLegs = await takeFromUser(tx, res.seller_id, amount, credit.map((l) => l.account));
       legs = [...sellerLegs, ...credit];
     }
