@@ -14,11 +14,12 @@ import { userAccountCode } from "./auth.ts";
 import type { P2PConfig } from "./config.ts";
 import { decryptSecret, encryptSecret } from "./crypto.ts";
 import { P2PError } from "./errors.ts";
-import { createTransfer, ensureAccount, getAccount, ledgerCall, ledgerError, listAccounts, pgArray, resolvePending, type Leg, type Side } from "./ledger/index.ts";
+import { createTransfer, ensureAccount, getAccount, ledgerCall, listAccounts, resolvePending, type Leg, type Side } from "./ledger/index.ts";
 import { checkInvariants } from "./ledger/invariants.ts";
 import { ProviderError, type PaymentProvider, type ProviderCredentials, type ProviderPaymentStatus } from "./providers/types.ts";
 import { commissionOf, fiatOf, type StatementRecord } from "./formats.ts";
 import { big, canonicalHash, one, pgCode, rows, type Executor, type TxRunner } from "./sql.ts";
+import { createWriteBatcher } from "./write-batcher.ts";
 
 export const GAME_ROOM_ACCOUNT = "platform:game_room";
 export const ADJUSTMENTS_ACCOUNT = "platform:adjustments";
@@ -123,6 +124,8 @@ export function createDesk(deps: {
   const { db, config, providers } = deps;
   const now = deps.now ?? (() => new Date());
   const log = deps.logger;
+  // The hot writes (match, invoice record, post) go through a group commit: see write-batcher.ts.
+  const write = createWriteBatcher(db);
 
   function provider(id: string): PaymentProvider {
     const p = providers.get(id);
@@ -636,11 +639,7 @@ export function createDesk(deps: {
       description: `Top-up ${res.order_id}`,
       expiresAt: new Date(res.expires_at),
     });
-    const updated = await one<ReservationRow>(
-      db,
-      sql`update p2p_reservations set invoice_id = ${invoice.invoiceId}, payment_url = ${invoice.paymentUrl}
-          where id = ${res.id} returning *`,
-    );
+    const updated = (await write({ op: "invoice", id: res.id, invoiceId: invoice.invoiceId, paymentUrl: invoice.paymentUrl })) as ReservationRow | null;
     return updated ?? res;
   }
 
@@ -875,16 +874,26 @@ export function createDesk(deps: {
       for (let attempt = 0; attempt < 5; attempt += 1) {
         let res: ReservationRow | undefined;
         try {
-          // One round trip: order row (first attempt), FIFO head with SKIP LOCKED, pending transfer, reservation.
-          res = await one<ReservationRow>(
-            db,
-            sql`select * from p2p_match(${orderId}::uuid, ${buyerId}::uuid, ${config.currency}, ${config.fiatCurrency}, ${input.amount.toString()}::numeric,
-                  ${input.method}, ${input.idempotencyKey}, ${requestHash}, ${attempt === 0}, ${pgArray(excludedForms)}::uuid[],
-                  ${commissionOf(input.amount, config.tradeFeeBps).toString()}::numeric, ${commissionAccount(commissionShardOf(orderId))},
-                  ${randomUUID()}::uuid, ${new Date(now().getTime() + (input.ttlMs ?? config.reservationTtlMs)).toISOString()}::timestamptz)`,
-          ).catch((error: unknown) => {
-            throw ledgerError(error);
-          });
+          // One operation of a group commit: order row (first attempt), FIFO head with SKIP LOCKED,
+          // pending transfer, reservation (p2p_match, migration 0002).
+          res =
+            ((await write({
+              op: "match",
+              orderId,
+              buyerId,
+              currency: config.currency,
+              fiatCurrency: config.fiatCurrency,
+              amount: input.amount.toString(),
+              method: input.method,
+              idempotencyKey: input.idempotencyKey,
+              requestHash,
+              createOrder: attempt === 0,
+              excludedForms,
+              fee: commissionOf(input.amount, config.tradeFeeBps).toString(),
+              commissionAccount: commissionAccount(commissionShardOf(orderId)),
+              reservationId: randomUUID(),
+              expiresAt: new Date(now().getTime() + (input.ttlMs ?? config.reservationTtlMs)).toISOString(),
+            })) as ReservationRow | null) ?? undefined;
         } catch (error) {
           if (error instanceof P2PError && error.code === "no_liquidity") {
             const largest = await largestAvailable(buyerId, input.method);
@@ -991,11 +1000,12 @@ export function createDesk(deps: {
           );
           return "mismatch";
         }
-        // The common case, in one round trip: still valid, so post (the function takes the row lock
-        // and re-checks both that it is pending and, at the same instant, that it has not expired).
+        // The common case, one operation of a group commit: still valid, so post (p2p_reservation_post
+        // takes the row lock and re-checks both that it is pending and, at the same instant, that it
+        // has not expired; pending_expired sends it down the locked path below).
         if (!options.sweeper && !expired()) {
           try {
-            return (await postLocked(db, res, now())) ? "posted" : "already_resolved";
+            return (await write({ op: "post", id: res.id, at: now().toISOString() })) === true ? "posted" : "already_resolved";
           } catch (error) {
             if (!(error instanceof P2PError && error.code === "pending_expired")) throw error;
           }
