@@ -67,6 +67,8 @@ async function main() {
   }
 
   const desk = await createTemporaryDatabase("bench_p2p");
+  // Per-function time of the desk's PL/pgSQL functions (pg_stat_user_functions) for the profile.
+  await withClient(desk.url, (c) => c.query(`alter database "${desk.name}" set track_functions = 'pl'`));
   const database = await openDatabase({ kind: "postgres", url: desk.url }, logger);
   try {
     await database.migrate();
@@ -152,6 +154,15 @@ async function main() {
     await sampler;
     pg.Client.prototype.query = originalQuery;
     const cycleCommits = (await commits()) - commitsBefore;
+    const functionTimes = await withClient(desk.url, async (c) =>
+      (
+        await c.query(
+          `select funcname as name, calls, round((self_time / $1)::numeric, 3)::float as self_ms, round((total_time / $1)::numeric, 3)::float as total_ms
+           from pg_stat_user_functions where funcname like 'p2p%' order by self_time desc`,
+          [Math.max(1, posted)],
+        )
+      ).rows as { name: string; calls: number; self_ms: number; total_ms: number }[],
+    );
     const walBytes = await withClient(desk.url, async (c) =>
       Number((await c.query("select pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn) as d", [walBefore])).rows[0].d),
     );
@@ -164,6 +175,8 @@ async function main() {
       /** Server-wide WAL (other databases' work included on a shared server): an upper bound. */
       walKiBPerCycle: Number((walBytes / 1024 / Math.max(1, posted)).toFixed(1)),
       nodeCpuPercentOfOneCore: Math.round(((cpu.user + cpu.system) / 1e6 / elapsed) * 100),
+      /** Server time per posted cycle in each PL/pgSQL function (self = excluding the functions it calls). */
+      functionMsPerCycle: Object.fromEntries(functionTimes.map((f) => [f.name, { self: f.self_ms, total: f.total_ms, calls: Number(f.calls) }])),
       stageMedianMs: Object.fromEntries(Object.entries(stage).map(([k, v]) => [k, Math.round(median(v))])),
       activeBackendsByWait: Object.fromEntries(
         Object.entries(waits)
@@ -216,6 +229,13 @@ async function main() {
       ["invariant violations", String(report.violations.length)],
       ["round trips / commits / WAL per cycle", `${profile.roundTripsPerCycle} / ${profile.commitsPerCycle} / ≤ ${profile.walKiBPerCycle} KiB`],
       ["Node CPU (% of one core)", `${profile.nodeCpuPercentOfOneCore} %`],
+      [
+        "PL/pgSQL self ms per cycle",
+        functionTimes
+          .slice(0, 4)
+          .map((f) => `${f.name} ${f.self_ms}`)
+          .join(", "),
+      ],
       ["stage medians create / pay / confirm", `${profile.stageMedianMs.createOrder} / ${profile.stageMedianMs.pay} / ${profile.stageMedianMs.confirm} ms`],
       [
         "busy backends by wait (avg)",
