@@ -49,18 +49,3 @@ BEGIN
   END LOOP;
 END;
 $$;
---> statement-breakpoint
-
--- The hot rows (commission shards, on-sale accounts, requests) are updated thousands of times
--- between two vacuums; on these small tables the planner picks sequential scans, which read every
--- dead version of every row on each lookup (the benchmark's profile: most of a batch's time in
--- p2p_ledger_apply and p2p_reserve). Index lookups only walk the one row's version chain.
-ALTER FUNCTION p2p_batch(jsonb) SET enable_seqscan = off;
---> statement-breakpoint
-ALTER FUNCTION p2p_ledger_transfer(text, text, text, text, timestamptz, jsonb, text[], text[], numeric[]) SET enable_seqscan = off;
---> statement-breakpoint
-ALTER FUNCTION p2p_ledger_resolve(text, bigint, text, text, timestamptz, jsonb) SET enable_seqscan = off;
---> statement-breakpoint
-ALTER FUNCTION p2p_reservation_void(uuid, text, timestamptz) SET enable_seqscan = off;
---> statement-breakpoint
-ALTER FUNCTION p2p_reservation_post(uuid, timestamptz) SET enable_seqscan = off;
