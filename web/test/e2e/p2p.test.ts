@@ -2,12 +2,13 @@
 // with the code from the dev outbox, links the game-room account, deposits through the simulator,
 // connects a sandbox shop and puts virtual dollars on sale; a buyer tops up, pays on the sandbox
 // provider's page and sees the balance; the seller sees the payout. No API shortcuts: every step is
-// a click or a typed field on the desk's pages.
+// a click or a typed field on the desk's pages. Then the operator refunds the sandbox payment, the
+// desk claws it back into a dispute, and resolving it for the seller moves the money back.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, test } from "node:test";
 import type { BrowserContext, Page } from "playwright-core";
-import { closeE2eStack, e2eStack, type E2eStack } from "./support/stack.ts";
+import { closeE2eStack, e2eStack, P2P_OPERATOR_EMAIL, type E2eStack } from "./support/stack.ts";
 
 after(closeE2eStack);
 
@@ -70,11 +71,12 @@ async function expectText(page: Page, testId: string, expected: string, timeout 
   assert.equal(seen, expected, `${testId} on ${page.url()} (page: ${body})`);
 }
 
-test("P2P desk: seller deposits and lists, buyer tops up and pays on the sandbox page, both see the money", { timeout: 180_000 }, async () => {
+test("P2P desk: seller deposits and lists, buyer tops up and pays on the sandbox page, both see the money; a refund is clawed back and resolved", { timeout: 180_000 }, async () => {
   const stack = await e2eStack();
   const run = randomBytes(3).toString("hex");
   const sellerContext = await stack.browser.newContext({ viewport: { width: 1280, height: 900 } });
   const buyerContext = await stack.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const operatorContext = await stack.browser.newContext({ viewport: { width: 1280, height: 900 } });
   try {
     // --- Seller: account, game-room link, deposit, API form, withdrawal request.
     const sellerEmail = `seller-${run}@example.com`;
@@ -123,6 +125,7 @@ test("P2P desk: seller deposits and lists, buyer tops up and pays on the sandbox
 
     await buyer.getByRole("link", { name: "Pay with the provider" }).click();
     await buyer.waitForURL(/\/p2p\/sandbox\/pay\/sbx_[0-9a-f]{24}$/);
+    const invoiceId = buyer.url().split("/").pop()!;
     await expectText(buyer, "sandbox-status", "Status: pending");
     await stack.screenshot(buyer, "p2p-sandbox-provider");
     await buyer.getByRole("button", { name: "Pay" }).click();
@@ -146,8 +149,42 @@ test("P2P desk: seller deposits and lists, buyer tops up and pays on the sandbox
     assert.deepEqual(cells.slice(1, 5), ["50.00", "30.00", "0.00", "20.00"]);
     await expectText(seller, "seller-available", "48.00");
     await stack.screenshot(seller, "p2p-seller-payout");
+
+    // --- Operator: the seller's shop refunds the payment; the desk claws it back into a dispute,
+    // the operator resolves it for the seller and the money moves back.
+    const operator = await signUpAndVerify(stack, operatorContext, P2P_OPERATOR_EMAIL);
+    await operator.goto(new URL("/p2p/operator", stack.baseUrl).toString());
+    const reverse = operator.locator("section", { hasText: "Sandbox: refund or charge back" });
+    await reverse.getByLabel("Sandbox invoice id").fill(invoiceId);
+    await reverse.getByRole("button", { name: "Reverse payment" }).click();
+    const disputes = operator.locator("section", { hasText: "Held money sits in platform:disputes" });
+    const dispute = disputes.locator("tbody tr", { hasText: "clawback" });
+    const deadline = Date.now() + 15_000;
+    while ((await dispute.count()) === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 300));
+      await operator.reload();
+    }
+    assert.deepEqual((await dispute.locator("td").allInnerTexts()).slice(1, 4), ["clawback", "20.00", "20.00"]);
+    await operator.getByText("all hold").waitFor();
+    // The dispute account holds the clawed-back 20.00 on the trial balance.
+    const held = await operator.locator("tr", { hasText: "platform:disputes" }).locator("td").allInnerTexts();
+    assert.equal(held.at(-1), "20.00");
+    await operator.getByText(/^platform:commission \(\d+ shards\)$/).waitFor();
+    await stack.screenshot(operator, "p2p-operator-dispute");
+    await dispute.getByLabel("Note").fill("refund confirmed in the shop's account");
+    await dispute.getByRole("button", { name: "Resolve" }).click();
+    await dispute.waitFor({ state: "detached" });
+    await operator.getByText("all hold").waitFor();
+
+    await buyer.goto(new URL("/p2p/buy", stack.baseUrl).toString());
+    await expectText(buyer, "buyer-available", "0.00");
+    await buyer.locator("tr", { hasText: "20.00" }).getByText("failed").waitFor();
+    await seller.reload();
+    await expectText(seller, "seller-available", "68.00"); // the 20.00 sold comes back
+    await stack.screenshot(seller, "p2p-seller-after-refund");
   } finally {
     await sellerContext.close();
     await buyerContext.close();
+    await operatorContext.close();
   }
 });

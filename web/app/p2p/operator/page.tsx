@@ -1,6 +1,28 @@
 import { ActionForm } from "../../../components/p2p/action-form.tsx";
 import { Card, money, SignInFirst, Table } from "../../../components/p2p/ui.tsx";
+import type { P2PServices } from "../../../server/p2p/index.ts";
 import { deskSession } from "../session.ts";
+
+type Balance = Awaited<ReturnType<P2PServices["desk"]["operatorOverview"]>>["accounts"][number];
+
+/** The commission shards (one booking concern, split only so matches do not queue on one row) as one line. */
+function trialBalanceRows(accounts: Balance[]): Balance[] {
+  const shards = accounts.filter((a) => a.code.startsWith("platform:commission:"));
+  if (shards.length === 0) return accounts;
+  const sum = (pick: (a: Balance) => bigint) => shards.reduce((total, a) => total + pick(a), 0n);
+  const commission: Balance = {
+    ...shards[0]!,
+    code: `platform:commission (${shards.length} shards)`,
+    debitsPosted: sum((a) => a.debitsPosted),
+    creditsPosted: sum((a) => a.creditsPosted),
+    debitsPending: sum((a) => a.debitsPending),
+    creditsPending: sum((a) => a.creditsPending),
+    available: sum((a) => a.available),
+  };
+  const rest = accounts.filter((a) => !a.code.startsWith("platform:commission:"));
+  const at = accounts.findIndex((a) => a.code.startsWith("platform:commission:"));
+  return [...rest.slice(0, at), commission, ...rest.slice(at)];
+}
 
 export default async function OperatorView() {
   const { p2p, user } = await deskSession();
@@ -94,7 +116,7 @@ export default async function OperatorView() {
       <Card title="Trial balance">
         <Table
           columns={["Account", "Cur", "Debits posted", "Credits posted", "Debits pending", "Credits pending", "Available"]}
-          rows={o.accounts.map((a) => [a.code, a.currency, money(a.debitsPosted), money(a.creditsPosted), money(a.debitsPending), money(a.creditsPending), money(a.available)])}
+          rows={trialBalanceRows(o.accounts).map((a) => [a.code, a.currency, money(a.debitsPosted), money(a.creditsPosted), money(a.debitsPending), money(a.creditsPending), money(a.available)])}
         />
       </Card>
     </>
