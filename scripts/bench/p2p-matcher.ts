@@ -10,6 +10,7 @@
 // sandbox, and confirm (provider status call, post under the row lock). Matches/s counts cycles that
 // ended posted.
 import { execFileSync } from "node:child_process";
+import { createRequire } from "node:module";
 import { randomUUID } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -23,17 +24,23 @@ import { createSeller, createVerifiedUser } from "../../web/test/p2p/support.ts"
 import { createTemporaryDatabase, withClient } from "../../web/test/support/postgres.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+// The web server's own pg module (the desk's pool uses it): counted to report round trips per cycle.
+const pg = createRequire(path.join(ROOT, "web/package.json"))("pg") as { Client: { prototype: { query: (...args: unknown[]) => unknown } } };
 const BUYERS = Number(process.env.BENCH_BUYERS ?? 200);
 const SELLERS = Number(process.env.BENCH_SELLERS ?? 20);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 
-function pgbench(url: URL): { tps: number; raw: string } {
+function pgbench(url: URL, init = false): { tps: number; raw: string; transactions: number; walKiBPerTransaction: number } {
   const args = ["-h", url.hostname, "-p", url.port || "5432", "-U", decodeURIComponent(url.username || "postgres")];
   const db = url.pathname.slice(1);
-  execFileSync("pgbench", [...args, "-i", "-q", db], { stdio: "pipe" });
+  if (init) {
+    execFileSync("pgbench", [...args, "-i", "-q", db], { stdio: "pipe" });
+    return { tps: 0, raw: "", transactions: 0, walKiBPerTransaction: 0 };
+  }
   const raw = execFileSync("pgbench", [...args, "-N", "-c", "8", "-j", "2", "-T", String(SECONDS), db], { encoding: "utf8", stdio: "pipe" });
   const tps = Number(/tps = ([\d.]+)/.exec(raw)?.[1]);
-  return { tps, raw };
+  const transactions = Number(/number of transactions actually processed: (\d+)/.exec(raw)?.[1] ?? 0);
+  return { tps, raw, transactions, walKiBPerTransaction: 0 };
 }
 
 async function main() {
@@ -46,13 +53,22 @@ async function main() {
   let baseline;
   try {
     process.stdout.write(`pgbench -N -c 8 -T ${SECONDS} … `);
+    const lsn = () => withClient(scratch.url, async (c) => String((await c.query("select pg_current_wal_lsn()::text as l")).rows[0].l));
+    pgbench(new URL(scratch.url), true);
+    const before = await lsn();
     baseline = pgbench(new URL(scratch.url));
+    const after = await lsn();
+    const walBytes = await withClient(scratch.url, async (c) => Number((await c.query("select pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn) as d", [after, before])).rows[0].d));
+    // Server-wide WAL, like the matcher's figure below.
+    baseline.walKiBPerTransaction = Number((walBytes / 1024 / Math.max(1, baseline.transactions)).toFixed(2));
     console.log(`${baseline.tps.toFixed(0)} tps`);
   } finally {
     await scratch.drop();
   }
 
   const desk = await createTemporaryDatabase("bench_p2p");
+  // Per-function time of the desk's PL/pgSQL functions (pg_stat_user_functions) for the profile.
+  await withClient(desk.url, (c) => c.query(`alter database "${desk.name}" set track_functions = 'pl'`));
   const database = await openDatabase({ kind: "postgres", url: desk.url }, logger);
   try {
     await database.migrate();
@@ -66,6 +82,36 @@ async function main() {
     }
     const buyers = await Promise.all(Array.from({ length: BUYERS }, (_, i) => createVerifiedUser(database, `bb${i}`)));
     console.log("done");
+
+    // Profile: SQL round trips (every client.query), commits (pg_stat_database), Node CPU, and what
+    // the desk's server backends are doing, sampled every 50 ms from pg_stat_activity.
+    let queries = 0;
+    const originalQuery = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
+      queries += 1;
+      return originalQuery.apply(this, args);
+    };
+    const commits = () =>
+      withClient(desk.url, async (c) => Number((await c.query("select xact_commit from pg_stat_database where datname = current_database()")).rows[0].xact_commit));
+    const waits: Record<string, number> = {};
+    let sampling = true;
+    const sampler = withClient(desk.url, async (c) => {
+      while (sampling) {
+        const r = await c.query(
+          `select coalesce(wait_event_type || ':' || wait_event, 'CPU (running)') as w, count(*)::int as n from pg_stat_activity
+           where datname = current_database() and pid <> pg_backend_pid() and state = 'active' group by 1`,
+        );
+        for (const row of r.rows as { w: string; n: number }[]) waits[row.w] = (waits[row.w] ?? 0) + row.n;
+        waits["(samples)"] = (waits["(samples)"] ?? 0) + 1;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    });
+    const stage = { createOrder: [] as number[], pay: [] as number[], confirm: [] as number[] };
+    const walLsn = () => withClient(desk.url, async (c) => String((await c.query("select pg_current_wal_lsn()::text as l")).rows[0].l));
+    const walBefore = await walLsn();
+    const commitsBefore = await commits();
+    const queriesBefore = queries;
+    const cpuBefore = process.cpuUsage();
 
     let matched = 0;
     let posted = 0;
@@ -86,17 +132,59 @@ async function main() {
             refused += 1;
             continue;
           }
+          const t1 = performance.now();
           matched += 1;
           const invoiceId = order.reservation?.invoiceId;
           if (!invoiceId) continue;
           await p2p.sandbox.pay(invoiceId, { notify: false });
+          const t2 = performance.now();
           if ((await p2p.desk.confirm(order.reservation!.id)) === "posted") posted += 1;
-          latencies.push(performance.now() - t0);
+          const t3 = performance.now();
+          stage.createOrder.push(t1 - t0);
+          stage.pay.push(t2 - t1);
+          stage.confirm.push(t3 - t2);
+          latencies.push(t3 - t0);
         }
       }),
     );
     const elapsed = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
+    const cycleQueries = queries - queriesBefore;
+    sampling = false;
+    await sampler;
+    pg.Client.prototype.query = originalQuery;
+    const cycleCommits = (await commits()) - commitsBefore;
+    const functionTimes = await withClient(desk.url, async (c) =>
+      (
+        await c.query(
+          `select funcname as name, calls, round((self_time / $1)::numeric, 3)::float as self_ms, round((total_time / $1)::numeric, 3)::float as total_ms
+           from pg_stat_user_functions where funcname like 'p2p%' order by self_time desc`,
+          [Math.max(1, posted)],
+        )
+      ).rows as { name: string; calls: number; self_ms: number; total_ms: number }[],
+    );
+    const walBytes = await withClient(desk.url, async (c) =>
+      Number((await c.query("select pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn) as d", [walBefore])).rows[0].d),
+    );
     console.log("done");
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+    const samples = waits["(samples)"] ?? 1;
+    const profile = {
+      roundTripsPerCycle: Number((cycleQueries / Math.max(1, posted)).toFixed(1)),
+      commitsPerCycle: Number((cycleCommits / Math.max(1, posted)).toFixed(1)),
+      /** Server-wide WAL (other databases' work included on a shared server): an upper bound. */
+      walKiBPerCycle: Number((walBytes / 1024 / Math.max(1, posted)).toFixed(1)),
+      nodeCpuPercentOfOneCore: Math.round(((cpu.user + cpu.system) / 1e6 / elapsed) * 100),
+      /** Server time per posted cycle in each PL/pgSQL function (self = excluding the functions it calls). */
+      functionMsPerCycle: Object.fromEntries(functionTimes.map((f) => [f.name, { self: f.self_ms, total: f.total_ms, calls: Number(f.calls) }])),
+      stageMedianMs: Object.fromEntries(Object.entries(stage).map(([k, v]) => [k, Math.round(median(v))])),
+      activeBackendsByWait: Object.fromEntries(
+        Object.entries(waits)
+          .filter(([k]) => k !== "(samples)")
+          .sort((a, b) => b[1] - a[1])
+          .map(([k, v]) => [k, Number((v / samples).toFixed(2))]),
+      ),
+    };
     const report = await p2p.desk.checkInvariants();
     await p2p.stop();
 
@@ -115,7 +203,7 @@ async function main() {
         postgres: serverVersion,
       },
       params: { buyers: BUYERS, sellers: SELLERS, seconds: SECONDS, pool: 10 },
-      baseline: { pgbenchSimpleUpdateTps: Math.round(baseline.tps), clients: 8 },
+      baseline: { pgbenchSimpleUpdateTps: Math.round(baseline.tps), clients: 8, walKiBPerTransaction: baseline.walKiBPerTransaction },
       matcher: {
         matched,
         posted,
@@ -125,6 +213,7 @@ async function main() {
         cycleLatencyMs: { p50: Math.round(pct(50)), p95: Math.round(pct(95)), p99: Math.round(pct(99)) },
         ratioToPgbench: Number((matchesPerSecond / baseline.tps).toFixed(3)),
       },
+      profile,
       invariants: { ok: report.ok, violations: report.violations.length, ...report.checked },
       targets: { matchesPerSecond: 300, ratioToPgbench: 0.2 },
     };
@@ -132,12 +221,29 @@ async function main() {
     const rowsOut: [string, string][] = [
       ["machine", `${result.machine.cpu} × ${result.machine.cores}, ${result.machine.memoryGiB} GiB`],
       ["node / postgres", `${result.machine.node} / ${result.machine.postgres}`],
-      ["pgbench -N -c 8 (baseline)", `${result.baseline.pgbenchSimpleUpdateTps} tps`],
+      ["pgbench -N -c 8 (baseline)", `${result.baseline.pgbenchSimpleUpdateTps} tps, WAL ≤ ${baseline.walKiBPerTransaction} KiB/transaction`],
       [`matches/s (${BUYERS} buyers, ${SELLERS} sellers)`, `${result.matcher.matchesPerSecond}`],
       ["matches / pgbench", `${(result.matcher.ratioToPgbench * 100).toFixed(1)} %`],
       ["cycle latency p50 / p95 / p99", `${result.matcher.cycleLatencyMs.p50} / ${result.matcher.cycleLatencyMs.p95} / ${result.matcher.cycleLatencyMs.p99} ms`],
       ["posted / matched / refused", `${posted} / ${matched} / ${refused}`],
       ["invariant violations", String(report.violations.length)],
+      ["round trips / commits / WAL per cycle", `${profile.roundTripsPerCycle} / ${profile.commitsPerCycle} / ≤ ${profile.walKiBPerCycle} KiB`],
+      ["Node CPU (% of one core)", `${profile.nodeCpuPercentOfOneCore} %`],
+      [
+        "PL/pgSQL self ms per cycle",
+        functionTimes
+          .slice(0, 4)
+          .map((f) => `${f.name} ${f.self_ms}`)
+          .join(", "),
+      ],
+      ["stage medians create / pay / confirm", `${profile.stageMedianMs.createOrder} / ${profile.stageMedianMs.pay} / ${profile.stageMedianMs.confirm} ms`],
+      [
+        "busy backends by wait (avg)",
+        Object.entries(profile.activeBackendsByWait)
+          .slice(0, 5)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(", "),
+      ],
     ];
     const width = Math.max(...rowsOut.map(([k]) => k.length));
     console.log();

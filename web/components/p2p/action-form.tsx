@@ -7,6 +7,7 @@ import { useState, type FormEvent } from "react";
 export type Field = { name: string; label: string; type?: string; placeholder?: string; defaultValue?: string; options?: string[] };
 
 export function ActionForm(props: {
+  /** The route; `{field}` is filled from that field's value (which then leaves the body). */
   action: string;
   fields?: Field[];
   submit: string;
@@ -14,8 +15,11 @@ export function ActionForm(props: {
   extra?: Record<string, unknown>;
   /** Send an Idempotency-Key (one per form instance, so a double click is harmless). */
   idempotent?: boolean;
-  /** Where to go after success: a path, or a function of the JSON response. */
-  redirect?: string | ((body: Record<string, unknown>) => string);
+  /**
+   * Where to go after success: a path whose `{a.b}` parts are filled from the JSON response (a
+   * string, because server components cannot pass functions to this client component).
+   */
+  redirect?: string;
   nested?: string;
   tone?: "primary" | "quiet" | "danger";
 }) {
@@ -37,8 +41,13 @@ export function ActionForm(props: {
       body = { ...rest, [props.nested]: Object.fromEntries(nestedFields.map((f) => [f.name.slice(props.nested!.length + 1), data[f.name]])) };
       for (const f of nestedFields) delete body[f.name];
     }
+    const action = props.action.replace(/\{(\w+)\}/g, (_match, name: string) => {
+      const value = String(body[name] ?? "");
+      delete body[name];
+      return encodeURIComponent(value);
+    });
     try {
-      const response = await fetch(props.action, {
+      const response = await fetch(action, {
         method: "POST",
         headers: { "content-type": "application/json", ...(props.idempotent ? { "idempotency-key": key } : {}) },
         body: JSON.stringify(body),
@@ -49,7 +58,9 @@ export function ActionForm(props: {
         return;
       }
       setKey(crypto.randomUUID());
-      const target = typeof props.redirect === "function" ? props.redirect(json) : props.redirect;
+      const target = props.redirect?.replace(/\{([\w.]+)\}/g, (_match, path: string) =>
+        encodeURIComponent(String(path.split(".").reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], json) ?? "")),
+      );
       if (target) router.push(target);
       router.refresh();
       (event.target as HTMLFormElement).reset?.();

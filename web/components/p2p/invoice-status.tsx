@@ -29,7 +29,13 @@ export function InvoiceStatus({ initial }: { initial: Order }) {
   const minutes = Math.floor(left / 60_000);
   const seconds = Math.floor((left % 60_000) / 1000);
   const label =
-    order.status === "paid" ? "Paid: your balance is credited" : order.status === "reserved" ? "Awaiting payment" : `Order ${order.status}`;
+    order.status === "paid"
+      ? "Paid: your balance is credited"
+      : order.status === "reserved"
+        ? "Awaiting payment"
+        : order.status === "disputed"
+          ? "In dispute: an operator is checking the payment"
+          : `Order ${order.status}`;
   const tone = order.status === "paid" ? "bg-emerald-100 text-emerald-800" : order.status === "reserved" ? "bg-amber-100 text-amber-800" : "bg-slate-200 text-slate-700";
   return (
     <div className="space-y-4">

@@ -48,7 +48,11 @@ function toUser(row: Record<string, unknown>): DeskUser {
   };
 }
 
-export function userAccountCode(userId: string, kind: "available" | "on_sale"): string {
+/**
+ * available / on_sale: credit-normal (what the platform owes the user). receivable: debit-normal,
+ * what the user owes the platform after a claw-back or dispute took more than their balance.
+ */
+export function userAccountCode(userId: string, kind: "available" | "on_sale" | "receivable"): string {
   return `user:${userId}:${kind}`;
 }
 

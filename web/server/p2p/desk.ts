@@ -14,17 +14,27 @@ import { userAccountCode } from "./auth.ts";
 import type { P2PConfig } from "./config.ts";
 import { decryptSecret, encryptSecret } from "./crypto.ts";
 import { P2PError } from "./errors.ts";
-import { createTransfer, ensureAccount, getAccount, listAccounts, resolvePending } from "./ledger/index.ts";
+import { createTransfer, ensureAccount, getAccount, ledgerCall, listAccounts, resolvePending, type Leg, type Side } from "./ledger/index.ts";
 import { checkInvariants } from "./ledger/invariants.ts";
-import { ProviderError, type PaymentProvider, type ProviderCredentials } from "./providers/types.ts";
+import { ProviderError, type PaymentProvider, type ProviderCredentials, type ProviderPaymentStatus } from "./providers/types.ts";
 import { commissionOf, fiatOf, type StatementRecord } from "./formats.ts";
 import { big, canonicalHash, one, pgCode, rows, type Executor, type TxRunner } from "./sql.ts";
+import { createWriteBatcher } from "./write-batcher.ts";
 
 export const GAME_ROOM_ACCOUNT = "platform:game_room";
 export const ADJUSTMENTS_ACCOUNT = "platform:adjustments";
-export const COMMISSION_SHARDS = 8;
+/** What open disputes hold: frozen seller amounts and clawed-back buyer credits, until resolved. */
+export const DISPUTES_ACCOUNT = "platform:disputes";
+// 64: with 8, every match and post queued on 8 rows, each held through its commit's WAL flush
+// (the matcher benchmark's lock waits, docs/benchmarks.md).
+export const COMMISSION_SHARDS = 64;
 /** The platform's commission is spread over a few accounts so concurrent matches do not queue on one row. */
 export const commissionAccount = (shard: number) => `platform:commission:${shard}`;
+/** Same order → same shard (a late re-reservation or a dispute touches the accounts its match did). */
+export const commissionShardOf = (orderId: string) => Number.parseInt(orderId.slice(0, 8), 16) % COMMISSION_SHARDS;
+
+export type DisputeOutcome = "buyer" | "seller";
+export type DisputeResolution = { disputeId: string; outcome: DisputeOutcome; transferId: bigint | null; replayed: boolean };
 
 export { commissionOf, fiatOf, formatMinor, parseMinor, parseStatement, type StatementRecord } from "./formats.ts";
 
@@ -52,7 +62,18 @@ export type ReservationView = {
   voidReason: string | null;
 };
 
-export type ConfirmOutcome = "posted" | "voided" | "pending" | "already_resolved" | "mismatch" | "late_reposted" | "disputed";
+export type ConfirmOutcome =
+  | "posted"
+  | "voided"
+  | "pending"
+  | "already_resolved"
+  | "mismatch"
+  | "late_reposted"
+  | "disputed"
+  /** A posted payment was refunded / reversed / charged back: the match is clawed back into a dispute. */
+  | "clawed_back"
+  /** A frozen dispute's payment was confirmed by the provider after all: resolved to the buyer. */
+  | "dispute_resolved";
 
 type RequestRow = {
   id: string;
@@ -63,6 +84,7 @@ type RequestRow = {
   reserved: unknown;
   filled: unknown;
   returned: unknown;
+  frozen: unknown;
   min_per_buyer: unknown;
   max_per_buyer: unknown;
   rate: unknown;
@@ -102,6 +124,8 @@ export function createDesk(deps: {
   const { db, config, providers } = deps;
   const now = deps.now ?? (() => new Date());
   const log = deps.logger;
+  // The hot writes (match, invoice record, post) go through a group commit: see write-batcher.ts.
+  const write = createWriteBatcher(db);
 
   function provider(id: string): PaymentProvider {
     const p = providers.get(id);
@@ -220,21 +244,9 @@ export function createDesk(deps: {
     req.returned = returnedBefore + amount;
   }
 
-  /** Closes a request when nothing more can happen to it; run after every change, under the row lock. */
+  /** Closes a request when nothing more can happen to it (dust or closing); run after every change, under the row lock. */
   async function settleRequest(tx: Executor, req: RequestRow): Promise<void> {
-    const remaining = big(req.remaining);
-    const reserved = big(req.reserved);
-    if ((req.status === "open" || req.status === "suspended") && reserved === 0n && remaining < big(req.min_per_buyer)) {
-      await returnToSeller(tx, req, remaining);
-      await tx.execute(
-        sql`update p2p_withdrawal_requests set remaining = 0, returned = ${big(req.returned).toString()}, status = 'closed',
-              close_reason = ${remaining === 0n ? "filled" : "dust"}, closed_at = now() where id = ${req.id}`,
-      );
-      req.status = "closed";
-    } else if (req.status === "closing" && reserved === 0n) {
-      await tx.execute(sql`update p2p_withdrawal_requests set status = 'closed', closed_at = now() where id = ${req.id}`);
-      req.status = "closed";
-    }
+    await ledgerCall(tx, sql`select p2p_request_settle(${req.id}::uuid) as settled`);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -255,62 +267,21 @@ export function createDesk(deps: {
     return req;
   }
 
-  /** Voids a locked pending reservation: the amount goes back to the request (or the seller, if it is closing). */
+  // The reservation's transitions are the PL/pgSQL functions of migration 0002 (one round trip
+  // each); they take the reservation's and request's row locks themselves, so calling them under a
+  // lock the caller already holds is the same as calling them alone.
+
+  /** Voids a pending reservation: the amount goes back to the request (or the seller, if it is closing). */
   async function voidLocked(tx: Executor, res: ReservationRow, reason: string): Promise<void> {
-    // Lock order everywhere: reservation → request → ledger accounts (ascending id), so matchers,
-    // confirmations and sweepers never wait on each other in a cycle.
-    const req = await lockRequest(tx, res.request_id);
-    const { transfer } = await resolvePending(tx, {
-      idempotencyKey: `match:${res.id}:void`,
-      pendingId: big(res.pending_transfer_id),
-      outcome: "void",
-      reason,
-      at: now(),
-    });
-    await tx.execute(
-      sql`update p2p_reservations set status = 'voided', void_reason = ${reason}, resolution_transfer_id = ${transfer.id.toString()},
-            resolved_at = ${now().toISOString()} where id = ${res.id} and status = 'pending'`,
-    );
-    const amount = big(res.amount);
-    req.reserved = big(req.reserved) - amount;
-    if (req.status === "open" || req.status === "suspended") {
-      // Back at its original queue position: queue_seq never changes.
-      req.remaining = big(req.remaining) + amount;
-    } else {
-      await returnToSeller(tx, req, amount);
-    }
-    await tx.execute(
-      sql`update p2p_withdrawal_requests set reserved = ${big(req.reserved).toString()}, remaining = ${big(req.remaining).toString()},
-            returned = ${big(req.returned).toString()} where id = ${req.id}`,
-    );
-    await settleRequest(tx, req);
-    const orderStatus = reason === "provider_error" ? null : reason === "expired" ? "expired" : "failed";
-    if (orderStatus) await tx.execute(sql`update p2p_buyer_orders set status = ${orderStatus} where id = ${res.order_id}`);
+    await ledgerCall(tx, sql`select p2p_reservation_void(${res.id}::uuid, ${reason}, ${now().toISOString()}::timestamptz) as done`);
     res.status = "voided";
   }
 
-  async function postLocked(tx: Executor, res: ReservationRow, at: Date = now()): Promise<void> {
-    const req = await lockRequest(tx, res.request_id);
-    const { transfer } = await resolvePending(tx, {
-      idempotencyKey: `match:${res.id}:post`,
-      pendingId: big(res.pending_transfer_id),
-      outcome: "post",
-      reason: "paid",
-      at,
-    });
-    await tx.execute(
-      sql`update p2p_reservations set status = 'posted', resolution_transfer_id = ${transfer.id.toString()},
-            resolved_at = ${now().toISOString()} where id = ${res.id} and status = 'pending'`,
-    );
-    const amount = big(res.amount);
-    req.reserved = big(req.reserved) - amount;
-    req.filled = big(req.filled) + amount;
-    await tx.execute(
-      sql`update p2p_withdrawal_requests set reserved = ${big(req.reserved).toString()}, filled = ${big(req.filled).toString()} where id = ${req.id}`,
-    );
-    await settleRequest(tx, req);
-    await tx.execute(sql`update p2p_buyer_orders set status = 'paid' where id = ${res.order_id}`);
-    res.status = "posted";
+  /** Posts a pending reservation decided at `at` (pending_expired after its expiry). Returns whether it was pending. */
+  async function postLocked(tx: Executor, res: ReservationRow, at: Date = now()): Promise<boolean> {
+    const { done } = await ledgerCall<{ done: boolean }>(tx, sql`select p2p_reservation_post(${res.id}::uuid, ${at.toISOString()}::timestamptz) as done`);
+    if (done) res.status = "posted";
+    return done;
   }
 
   /** Reserves `amount` of a locked request for a buyer's order: pending ledger transfer + reservation row. */
@@ -321,39 +292,12 @@ export function createDesk(deps: {
     amount: bigint,
     ttlMs: number,
   ): Promise<ReservationRow> {
-    const id = randomUUID();
-    const fee = commissionOf(amount, config.tradeFeeBps);
-    const fiatAmount = fiatOf(amount, big(req.rate));
-    const expiresAt = new Date(now().getTime() + ttlMs);
-    // Same order → same shard (a late re-reservation touches the accounts its first one did).
-    const shard = Number.parseInt(order.id.slice(0, 8), 16) % COMMISSION_SHARDS;
-    const { transfer } = await createTransfer(tx, {
-      idempotencyKey: `match:${id}`,
-      kind: "pending",
-      currency: config.currency,
-      reason: "match",
-      expiresAt,
-      legs: [
-        { account: userAccountCode(req.user_id, "on_sale"), side: "debit", amount },
-        ...(amount - fee > 0n ? [{ account: userAccountCode(order.buyerId, "available"), side: "credit" as const, amount: amount - fee }] : []),
-        ...(fee > 0n ? [{ account: commissionAccount(shard), side: "credit" as const, amount: fee }] : []),
-      ],
-      metadata: { reservationId: id, orderId: order.id, requestId: req.id },
-    });
-    const row = await one<ReservationRow>(
+    return ledgerCall<ReservationRow>(
       tx,
-      sql`insert into p2p_reservations (id, order_id, buyer_id, request_id, seller_id, api_form_id, provider, amount, fee, fiat_amount,
-                                        fiat_currency, pending_transfer_id, expires_at)
-          values (${id}, ${order.id}, ${order.buyerId}, ${req.id}, ${req.user_id}, ${req.api_form_id}, ${order.provider}, ${amount.toString()},
-                  ${fee.toString()}, ${fiatAmount.toString()}, ${config.fiatCurrency}, ${transfer.id.toString()}, ${expiresAt.toISOString()})
-          returning *`,
+      sql`select * from p2p_reserve(${req.id}::uuid, ${order.id}::uuid, ${order.buyerId}::uuid, ${order.provider}, ${amount.toString()}::numeric,
+            ${commissionOf(amount, config.tradeFeeBps).toString()}::numeric, ${commissionAccount(commissionShardOf(order.id))}, ${randomUUID()}::uuid,
+            ${new Date(now().getTime() + ttlMs).toISOString()}::timestamptz, ${config.fiatCurrency})`,
     );
-    req.remaining = big(req.remaining) - amount;
-    req.reserved = big(req.reserved) + amount;
-    await tx.execute(
-      sql`update p2p_withdrawal_requests set remaining = ${big(req.remaining).toString()}, reserved = ${big(req.reserved).toString()} where id = ${req.id}`,
-    );
-    return row!;
   }
 
   async function flagSeller(res: ReservationRow, error: unknown): Promise<void> {
@@ -366,6 +310,326 @@ export function createDesk(deps: {
     log?.warn({ sellerId: res.seller_id, apiFormId: res.api_form_id, err: message }, "p2p seller flagged after provider failure");
   }
 
+  // -------------------------------------------------------------------------------------------
+  // Disputes and claw-backs
+  //
+  // Money in dispute sits in DISPUTES_ACCOUNT, one `hold_amount` per dispute, until an operator (or
+  // the provider's own confirmation) resolves it; every movement is a ledger transfer whose key is
+  // derived from the dispute or reservation, so a repeated notification or resolution replays.
+  // Lock order, extending the matcher's: dispute → reservation → request → ledger accounts (ascending id).
+
+  type DisputeRow = {
+    id: string;
+    reservation_id: string;
+    reason: string;
+    status: string;
+    hold_amount: unknown;
+    open_transfer_id: unknown;
+    resolution_transfer_id: unknown;
+  };
+
+  /** Locks the given accounts in ascending id order and returns their balances by code. */
+  async function lockAccounts(tx: Executor, codes: string[]): Promise<Map<string, { available: bigint }>> {
+    const locked = await rows<{ code: string; available: unknown }>(
+      tx,
+      sql`select code, case when normal = 'credit' then credits_posted - debits_posted - debits_pending
+                            else debits_posted - credits_posted - credits_pending end as available
+          from p2p_ledger_accounts where code in (${sql.join(
+            codes.map((c) => sql`${c}`),
+            sql`, `,
+          )}) order by id for no key update`,
+    );
+    return new Map(locked.map((r) => [r.code, { available: big(r.available) }]));
+  }
+
+  /**
+   * Legs that take `amount` from a user: from their available balance as far as it goes, the rest
+   * booked as a receivable (what the user owes the platform). The rule: money the platform must take
+   * back is never lost because it was already spent; it becomes a visible debt instead of a
+   * negative balance, so `available` accounts keep their no-overdraft guarantee.
+   */
+  async function takeFromUser(tx: Executor, userId: string, amount: bigint, otherCodes: string[]): Promise<Leg[]> {
+    const available = userAccountCode(userId, "available");
+    const receivable = userAccountCode(userId, "receivable");
+    await ensureAccount(tx, { code: available, currency: config.currency, normal: "credit", userId });
+    await ensureAccount(tx, { code: receivable, currency: config.currency, normal: "debit", userId });
+    const balances = await lockAccounts(tx, [available, receivable, ...otherCodes]);
+    const have = balances.get(available)?.available ?? 0n;
+    const take = have < amount ? (have > 0n ? have : 0n) : amount;
+    return [
+      ...(take > 0n ? [{ account: available, side: "debit" as const, amount: take }] : []),
+      ...(amount - take > 0n ? [{ account: receivable, side: "debit" as const, amount: amount - take }] : []),
+    ];
+  }
+
+  /**
+   * Legs that credit the buyer of a match and the platform's fee: what a posted match gives them,
+   * read from the match's own pending transfer (so a later change of the shard count cannot send
+   * a dispute's fee leg to another commission account).
+   */
+  async function matchCreditLegs(tx: Executor, res: ReservationRow): Promise<Leg[]> {
+    const legs = await rows<{ code: string; amount: unknown }>(
+      tx,
+      sql`select a.code, e.amount from p2p_ledger_entries e join p2p_ledger_accounts a on a.id = e.account_id
+          where e.transfer_id = ${String(res.pending_transfer_id)} and e.side = 'credit' order by e.id`,
+    );
+    return legs.map((l) => ({ account: l.code, side: "credit" as const, amount: big(l.amount) }));
+  }
+
+  async function openDispute(
+    tx: Executor,
+    res: ReservationRow,
+    reason: string,
+    evidence: Record<string, unknown>,
+  ): Promise<{ dispute: DisputeRow; created: boolean }> {
+    const inserted = await one<DisputeRow>(
+      tx,
+      sql`insert into p2p_disputes (reservation_id, reason, evidence) values (${res.id}, ${reason}, ${JSON.stringify(evidence)}::jsonb)
+          on conflict (reservation_id, reason) do nothing returning *`,
+    );
+    if (inserted) return { dispute: inserted, created: true };
+    const existing = await one<DisputeRow>(tx, sql`select * from p2p_disputes where reservation_id = ${res.id} and reason = ${reason}`);
+    return { dispute: existing!, created: false };
+  }
+
+  /**
+   * Freezes a locked pending reservation for a dispute: the pending transfer is voided and the
+   * seller's amount moves from their on-sale account into the dispute hold (it can be neither sold
+   * again nor credited until the dispute is resolved).
+   */
+  async function freezeLocked(tx: Executor, res: ReservationRow, dispute: DisputeRow): Promise<void> {
+    const req = await lockRequest(tx, res.request_id);
+    const { transfer: voided } = await resolvePending(tx, {
+      idempotencyKey: `match:${res.id}:void`,
+      pendingId: big(res.pending_transfer_id),
+      outcome: "void",
+      reason: "disputed",
+      at: now(),
+    });
+    await tx.execute(
+      sql`update p2p_reservations set status = 'voided', void_reason = 'disputed', resolution_transfer_id = ${voided.id.toString()},
+            resolved_at = ${now().toISOString()} where id = ${res.id} and status = 'pending'`,
+    );
+    const amount = big(res.amount);
+    const { transfer: frozen } = await createTransfer(tx, {
+      idempotencyKey: `dispute_freeze:${dispute.id}`,
+      kind: "posted",
+      currency: config.currency,
+      reason: "dispute_freeze",
+      legs: [
+        { account: userAccountCode(res.seller_id, "on_sale"), side: "debit", amount },
+        { account: DISPUTES_ACCOUNT, side: "credit", amount },
+      ],
+      metadata: { disputeId: dispute.id, reservationId: res.id },
+    });
+    req.reserved = big(req.reserved) - amount;
+    req.frozen = big(req.frozen) + amount;
+    await tx.execute(
+      sql`update p2p_withdrawal_requests set reserved = ${big(req.reserved).toString()}, frozen = ${big(req.frozen).toString()} where id = ${req.id}`,
+    );
+    await settleRequest(tx, req);
+    await tx.execute(
+      sql`update p2p_disputes set hold_amount = ${amount.toString()}, open_transfer_id = ${frozen.id.toString()} where id = ${dispute.id}`,
+    );
+    dispute.hold_amount = amount;
+    dispute.open_transfer_id = frozen.id;
+    await tx.execute(sql`update p2p_buyer_orders set status = 'disputed' where id = ${res.order_id}`);
+    res.status = "voided";
+    res.void_reason = "disputed";
+  }
+
+  /**
+   * Claws back a posted match whose payment the provider reports refunded, reversed or charged back:
+   * what the match credited (buyer M − fee, platform fee) moves into the dispute hold; what the buyer
+   * already spent becomes their receivable. Exactly once per reservation (the dispute's unique key
+   * and the transfer's idempotency key), under the reservation's row lock.
+   */
+  async function clawBackLocked(tx: Executor, res: ReservationRow, evidence: Record<string, unknown>): Promise<boolean> {
+    const { dispute, created } = await openDispute(tx, res, "clawback", evidence);
+    if (!created) return false;
+    const amount = big(res.amount);
+    const buyerAccount = userAccountCode(res.buyer_id, "available");
+    const credited = await matchCreditLegs(tx, res);
+    // The buyer's credit is taken back as far as their balance goes (the rest becomes a
+    // receivable); every other credit of the match (the platform's fee) is reversed as it was.
+    const buyerCredit = credited.find((l) => l.account === buyerAccount)?.amount ?? 0n;
+    const others = credited.filter((l) => l.account !== buyerAccount);
+    const buyerLegs =
+      buyerCredit > 0n ? await takeFromUser(tx, res.buyer_id, buyerCredit, [...others.map((l) => l.account), DISPUTES_ACCOUNT]) : [];
+    const { transfer } = await createTransfer(tx, {
+      idempotencyKey: `clawback:${res.id}`,
+      kind: "posted",
+      currency: config.currency,
+      reason: "clawback",
+      legs: [...buyerLegs, ...others.map((l) => ({ ...l, side: "debit" as const })), { account: DISPUTES_ACCOUNT, side: "credit", amount }],
+      metadata: { disputeId: dispute.id, reservationId: res.id },
+    });
+    await tx.execute(
+      sql`update p2p_disputes set hold_amount = ${amount.toString()}, open_transfer_id = ${transfer.id.toString()} where id = ${dispute.id}`,
+    );
+    await tx.execute(sql`update p2p_buyer_orders set status = 'disputed' where id = ${res.order_id}`);
+    log?.warn({ reservationId: res.id, disputeId: dispute.id, ...evidence }, "p2p payment reversed after confirmation: clawed back into a dispute");
+    return true;
+  }
+
+  /**
+   * Resolves a locked open dispute and moves its money:
+   * - held (frozen or clawed back), to the buyer: the match stands (buyer M − fee, platform fee;
+   *   a claw-back is mirrored exactly, repaying the receivable it booked);
+   * - held, to the seller: the seller gets M back on their available balance;
+   * - nothing held (paid after expiry, or a mismatch whose reservation was already voided), to the
+   *   buyer: the seller pays the buyer the match (short of balance → seller's receivable); to the
+   *   seller: no money moves.
+   * A dispute whose reservation is still pending is frozen first, so a reservation cannot expire
+   * into the queue while its dispute is decided.
+   */
+  async function resolveDisputeLocked(
+    tx: Executor,
+    dispute: DisputeRow,
+    outcome: DisputeOutcome,
+    resolution: { operatorId: string | null; note: string },
+  ): Promise<bigint | null> {
+    const res = (await lockReservation(tx, dispute.reservation_id))!;
+    if (res.status === "pending") await freezeLocked(tx, res, dispute);
+    const hold = big(dispute.hold_amount);
+    const amount = big(res.amount);
+    const key = `dispute_resolve:${dispute.id}`;
+    const metadata = { disputeId: dispute.id, reservationId: res.id, outcome, operatorId: resolution.operatorId, note: resolution.note };
+    let legs: Leg[] | null = null;
+    let reason = `dispute_to_${outcome}`;
+    if (hold > 0n && dispute.reason === "clawback") {
+      if (outcome === "buyer") {
+        const opened = await rows<{ code: string; side: Side; amount: unknown }>(
+          tx,
+          sql`select a.code, e.side, e.amount from p2p_ledger_entries e join p2p_ledger_accounts a on a.id = e.account_id
+              where e.transfer_id = ${String(dispute.open_transfer_id)} order by e.id`,
+        );
+        legs = opened.map((l) => ({ account: l.code, side: l.side === "debit" ? "credit" : "debit", amount: big(l.amount) }));
+        reason = "clawback_reversed";
+      } else {
+        legs = [
+          { account: DISPUTES_ACCOUNT, side: "debit", amount: hold },
+          { account: userAccountCode(res.seller_id, "available"), side: "credit", amount: hold },
+        ];
+      }
+      await lockAccounts(tx, [...new Set(legs.map((l) => l.account))]);
+    } else if (hold > 0n) {
+      const req = await lockRequest(tx, res.request_id);
+      legs =
+        outcome === "buyer"
+          ? [{ account: DISPUTES_ACCOUNT, side: "debit", amount: hold }, ...(await matchCreditLegs(tx, res))]
+          : [
+              { account: DISPUTES_ACCOUNT, side: "debit", amount: hold },
+              { account: userAccountCode(res.seller_id, "available"), side: "credit", amount: hold },
+            ];
+      req.frozen = big(req.frozen) - hold;
+      if (outcome === "buyer") req.filled = big(req.filled) + hold;
+      else req.returned = big(req.returned) + hold;
+      await tx.execute(
+        sql`update p2p_withdrawal_requests set frozen = ${big(req.frozen).toString()}, filled = ${big(req.filled).toString()},
+              returned = ${big(req.returned).toString()} where id = ${req.id}`,
+      );
+      await settleRequest(tx, req);
+    } else if (outcome === "buyer") {
+      // One reservation's money is decided once: not here if another dispute holds or paid it.
+      const other = await one<{ id: string }>(
+        tx,
+        sql`select id from p2p_disputes where reservation_id = ${res.id} and id <> ${dispute.id}
+              and ((status = 'open' and hold_amount > 0) or resolution_transfer_id is not null or hold_amount > 0)`,
+      );
+      if (other || res.status === "posted") {
+        throw new P2PError("conflict", `this reservation's money is decided by ${other ? `dispute ${other.id}` : "its posted payment"}`);
+      }
+      const credit = await matchCreditLegs(tx, res);
+      const sellerLegs = await takeFromUser(tx, res.seller_id, amount, credit.map((l) => l.account));
+      legs = [...sellerLegs, ...credit];
+    }
+    let transferId: bigint | null = null;
+    if (legs) {
+      const { transfer } = await createTransfer(tx, { idempotencyKey: key, kind: "posted", currency: config.currency, reason, legs, metadata });
+      transferId = transfer.id;
+    }
+    await tx.execute(
+      sql`update p2p_disputes set status = ${outcome === "buyer" ? "resolved_buyer" : "resolved_seller"}, resolved_at = ${now().toISOString()},
+            resolved_by = ${resolution.operatorId}, resolution_transfer_id = ${transferId?.toString() ?? null},
+            evidence = evidence || ${JSON.stringify({ resolution: { ...metadata, at: now().toISOString() } })}::jsonb
+          where id = ${dispute.id}`,
+    );
+    // The order tells the buyer how it ended: a claw-back to the seller leaves the buyer unpaid.
+    const orderStatus = outcome === "buyer" ? "paid" : dispute.reason === "clawback" || hold > 0n ? "failed" : null;
+    if (orderStatus) await tx.execute(sql`update p2p_buyer_orders set status = ${orderStatus} where id = ${res.order_id}`);
+    return transferId;
+  }
+
+  async function resolveDisputeTx(
+    disputeId: string,
+    outcome: DisputeOutcome,
+    resolution: { operatorId: string | null; note: string },
+  ): Promise<DisputeResolution> {
+    return db.transaction(async (tx) => {
+      const dispute = await one<DisputeRow>(tx, sql`select * from p2p_disputes where id = ${disputeId} for update`);
+      if (!dispute) throw new P2PError("not_found", "dispute not found");
+      if (dispute.status !== "open") {
+        // Resolving again the same way replays; the other way is refused.
+        if (dispute.status === `resolved_${outcome}`) {
+          const transferId = dispute.resolution_transfer_id === null ? null : big(dispute.resolution_transfer_id);
+          return { disputeId, outcome, transferId, replayed: true };
+        }
+        throw new P2PError("already_resolved", `dispute is already ${dispute.status.replace("_", " to ")}`);
+      }
+      const transferId = await resolveDisputeLocked(tx, dispute, outcome, resolution);
+      return { disputeId, outcome, transferId, replayed: false };
+    });
+  }
+
+  /** Whether a provider status is this reservation's payment, field by field. */
+  function paymentMatches(res: ReservationRow, form: { shopId: string | null; live: boolean | null }, status: ProviderPaymentStatus): boolean {
+    return (
+      status.invoiceId === res.invoice_id &&
+      status.amount === big(res.fiat_amount) &&
+      status.currency === res.fiat_currency &&
+      status.shopId === form.shopId &&
+      status.live === true &&
+      form.live === true
+    );
+  }
+
+  /** A decided reservation: a posted one is checked for a reversal, a frozen one for a late confirmation. */
+  async function recheckDecided(res: ReservationRow): Promise<ConfirmOutcome> {
+    const disputedFreeze = res.status === "voided" && res.void_reason === "disputed";
+    if (!res.invoice_id || (res.status !== "posted" && !disputedFreeze)) return "already_resolved";
+    const form = await formCredentials(res.api_form_id);
+    const status = await form.provider.getStatus(form.credentials, res.invoice_id);
+    if (res.status === "posted") {
+      if (status.status !== "refunded" && status.status !== "charged_back" && status.status !== "canceled") return "already_resolved";
+      const evidence = {
+        providerStatus: status.status,
+        invoiceId: status.invoiceId,
+        amount: String(status.amount),
+        reversedAmount: status.reversedAmount === undefined ? null : String(status.reversedAmount),
+        currency: status.currency,
+        at: now().toISOString(),
+      };
+      const clawed = await db.transaction(async (tx) => {
+        const locked = await lockReservation(tx, res.id);
+        return locked?.status === "posted" ? clawBackLocked(tx, locked, evidence) : false;
+      });
+      return clawed ? "clawed_back" : "already_resolved";
+    }
+    // Frozen because the buyer said they paid: if the provider now confirms it, the buyer was right.
+    if (status.status !== "succeeded" || !paymentMatches(res, form, status)) return "already_resolved";
+    const open = await one<{ id: string }>(
+      db,
+      sql`select id from p2p_disputes where reservation_id = ${res.id} and status = 'open' and hold_amount > 0 and reason <> 'clawback'`,
+    );
+    if (!open) return "already_resolved";
+    const result = await resolveDisputeTx(open.id, "buyer", { operatorId: null, note: "the provider confirmed the payment" }).catch((error: unknown) => {
+      if (error instanceof P2PError && error.code === "already_resolved") return undefined;
+      throw error;
+    });
+    return result && !result.replayed ? "dispute_resolved" : "already_resolved";
+  }
+
   async function issueInvoice(res: ReservationRow): Promise<ReservationRow> {
     const form = await formCredentials(res.api_form_id);
     const invoice = await form.provider.createInvoice(form.credentials, {
@@ -375,11 +639,7 @@ export function createDesk(deps: {
       description: `Top-up ${res.order_id}`,
       expiresAt: new Date(res.expires_at),
     });
-    const updated = await one<ReservationRow>(
-      db,
-      sql`update p2p_reservations set invoice_id = ${invoice.invoiceId}, payment_url = ${invoice.paymentUrl}
-          where id = ${res.id} returning *`,
-    );
+    const updated = (await write({ op: "invoice", id: res.id, invoiceId: invoice.invoiceId, paymentUrl: invoice.paymentUrl })) as ReservationRow | null;
     return updated ?? res;
   }
 
@@ -438,6 +698,7 @@ export function createDesk(deps: {
       await ensureAccount(db, { code: GAME_ROOM_ACCOUNT, currency: config.currency, normal: "debit" });
       // Counterpart of operators' manual adjustments; may go negative (the platform gave value away).
       await ensureAccount(db, { code: ADJUSTMENTS_ACCOUNT, currency: config.currency, normal: "credit", allowNegative: true });
+      await ensureAccount(db, { code: DISPUTES_ACCOUNT, currency: config.currency, normal: "credit" });
       for (let shard = 0; shard < COMMISSION_SHARDS; shard += 1) {
         await ensureAccount(db, { code: commissionAccount(shard), currency: config.currency, normal: "credit" });
       }
@@ -613,36 +874,26 @@ export function createDesk(deps: {
       for (let attempt = 0; attempt < 5; attempt += 1) {
         let res: ReservationRow | undefined;
         try {
-          res = await db.transaction(async (tx) => {
-            if (attempt === 0) {
-              const inserted = await one(
-                tx,
-                sql`insert into p2p_buyer_orders (id, user_id, currency, fiat_currency, amount, method, status, idempotency_key, request_hash)
-                    values (${orderId}, ${buyerId}, ${config.currency}, ${config.fiatCurrency}, ${input.amount.toString()}, ${input.method},
-                            'reserved', ${input.idempotencyKey}, ${requestHash})
-                    on conflict (user_id, idempotency_key) do nothing returning id`,
-              );
-              if (!inserted) return undefined; // a concurrent double click created it
-            }
-            // FIFO head that fits; rows another matcher holds are skipped, never waited for.
-            const req = await one<RequestRow>(
-              tx,
-              sql`select q.* from p2p_withdrawal_requests q join p2p_api_forms f on f.id = q.api_form_id
-                  where q.status = 'open' and q.remaining >= ${input.amount.toString()}
-                    and q.min_per_buyer <= ${input.amount.toString()} and q.max_per_buyer >= ${input.amount.toString()}
-                    and f.status = 'active' and f.provider = ${input.method} and q.user_id <> ${buyerId}
-                    ${excludedForms.length ? sql`and q.api_form_id not in (${sql.join(excludedForms.map((f) => sql`${f}`), sql`, `)})` : sql``}
-                  order by q.queue_seq
-                  limit 1
-                  for update of q skip locked`,
-            );
-            if (!req) {
-              if (attempt === 0) throw new P2PError("no_liquidity", "no seller can serve this amount now", {});
-              await tx.execute(sql`update p2p_buyer_orders set status = 'failed' where id = ${orderId}`);
-              return undefined;
-            }
-            return reserve(tx, req, { id: orderId, buyerId, provider: input.method }, input.amount, input.ttlMs ?? config.reservationTtlMs);
-          });
+          // One operation of a group commit: order row (first attempt), FIFO head with SKIP LOCKED,
+          // pending transfer, reservation (p2p_match, migration 0002).
+          res =
+            ((await write({
+              op: "match",
+              orderId,
+              buyerId,
+              currency: config.currency,
+              fiatCurrency: config.fiatCurrency,
+              amount: input.amount.toString(),
+              method: input.method,
+              idempotencyKey: input.idempotencyKey,
+              requestHash,
+              createOrder: attempt === 0,
+              excludedForms,
+              fee: commissionOf(input.amount, config.tradeFeeBps).toString(),
+              commissionAccount: commissionAccount(commissionShardOf(orderId)),
+              reservationId: randomUUID(),
+              expiresAt: new Date(now().getTime() + (input.ttlMs ?? config.reservationTtlMs)).toISOString(),
+            })) as ReservationRow | null) ?? undefined;
         } catch (error) {
           if (error instanceof P2PError && error.code === "no_liquidity") {
             const largest = await largestAvailable(buyerId, input.method);
@@ -707,7 +958,7 @@ export function createDesk(deps: {
     async confirm(reservationId: string, options: { sweeper?: boolean } = {}): Promise<ConfirmOutcome> {
       const res = await one<ReservationRow>(db, sql`select * from p2p_reservations where id = ${reservationId}`);
       if (!res) throw new P2PError("not_found", "reservation not found");
-      if (res.status !== "pending") return "already_resolved";
+      if (res.status !== "pending") return recheckDecided(res);
       const expired = () => now().getTime() > new Date(res.expires_at).getTime();
       if (!res.invoice_id) {
         if (!expired()) return "pending";
@@ -749,9 +1000,19 @@ export function createDesk(deps: {
           );
           return "mismatch";
         }
+        // The common case, one operation of a group commit: still valid, so post (p2p_reservation_post
+        // takes the row lock and re-checks both that it is pending and, at the same instant, that it
+        // has not expired; pending_expired sends it down the locked path below).
+        if (!options.sweeper && !expired()) {
+          try {
+            return (await write({ op: "post", id: res.id, at: now().toISOString() })) === true ? "posted" : "already_resolved";
+          } catch (error) {
+            if (!(error instanceof P2PError && error.code === "pending_expired")) throw error;
+          }
+        }
         let outcome: ConfirmOutcome = "posted";
         let refund = false;
-        await resolveUnderLock(reservationId, options, async (tx, locked) => {
+        const decided = await resolveUnderLock(reservationId, options, async (tx, locked) => {
           // One instant decides: the same one is checked here and recorded by the ledger.
           const decidedAt = now();
           if (decidedAt.getTime() <= new Date(locked.expires_at).getTime()) {
@@ -779,6 +1040,7 @@ export function createDesk(deps: {
             refund = true;
           }
         });
+        if (!decided) return "already_resolved";
         if (refund) {
           await form.provider.refund(form.credentials, res.invoice_id, status.amount).catch((error: unknown) =>
             log?.error({ reservationId, err: String(error) }, "p2p refund after late payment failed"),
@@ -896,7 +1158,7 @@ export function createDesk(deps: {
             where r.status = 'pending' order by r.expires_at limit 200`,
       );
       const review = await rows(db, sql`select * from p2p_deposits where status = 'review' order by created_at limit 200`);
-      const disputes = await rows(db, sql`select * from p2p_disputes where status = 'open' order by created_at limit 200`);
+      const disputes = await desk.listDisputes({ status: "open" });
       const accounts = await listAccounts(db);
       const invariants = await checkInvariants(db);
       return { queue, reservations, review, disputes, accounts, invariants };
@@ -933,18 +1195,48 @@ export function createDesk(deps: {
       return { transferId: result.transfer.id, replayed: result.replayed };
     },
 
-    /** Operator: closes an open dispute for one side, exactly once; money moves only by explicit adjustments. */
-    async resolveDispute(operatorId: string, disputeId: string, outcome: "buyer" | "seller", note: string): Promise<void> {
-      await db.transaction(async (tx) => {
-        const dispute = await one<{ status: string }>(tx, sql`select status from p2p_disputes where id = ${disputeId} for update`);
-        if (!dispute) throw new P2PError("not_found", "dispute not found");
-        if (dispute.status !== "open") throw new P2PError("already_resolved", "dispute is already resolved");
-        await tx.execute(
-          sql`update p2p_disputes set status = ${outcome === "buyer" ? "resolved_buyer" : "resolved_seller"}, resolved_at = now(),
-                evidence = evidence || ${JSON.stringify({ resolution: { operatorId, note, at: now().toISOString() } })}::jsonb
-              where id = ${disputeId}`,
-        );
+    /**
+     * Operator: resolves an open dispute for one side and moves its money (see resolveDisputeLocked),
+     * exactly once: resolving again the same way returns the first resolution, the other way is refused.
+     */
+    async resolveDispute(operatorId: string, disputeId: string, outcome: DisputeOutcome, note: string): Promise<DisputeResolution> {
+      if (outcome !== "buyer" && outcome !== "seller") throw new P2PError("invalid_input", "outcome must be buyer or seller");
+      const result = await resolveDisputeTx(disputeId, outcome, { operatorId, note });
+      if (!result.replayed) log?.info({ operatorId, disputeId, outcome, transferId: result.transferId?.toString() ?? null }, "p2p dispute resolved");
+      return result;
+    },
+
+    /**
+     * The buyer says they paid but the provider does not confirm it (yet): the provider is asked
+     * first (a confirmed payment simply posts); otherwise the reservation is frozen in a
+     * `buyer_claims_paid` dispute so it can neither expire back into the queue nor be credited until
+     * an operator (or a later confirmation by the provider) decides. Repeating the claim changes nothing.
+     */
+    async claimPaid(buyerId: string, orderId: string, note: string): Promise<OrderView & { disputeId: string | null }> {
+      const order = await one<{ user_id: string }>(db, sql`select user_id from p2p_buyer_orders where id = ${orderId}`);
+      if (!order || order.user_id !== buyerId) throw new P2PError("not_found", "order not found");
+      const res = await one<ReservationRow>(db, sql`select * from p2p_reservations where order_id = ${orderId} order by created_at desc limit 1`);
+      if (!res) throw new P2PError("conflict", "this order has no invoice to dispute");
+      if (res.status === "pending") await desk.confirm(res.id);
+      const disputeId = await db.transaction(async (tx) => {
+        const locked = (await lockReservation(tx, res.id))!;
+        if (locked.status === "posted") return null; // paid and credited: nothing to dispute
+        const evidence = { buyerNote: note.slice(0, 2_000), claimedAt: now().toISOString() };
+        const { dispute, created } = await openDispute(tx, locked, "buyer_claims_paid", evidence);
+        if (created && locked.status === "pending") await freezeLocked(tx, locked, dispute);
+        return dispute.id;
       });
+      return { ...(await orderView(orderId)), disputeId };
+    },
+
+    async listDisputes(filter: { status?: "open" | "resolved" } = {}) {
+      return rows(
+        db,
+        sql`select d.*, r.amount, r.fee, r.fiat_amount, r.order_id, r.buyer_id, r.seller_id, r.invoice_id, r.provider
+            from p2p_disputes d join p2p_reservations r on r.id = d.reservation_id
+            ${filter.status === "open" ? sql`where d.status = 'open'` : filter.status === "resolved" ? sql`where d.status <> 'open'` : sql``}
+            order by d.created_at desc limit 200`,
+      );
     },
 
     checkInvariants: () => checkInvariants(db),

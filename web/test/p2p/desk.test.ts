@@ -351,4 +351,25 @@ describe("p2p desk (service layer)", () => {
     await assert.rejects(p2p.desk.resolveDispute(operator, dispute.id, "buyer", "again"), { code: "already_resolved" });
     await assertInvariants();
   });
+  it("group commit: buyers submitted together share batches; refused ones leave the others committed", async () => {
+    await db.execute(sql`update p2p_withdrawal_requests set status = 'suspended' where status = 'open'`);
+    const seller = await createSeller(p2p, t.database, "batch", { deposit: 100_000n, request: { amount: 5_000n, min: 100n, max: 1_000n } });
+    const buyers = await Promise.all(Array.from({ length: 12 }, (_, i) => createVerifiedUser(t.database, `batch-${i}`)));
+    const results = await Promise.allSettled(buyers.map((b) => p2p.desk.createOrder(b, { amount: 1_000n, method: "sandbox", idempotencyKey: "batch" })));
+    const reserved = results.filter((r): r is PromiseFulfilledResult<Awaited<ReturnType<typeof p2p.desk.createOrder>>> => r.status === "fulfilled");
+    assert.equal(reserved.length, 5, "exactly what the request holds");
+    for (const r of results) if (r.status === "rejected") assert.equal((r.reason as { code: string }).code, "no_liquidity");
+    assert.ok(reserved.every((r) => r.value.reservation?.invoiceId));
+    const [req] = await rows<{ remaining: string; reserved: string }>(db, sql`select remaining, reserved from p2p_withdrawal_requests where id = ${seller.requestId!}`);
+    assert.deepEqual({ ...req }, { remaining: "0", reserved: "5000" });
+    // Posts go through the same group commit.
+    const outcomes = await Promise.all(
+      reserved.map(async (r, i) => {
+        await p2p.sandbox.pay(r.value.reservation!.invoiceId!, { notify: false });
+        return p2p.desk.confirm(r.value.reservation!.id).then((o) => `${i}:${o}`);
+      }),
+    );
+    assert.deepEqual(outcomes.map((o) => o.split(":")[1]), ["posted", "posted", "posted", "posted", "posted"]);
+    await assertInvariants();
+  });
 });

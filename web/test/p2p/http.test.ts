@@ -166,6 +166,45 @@ describe("p2p over HTTP", () => {
     assert.deepEqual((await checkInvariants(handle.db as unknown as TxRunner)).violations, []);
   });
 
+  it("a refund after payment: the operator reverses the sandbox payment, the desk claws back once, the operator resolves once", { timeout: 60_000 }, async () => {
+    // Above the earlier seller's 100.00 maximum, so this seller serves it.
+    const s = await seller("rita", "300.00", { amount: "200.00", min: "5.00", max: "150.00" });
+    const buyer = await signedUp(`rob-${randomUUID().slice(0, 6)}@example.com`);
+    const operator = await signedUp(OPERATOR);
+    const order = await buyer.call("POST", "/api/p2p/orders", { amount: "120.00", method: "sandbox" }, { "idempotency-key": "refund-1" });
+    assert.equal(order.status, 201, JSON.stringify(order.json));
+    const { invoiceId } = order.json.order.reservation;
+    // Not paid yet: nothing to reverse.
+    const early = await operator.call("POST", `/api/p2p/sandbox/invoices/${invoiceId}/reverse`, { kind: "refund" });
+    assert.equal(early.status, 409, JSON.stringify(early.json));
+    assert.equal((await new Client(base).call("POST", `/api/p2p/sandbox/invoices/${invoiceId}/pay`, {})).status, 200);
+    await waitFor(buyer, order.json.order.id, "paid");
+    assert.equal((await buyer.call("GET", "/api/p2p/me")).json.balances.available, "11880"); // 120.00 − 1 %
+
+    assert.equal((await operator.call("POST", `/api/p2p/sandbox/invoices/${invoiceId}/reverse`, { kind: "bogus" })).status, 400);
+    const reversed = await operator.call("POST", `/api/p2p/sandbox/invoices/${invoiceId}/reverse`, { kind: "refund" });
+    assert.equal(reversed.status, 200, JSON.stringify(reversed.json));
+    await waitFor(buyer, order.json.order.id, "disputed");
+    assert.equal((await buyer.call("GET", "/api/p2p/me")).json.balances.available, "0");
+    const overview = await operator.call("GET", "/api/p2p/operator/overview");
+    const dispute = overview.json.disputes.find((d: { reservation_id: string }) => d.reservation_id === order.json.order.reservation.id);
+    assert.equal(dispute?.reason, "clawback");
+    assert.equal(dispute?.hold_amount, "12000");
+
+    const sellerBefore = (await s.client.call("GET", "/api/p2p/me")).json.balances.available;
+    const resolve = () => operator.call("POST", `/api/p2p/operator/disputes/${dispute.id}/resolve`, { outcome: "seller", note: "refund confirmed" });
+    const first = await resolve();
+    assert.equal(first.status, 200, JSON.stringify(first.json));
+    const again = await resolve();
+    assert.equal(again.json.transferId, first.json.transferId);
+    assert.equal(again.json.replayed, true);
+    const other = await operator.call("POST", `/api/p2p/operator/disputes/${dispute.id}/resolve`, { outcome: "buyer", note: "changed mind" });
+    assert.equal(other.status, 409);
+    assert.equal((await s.client.call("GET", "/api/p2p/me")).json.balances.available, String(BigInt(sellerBefore) + 12000n));
+    assert.equal((await buyer.call("GET", `/api/p2p/orders/${order.json.order.id}`)).json.order.status, "failed");
+    assert.deepEqual((await checkInvariants(handle.db as unknown as TxRunner)).violations, []);
+  });
+
   it("answers every bad input with a clear 4xx and changes nothing", { timeout: 60_000 }, async () => {
     const buyer = await signedUp(`eve-${randomUUID().slice(0, 6)}@example.com`);
     const stranger = new Client(base);
@@ -195,6 +234,11 @@ describe("p2p over HTTP", () => {
       [stranger, "POST", "/api/p2p/providers/sandbox/notify", { event_id: "e", invoice_id: "sbx_x" }, { "x-sandbox-signature": "t=1,v1=ab" }, 401],
       [stranger, "POST", "/api/p2p/sandbox/invoices/sbx_000000000000000000000000/pay", {}, {}, 404],
       [buyer, "POST", "/api/p2p/orders", "amount=1", { "content-type": "application/x-www-form-urlencoded", "idempotency-key": "k" }, 415],
+      [buyer, "POST", "/api/p2p/orders/not-a-uuid/claim-paid", { note: "I paid" }, {}, 404],
+      [buyer, "POST", `/api/p2p/orders/${randomUUID()}/claim-paid`, { note: "I paid" }, {}, 404],
+      [buyer, "POST", `/api/p2p/orders/${randomUUID()}/claim-paid`, {}, {}, 400],
+      [buyer, "POST", "/api/p2p/sandbox/invoices/sbx_000000000000000000000000/reverse", { kind: "refund" }, {}, 403],
+      [buyer, "POST", `/api/p2p/operator/disputes/${randomUUID()}/resolve`, { outcome: "buyer", note: "mine" }, {}, 403],
     ];
     for (const [client, method, path, body, headers, status] of cases) {
       const got = await client.call(method, path, body, headers);

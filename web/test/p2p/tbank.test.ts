@@ -147,4 +147,39 @@ describe("T-Bank acquiring v2 adapter", () => {
     await p2p.desk.cancelRequest(demo.userId, demo.requestId);
     assert.deepEqual((await p2p.desk.checkInvariants()).violations, []);
   });
+
+  it("REFUNDED and REVERSED after CONFIRMED claw the match back (signed notification → GetState), once each", async () => {
+    const operator = await createVerifiedUser(t.database, "tb-op");
+    for (const [label, finalStatus] of [["refund", "REFUNDED"], ["reversal", "REVERSED"]] as const) {
+      const seller = await tbankSeller("1700000000001", "live-password");
+      const buyer = await createVerifiedUser(t.database, `tb-${label}`);
+      const order = await p2p.desk.createOrder(buyer, { amount: 800n, method: "tbank", idempotencyKey: `tb-${label}` });
+      const r = order.reservation!;
+      fake.payments.get(r.invoiceId!)!.status = "CONFIRMED";
+      assert.equal(await p2p.desk.confirm(r.id), "posted");
+      assert.equal((await p2p.desk.balances(buyer)).available, 800n);
+
+      fake.payments.get(r.invoiceId!)!.status = finalStatus;
+      const body: Record<string, unknown> = {
+        TerminalKey: "1700000000001",
+        OrderId: r.id,
+        Success: true,
+        Status: finalStatus,
+        PaymentId: Number(r.invoiceId),
+        ErrorCode: "0",
+        Amount: 76_000,
+      };
+      const note = JSON.stringify({ ...body, Token: tbankToken(body, "live-password") });
+      assert.equal(await p2p.desk.handleNotification("tbank", new Headers(), note), "clawed_back");
+      assert.equal(await p2p.desk.handleNotification("tbank", new Headers(), note), "duplicate");
+      assert.equal((await p2p.desk.balances(buyer)).available, 0n);
+      const dispute = (await p2p.desk.listDisputes({ status: "open" })).find((d) => d.reservation_id === r.id);
+      assert.equal(dispute?.reason, "clawback");
+      const sellerBefore = (await p2p.desk.balances(seller.userId)).available;
+      await p2p.desk.resolveDispute(operator, dispute!.id as string, "seller", `${label} confirmed at the bank`);
+      assert.equal((await p2p.desk.balances(seller.userId)).available, sellerBefore + 800n);
+      await p2p.desk.cancelRequest(seller.userId, seller.requestId);
+    }
+    assert.deepEqual((await p2p.desk.checkInvariants()).violations, []);
+  });
 });

@@ -16,6 +16,7 @@ type FakePayment = {
   amount: { value: string; currency: string };
   test: boolean;
   captured: boolean;
+  refunded?: { value: string; currency: string };
 };
 
 function startFakeYooKassa() {
@@ -48,6 +49,7 @@ function startFakeYooKassa() {
         test: p.test,
         recipient: { account_id: p.shop, gateway_id: "1" },
         confirmation: { type: "redirect", confirmation_url: `https://yoomoney.example/checkout/${p.id}` },
+        ...(p.refunded ? { refunded_amount: p.refunded } : {}),
       });
       if (req.method === "GET" && req.url === "/v3/me") return send(200, { account_id: shopId, test: shop.test, status: "enabled" });
       if (req.method === "POST" && !key) return send(400, { type: "error", code: "invalid_request", description: "Idempotence-Key required" });
@@ -74,7 +76,14 @@ function startFakeYooKassa() {
         p!.status = "canceled";
         return send(200, view(p!));
       }
-      if (req.method === "POST" && req.url === "/v3/refunds") return send(200, { id: randomUUID(), status: "succeeded" });
+      if (req.method === "POST" && req.url === "/v3/refunds") {
+        // A refund leaves the payment succeeded and reports refunded_amount (as YooKassa does).
+        const input = JSON.parse(body) as { payment_id: string; amount: { value: string; currency: string } };
+        const paid = payments.get(input.payment_id);
+        if (!paid || paid.shop !== shopId || paid.status !== "succeeded") return send(400, { type: "error", code: "invalid_request" });
+        paid.refunded = input.amount;
+        return send(200, { id: randomUUID(), payment_id: paid.id, status: "succeeded", amount: input.amount });
+      }
       return send(404, { type: "error", code: "not_found" });
     });
   });
@@ -151,6 +160,38 @@ describe("YooKassa v3 adapter", () => {
     assert.equal((await p2p.desk.balances(buyer2)).available, 0n);
     await p2p.desk.cancelOrder(buyer2, order2.id);
     await p2p.desk.cancelRequest(testSeller.userId, (await p2p.desk.listRequests(testSeller.userId))[0]!.id as string);
+    assert.deepEqual((await p2p.desk.checkInvariants()).violations, []);
+  });
+
+  it("a refund.succeeded notification after the payment was posted claws the match back, once", async () => {
+    const seller = await yookassaSeller("100500", "live_secret_key_1");
+    const buyer = await createVerifiedUser(t.database, "yk-refund");
+    const order = await p2p.desk.createOrder(buyer, { amount: 900n, method: "yookassa", idempotencyKey: "yk-refund" });
+    const r = order.reservation!;
+    fake.payments.get(r.invoiceId!)!.status = "succeeded";
+    assert.equal(await p2p.desk.confirm(r.id), "posted");
+    assert.equal((await p2p.desk.balances(buyer)).available, 900n);
+
+    // The seller refunds in their YooKassa account (partially: any refund freezes the whole match).
+    const credentials = { shopId: "100500", secretKey: "live_secret_key_1" };
+    await p2p.desk.provider("yookassa").refund(credentials, r.invoiceId!, 40_000n);
+    const refundNote = JSON.stringify({
+      type: "notification",
+      event: "refund.succeeded",
+      object: { id: randomUUID(), payment_id: r.invoiceId, status: "succeeded", amount: { value: "400.00", currency: "RUB" } },
+    });
+    assert.equal(await p2p.desk.handleNotification("yookassa", new Headers(), refundNote), "clawed_back");
+    assert.equal(await p2p.desk.handleNotification("yookassa", new Headers(), refundNote), "duplicate");
+    assert.equal(await p2p.desk.confirm(r.id), "already_resolved");
+    assert.equal((await p2p.desk.balances(buyer)).available, 0n);
+    const disputes = await p2p.desk.listDisputes({ status: "open" });
+    const clawback = disputes.find((d) => d.reservation_id === r.id);
+    assert.equal(clawback?.reason, "clawback");
+    assert.equal((clawback?.evidence as { reversedAmount: string }).reversedAmount, "40000");
+    // A refund notification for a payment nobody knows is refused.
+    const unknown = JSON.stringify({ type: "notification", event: "refund.succeeded", object: { id: randomUUID(), payment_id: randomUUID(), status: "succeeded" } });
+    await assert.rejects(p2p.desk.handleNotification("yookassa", new Headers(), unknown), { code: "not_found" });
+    await p2p.desk.cancelRequest(seller.userId, (await p2p.desk.listRequests(seller.userId))[0]!.id as string);
     assert.deepEqual((await p2p.desk.checkInvariants()).violations, []);
   });
 

@@ -19,7 +19,7 @@ export default async function BuyerTopUp() {
             { name: "method", label: "Method", options: ["sandbox", "yookassa", "tbank"], defaultValue: "sandbox" },
             { name: "amount", label: "Amount (virtual $)", placeholder: "25.00" },
           ]}
-          redirect={(body) => `/p2p/orders/${(body.order as { id: string }).id}`}
+          redirect="/p2p/orders/{order.id}"
         />
       </Card>
       <Card title="Your orders">

@@ -1,6 +1,28 @@
 import { ActionForm } from "../../../components/p2p/action-form.tsx";
 import { Card, money, SignInFirst, Table } from "../../../components/p2p/ui.tsx";
+import type { P2PServices } from "../../../server/p2p/index.ts";
 import { deskSession } from "../session.ts";
+
+type Balance = Awaited<ReturnType<P2PServices["desk"]["operatorOverview"]>>["accounts"][number];
+
+/** The commission shards (one booking concern, split only so matches do not queue on one row) as one line. */
+function trialBalanceRows(accounts: Balance[]): Balance[] {
+  const shards = accounts.filter((a) => a.code.startsWith("platform:commission:"));
+  if (shards.length === 0) return accounts;
+  const sum = (pick: (a: Balance) => bigint) => shards.reduce((total, a) => total + pick(a), 0n);
+  const commission: Balance = {
+    ...shards[0]!,
+    code: `platform:commission (${shards.length} shards)`,
+    debitsPosted: sum((a) => a.debitsPosted),
+    creditsPosted: sum((a) => a.creditsPosted),
+    debitsPending: sum((a) => a.debitsPending),
+    creditsPending: sum((a) => a.creditsPending),
+    available: sum((a) => a.available),
+  };
+  const rest = accounts.filter((a) => !a.code.startsWith("platform:commission:"));
+  const at = accounts.findIndex((a) => a.code.startsWith("platform:commission:"));
+  return [...rest.slice(0, at), commission, ...rest.slice(at)];
+}
 
 export default async function OperatorView() {
   const { p2p, user } = await deskSession();
@@ -41,11 +63,17 @@ export default async function OperatorView() {
         />
       </Card>
       <Card title="Disputes">
+        <p className="text-xs text-slate-500">
+          Held money sits in platform:disputes. For the buyer: the match stands (a claw-back is undone); for the seller: the seller gets
+          the amount back (nothing moves when nothing is held and the seller wins).
+        </p>
         <Table
-          columns={["Reservation", "Reason", "Opened", ""]}
+          columns={["Reservation", "Reason", "Amount", "Held", "Opened", ""]}
           rows={o.disputes.map((d) => [
             String(d.reservation_id),
             String(d.reason),
+            money(d.amount),
+            money(d.hold_amount),
             new Date(String(d.created_at)).toLocaleString("en-GB"),
             <ActionForm
               key="r"
@@ -59,6 +87,19 @@ export default async function OperatorView() {
           ])}
         />
       </Card>
+      {p2p.config.sandboxEnabled ? (
+        <Card title="Sandbox: refund or charge back a paid invoice">
+          <ActionForm
+            action="/api/p2p/sandbox/invoices/{invoiceId}/reverse"
+            submit="Reverse payment"
+            tone="danger"
+            fields={[
+              { name: "invoiceId", label: "Sandbox invoice id", placeholder: "sbx_…" },
+              { name: "kind", label: "Kind", options: ["refund", "chargeback"], defaultValue: "refund" },
+            ]}
+          />
+        </Card>
+      ) : null}
       <Card title="Manual adjustment (booked as a ledger transfer)">
         <ActionForm
           action="/api/p2p/operator/adjustments"
@@ -75,7 +116,7 @@ export default async function OperatorView() {
       <Card title="Trial balance">
         <Table
           columns={["Account", "Cur", "Debits posted", "Credits posted", "Debits pending", "Credits pending", "Available"]}
-          rows={o.accounts.map((a) => [a.code, a.currency, money(a.debitsPosted), money(a.creditsPosted), money(a.debitsPending), money(a.creditsPending), money(a.available)])}
+          rows={trialBalanceRows(o.accounts).map((a) => [a.code, a.currency, money(a.debitsPosted), money(a.creditsPosted), money(a.debitsPending), money(a.creditsPending), money(a.available)])}
         />
       </Card>
     </>

@@ -226,7 +226,7 @@ export const p2pApiForms = pgTable(
 
 /**
  * A seller's withdrawal request: virtual dollars on sale for rubles, FIFO by `queue_seq`.
- * amount = remaining + reserved + filled + returned at all times (checked).
+ * amount = remaining + reserved + filled + returned + frozen at all times (checked).
  */
 export const p2pWithdrawalRequests = pgTable(
   "p2p_withdrawal_requests",
@@ -242,6 +242,8 @@ export const p2pWithdrawalRequests = pgTable(
     reserved: minor("reserved").notNull().default(sql`0`),
     filled: minor("filled").notNull().default(sql`0`),
     returned: minor("returned").notNull().default(sql`0`),
+    /** Held in the dispute account while a dispute over one of its reservations is open. */
+    frozen: minor("frozen").notNull().default(sql`0`),
     minPerBuyer: minor("min_per_buyer").notNull(),
     maxPerBuyer: minor("max_per_buyer").notNull(),
     /** Fiat minor units per 100 minor units of the virtual currency (kopecks per virtual dollar). */
@@ -260,8 +262,8 @@ export const p2pWithdrawalRequests = pgTable(
     index("p2p_withdrawal_requests_user_idx").on(t.userId),
     check(
       "p2p_withdrawal_requests_amounts",
-      sql`${t.remaining} >= 0 and ${t.reserved} >= 0 and ${t.filled} >= 0 and ${t.returned} >= 0
-        and ${t.amount} = ${t.remaining} + ${t.reserved} + ${t.filled} + ${t.returned}
+      sql`${t.remaining} >= 0 and ${t.reserved} >= 0 and ${t.filled} >= 0 and ${t.returned} >= 0 and ${t.frozen} >= 0
+        and ${t.amount} = ${t.remaining} + ${t.reserved} + ${t.filled} + ${t.returned} + ${t.frozen}
         and ${t.minPerBuyer} > 0 and ${t.minPerBuyer} <= ${t.maxPerBuyer}`,
     ),
   ],
@@ -280,8 +282,8 @@ export const p2pBuyerOrders = pgTable(
     fiatCurrency: text("fiat_currency").notNull(),
     amount: minor("amount").notNull(),
     method: text("method").notNull(),
-    /** reserved: a reservation is open; paid; failed: no seller could serve it; expired. */
-    status: text("status", { enum: ["reserved", "paid", "failed", "expired"] }).notNull(),
+    /** reserved: a reservation is open; paid; failed: no seller could serve it; expired; disputed: money frozen in a dispute. */
+    status: text("status", { enum: ["reserved", "paid", "failed", "expired", "disputed"] }).notNull(),
     idempotencyKey: text("idempotency_key").notNull(),
     requestHash: text("request_hash").notNull(),
     createdAt: createdAt(),
@@ -313,7 +315,7 @@ export const p2pReservations = pgTable(
     invoiceId: text("invoice_id"),
     paymentUrl: text("payment_url"),
     status: text("status", { enum: ["pending", "posted", "voided"] }).notNull().default("pending"),
-    /** Why a reservation was voided: expired, provider_error, cancelled, … */
+    /** Why a reservation was voided: expired, provider_error, provider_canceled, disputed (frozen in a dispute). */
     voidReason: text("void_reason"),
     expiresAt: ts("expires_at").notNull(),
     resolvedAt: ts("resolved_at"),
@@ -344,16 +346,33 @@ export const p2pProviderNotifications = pgTable(
   (t) => [uniqueIndex("p2p_provider_notifications_event_key").on(t.provider, t.eventId)],
 );
 
-/** Disputes: a payment the ledger cannot simply post (paid after expiry with no liquidity left, refunds). */
-export const p2pDisputes = pgTable("p2p_disputes", {
-  id: uuid("id").primaryKey().defaultRandom(),
-  reservationId: uuid("reservation_id").notNull().references(() => p2pReservations.id),
-  reason: text("reason").notNull(),
-  status: text("status", { enum: ["open", "resolved_buyer", "resolved_seller"] }).notNull().default("open"),
-  evidence: jsonb("evidence").$type<Record<string, unknown>>().notNull().default({}),
-  createdAt: createdAt(),
-  resolvedAt: ts("resolved_at"),
-});
+/**
+ * Disputes over one reservation (one per reason). `hold_amount` is what sits in the
+ * `platform:disputes` ledger account for it while open (frozen seller amount, or a claw-back);
+ * `open_transfer_id` moved it there and `resolution_transfer_id` moved it out (null when the
+ * resolution moved no money). Reasons: payment_mismatch, paid_after_expiry, buyer_claims_paid, clawback.
+ */
+export const p2pDisputes = pgTable(
+  "p2p_disputes",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    reservationId: uuid("reservation_id").notNull().references(() => p2pReservations.id),
+    reason: text("reason").notNull(),
+    status: text("status", { enum: ["open", "resolved_buyer", "resolved_seller"] }).notNull().default("open"),
+    evidence: jsonb("evidence").$type<Record<string, unknown>>().notNull().default({}),
+    holdAmount: minor("hold_amount").notNull().default(sql`0`),
+    openTransferId: bigint("open_transfer_id", { mode: "bigint" }),
+    resolutionTransferId: bigint("resolution_transfer_id", { mode: "bigint" }),
+    resolvedBy: uuid("resolved_by").references(() => p2pUsers.id),
+    createdAt: createdAt(),
+    resolvedAt: ts("resolved_at"),
+  },
+  (t) => [
+    uniqueIndex("p2p_disputes_reservation_reason_key").on(t.reservationId, t.reason),
+    index("p2p_disputes_open_idx").on(t.createdAt).where(sql`${t.status} = 'open'`),
+    check("p2p_disputes_hold_non_negative", sql`${t.holdAmount} >= 0`),
+  ],
+);
 
 // ---------------------------------------------------------------------------------------------
 // Built-in sandbox payment provider (dev and tests): its invoices live in this database.
@@ -368,7 +387,9 @@ export const p2pSandboxInvoices = pgTable("p2p_sandbox_invoices", {
   /** Where the sandbox posts its signed notification (optional). */
   notifyUrl: text("notify_url"),
   idempotencyKey: text("idempotency_key").notNull().unique(),
-  status: text("status", { enum: ["pending", "succeeded", "canceled", "refunded"] }).notNull().default("pending"),
+  status: text("status", { enum: ["pending", "succeeded", "canceled", "refunded", "charged_back"] }).notNull().default("pending"),
+  /** When a succeeded payment was refunded or charged back (dev/operator action). */
+  reversedAt: ts("reversed_at"),
   expiresAt: ts("expires_at").notNull(),
   paidAt: ts("paid_at"),
   createdAt: createdAt(),

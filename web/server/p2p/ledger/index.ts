@@ -14,9 +14,12 @@
 // - All functions take an executor inside the caller's transaction, so a business change and its
 //   ledger transfer commit or roll back together. Account rows are updated in ascending id order, so
 //   concurrent transfers never deadlock on them.
-import { sql } from "drizzle-orm";
-import { P2PError } from "../errors.ts";
-import { big, canonicalHash, constraintOf, one, pgCode, rows, type Executor } from "../sql.ts";
+// - The work itself is done by the PL/pgSQL functions p2p_ledger_transfer / p2p_ledger_resolve
+//   (migration 0002_p2p_ledger_functions.sql): one round trip per operation, and the desk's own
+//   functions (matcher, post, void) use the very same primitives.
+import { sql, type SQL } from "drizzle-orm";
+import { P2PError, type P2PErrorCode } from "../errors.ts";
+import { big, constraintOf, one, pgCode, rows, type Executor } from "../sql.ts";
 
 export type Side = "debit" | "credit";
 export type Leg = { account: string; side: Side; amount: bigint };
@@ -100,18 +103,6 @@ export async function listAccounts(db: Executor): Promise<AccountBalance[]> {
   return (await rows(db, sql`select * from p2p_ledger_accounts order by code`)).map(toBalance);
 }
 
-function toTransfer(row: Record<string, unknown>): Transfer {
-  return {
-    id: big(row.id),
-    kind: row.kind as Transfer["kind"],
-    pendingId: row.pending_id === null || row.pending_id === undefined ? null : big(row.pending_id),
-    currency: String(row.currency),
-    reason: String(row.reason),
-    expiresAt: row.expires_at ? new Date(row.expires_at as string) : null,
-    createdAt: new Date(row.created_at as string),
-  };
-}
-
 export type CreateTransferInput = {
   idempotencyKey: string;
   kind: "posted" | "pending";
@@ -127,51 +118,25 @@ export type CreateTransferInput = {
 export async function createTransfer(db: Executor, input: CreateTransferInput): Promise<TransferResult> {
   validateLegs(input);
   if (input.kind === "posted" && input.expiresAt) throw new P2PError("invalid_input", "only pending transfers expire");
-  const requestHash = canonicalHash({
-    kind: input.kind,
-    currency: input.currency,
-    reason: input.reason,
-    legs: input.legs,
-    expiresAt: input.expiresAt ?? null,
-  });
-
-  const inserted = await one(
+  const row = await ledgerCall<{ o_id: unknown; o_replayed: boolean; o_created_at: string | Date }>(
     db,
-    sql`insert into p2p_ledger_transfers (idempotency_key, request_hash, kind, currency, reason, expires_at, metadata)
-        values (${input.idempotencyKey}, ${requestHash}, ${input.kind}, ${input.currency}, ${input.reason},
-                ${input.expiresAt?.toISOString() ?? null}, ${JSON.stringify(input.metadata ?? {})}::jsonb)
-        on conflict (idempotency_key) do nothing
-        returning *`,
+    sql`select * from p2p_ledger_transfer(${input.idempotencyKey}, ${input.kind}, ${input.currency}, ${input.reason},
+          ${input.expiresAt?.toISOString() ?? null}::timestamptz, ${JSON.stringify(input.metadata ?? {})}::jsonb,
+          ${pgArray(input.legs.map((l) => l.account))}::text[], ${pgArray(input.legs.map((l) => l.side))}::text[],
+          ${pgArray(input.legs.map((l) => l.amount.toString()))}::numeric[])`,
   );
-  if (!inserted) return replay(db, input.idempotencyKey, requestHash);
-  const transfer = toTransfer(inserted);
-
-  const accounts = await resolveAccounts(
-    db,
-    input.legs.map((leg) => leg.account),
-    input.currency,
-  );
-  const accountIds = input.legs.map((leg) => accounts.get(leg.account)!);
-  await rows(
-    db,
-    sql`insert into p2p_ledger_entries (transfer_id, account_id, side, amount)
-        select ${transfer.id.toString()}::bigint, a, s, m
-        from unnest(${sql.raw(`'{${accountIds.join(",")}}'::bigint[]`)},
-                    ${sql.raw(`'{${input.legs.map((l) => l.side).join(",")}}'::text[]`)},
-                    ${sql.raw(`'{${input.legs.map((l) => l.amount.toString()).join(",")}}'::numeric[]`)}) as t(a, s, m)`,
-  );
-  const pending = input.kind === "pending";
-  await applyDeltas(
-    db,
-    input.legs.map((leg, i) => ({
-      accountId: accountIds[i]!,
-      debitsPending: pending && leg.side === "debit" ? leg.amount : 0n,
-      creditsPending: pending && leg.side === "credit" ? leg.amount : 0n,
-      debitsPosted: !pending && leg.side === "debit" ? leg.amount : 0n,
-      creditsPosted: !pending && leg.side === "credit" ? leg.amount : 0n,
-    })),
-  );
-  return { transfer, replayed: false };
+  return {
+    transfer: {
+      id: big(row.o_id),
+      kind: input.kind,
+      pendingId: null,
+      currency: input.currency,
+      reason: input.reason,
+      expiresAt: input.expiresAt ?? null,
+      createdAt: new Date(row.o_created_at),
+    },
+    replayed: row.o_replayed,
+  };
 }
 
 export type ResolvePendingInput = {
@@ -186,66 +151,66 @@ export type ResolvePendingInput = {
 
 /** Posts or voids a pending transfer, exactly once. Posting an expired pending transfer fails. */
 export async function resolvePending(db: Executor, input: ResolvePendingInput): Promise<TransferResult> {
-  const requestHash = canonicalHash({ outcome: input.outcome, pendingId: input.pendingId, reason: input.reason });
-  // One round trip: the pending transfer, its legs, and whether this key was used already.
-  const pendingRow = await one<Record<string, unknown> & { legs: { account_id: unknown; side: Side; amount: unknown }[]; key_used: boolean }>(
+  const row = await ledgerCall<{ o_id: unknown; o_replayed: boolean; o_created_at: string | Date; o_currency: string }>(
     db,
-    sql`select t.*, exists (select 1 from p2p_ledger_transfers k where k.idempotency_key = ${input.idempotencyKey}) as key_used,
-               coalesce((select json_agg(json_build_object('account_id', e.account_id, 'side', e.side, 'amount', e.amount::text))
-                         from p2p_ledger_entries e where e.transfer_id = t.id), '[]'::json) as legs
-        from p2p_ledger_transfers t where t.id = ${input.pendingId.toString()}`,
+    sql`select * from p2p_ledger_resolve(${input.idempotencyKey}, ${input.pendingId.toString()}::bigint, ${input.outcome}, ${input.reason},
+          ${(input.at ?? new Date()).toISOString()}::timestamptz, ${JSON.stringify(input.metadata ?? {})}::jsonb)`,
   );
-  if (pendingRow?.key_used) return replay(db, input.idempotencyKey, requestHash);
-  if (!pendingRow || pendingRow.kind !== "pending") {
-    const byKey = await one(db, sql`select id from p2p_ledger_transfers where idempotency_key = ${input.idempotencyKey}`);
-    if (byKey) return replay(db, input.idempotencyKey, requestHash);
-    throw new P2PError("not_found", `pending transfer ${input.pendingId} not found`);
-  }
-  const pending = toTransfer(pendingRow);
-  const at = input.at ?? new Date();
-  if (input.outcome === "post" && pending.expiresAt && at.getTime() > pending.expiresAt.getTime()) {
-    throw new P2PError("pending_expired", `pending transfer ${input.pendingId} expired at ${pending.expiresAt.toISOString()}`);
-  }
-
-  const inserted = await one(
-    db,
-    sql`insert into p2p_ledger_transfers (idempotency_key, request_hash, kind, pending_id, currency, reason, metadata)
-        values (${input.idempotencyKey}, ${requestHash}, ${input.outcome}, ${input.pendingId.toString()}, ${pending.currency},
-                ${input.reason}, ${JSON.stringify(input.metadata ?? {})}::jsonb)
-        on conflict do nothing
-        returning *`,
-  );
-  if (!inserted) {
-    const byKey = await one(db, sql`select id from p2p_ledger_transfers where idempotency_key = ${input.idempotencyKey}`);
-    if (byKey) return replay(db, input.idempotencyKey, requestHash);
-    throw new P2PError("already_resolved", `pending transfer ${input.pendingId} is already resolved`);
-  }
-
-  const legs = pendingRow.legs;
-  const post = input.outcome === "post";
-  await applyDeltas(
-    db,
-    legs.map((leg) => {
-      const amount = big(leg.amount);
-      return {
-        accountId: big(leg.account_id),
-        debitsPending: leg.side === "debit" ? -amount : 0n,
-        creditsPending: leg.side === "credit" ? -amount : 0n,
-        debitsPosted: post && leg.side === "debit" ? amount : 0n,
-        creditsPosted: post && leg.side === "credit" ? amount : 0n,
-      };
-    }),
-  );
-  return { transfer: toTransfer(inserted), replayed: false };
+  return {
+    transfer: {
+      id: big(row.o_id),
+      kind: input.outcome,
+      pendingId: input.pendingId,
+      currency: row.o_currency,
+      reason: input.reason,
+      expiresAt: null,
+      createdAt: new Date(row.o_created_at),
+    },
+    replayed: row.o_replayed,
+  };
 }
 
-async function replay(db: Executor, key: string, requestHash: string): Promise<TransferResult> {
-  const row = await one(db, sql`select * from p2p_ledger_transfers where idempotency_key = ${key}`);
-  if (!row) throw new Error(`transfer with idempotency key ${key} vanished`);
-  if (row.request_hash !== requestHash) {
-    throw new P2PError("idempotency_conflict", `idempotency key ${key} was already used for a different request`);
+/** SQLSTATEs raised by the ledger's and desk's PL/pgSQL functions (see the migration). */
+const FUNCTION_ERRORS: Record<string, P2PErrorCode> = {
+  P2P01: "idempotency_conflict",
+  P2P02: "not_found",
+  P2P03: "invalid_input",
+  P2P04: "pending_expired",
+  P2P05: "already_resolved",
+  P2P06: "no_liquidity",
+};
+
+/** Maps a database error from the ledger's functions or constraints to a P2PError (else rethrows it). */
+export function ledgerError(error: unknown): unknown {
+  const code = pgCode(error);
+  if (code && FUNCTION_ERRORS[code]) return new P2PError(FUNCTION_ERRORS[code], messageOf(error));
+  if (code === "23514" && constraintOf(error) === "p2p_ledger_accounts_non_negative") return new P2PError("insufficient_funds", "insufficient funds");
+  return error;
+}
+
+function messageOf(error: unknown): string {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current && typeof current === "object"; depth += 1) {
+    if (typeof (current as { code?: unknown }).code === "string") return String((current as { message?: unknown }).message);
+    current = (current as { cause?: unknown }).cause;
   }
-  return { transfer: toTransfer(row), replayed: true };
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Runs one ledger/desk function call, mapping its errors. */
+export async function ledgerCall<T>(db: Executor, query: SQL): Promise<T> {
+  try {
+    const row = await one<T>(db, query);
+    if (!row) throw new Error("ledger function returned no row");
+    return row;
+  } catch (error) {
+    throw ledgerError(error);
+  }
+}
+
+/** A PostgreSQL array literal (each element quoted), passed as one parameter. */
+export function pgArray(values: readonly string[]): string {
+  return `{${values.map((v) => `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(",")}}`;
 }
 
 function validateLegs(input: CreateTransferInput): void {
@@ -260,76 +225,4 @@ function validateLegs(input: CreateTransferInput): void {
     else throw new P2PError("invalid_input", "leg side must be debit or credit");
   }
   if (debits !== credits) throw new P2PError("invalid_input", `transfer does not balance: debits ${debits} ≠ credits ${credits}`);
-}
-
-// Account ids never change, so a process-wide cache saves a round trip per transfer.
-const accountIdCache = new Map<string, { id: bigint; currency: string }>();
-
-async function resolveAccounts(db: Executor, codes: string[], currency: string): Promise<Map<string, bigint>> {
-  const result = new Map<string, bigint>();
-  const missing: string[] = [];
-  for (const code of new Set(codes)) {
-    const cached = accountIdCache.get(code);
-    if (cached) {
-      if (cached.currency !== currency) throw new P2PError("invalid_input", `account ${code} is not in ${currency}`);
-      result.set(code, cached.id);
-    } else missing.push(code);
-  }
-  if (missing.length > 0) {
-    const found = await rows<{ id: unknown; code: string; currency: string }>(
-      db,
-      sql`select id, code, currency from p2p_ledger_accounts where code in (${sql.join(
-        missing.map((code) => sql`${code}`),
-        sql`, `,
-      )})`,
-    );
-    for (const row of found) {
-      if (row.currency !== currency) throw new P2PError("invalid_input", `account ${row.code} is not in ${currency}`);
-      result.set(row.code, big(row.id));
-      accountIdCache.set(row.code, { id: big(row.id), currency: row.currency });
-    }
-    const unknown = missing.filter((code) => !result.has(code));
-    if (unknown.length > 0) throw new P2PError("not_found", `unknown ledger account(s): ${unknown.join(", ")}`);
-  }
-  return result;
-}
-
-/** Forget cached account ids (tests that drop and recreate databases in one process). */
-export function clearAccountCache(): void {
-  accountIdCache.clear();
-}
-
-type Delta = { accountId: bigint; debitsPending: bigint; creditsPending: bigint; debitsPosted: bigint; creditsPosted: bigint };
-
-async function applyDeltas(db: Executor, deltas: Delta[]): Promise<void> {
-  const merged = new Map<bigint, Delta>();
-  for (const delta of deltas) {
-    const m = merged.get(delta.accountId);
-    if (!m) merged.set(delta.accountId, { ...delta });
-    else {
-      m.debitsPending += delta.debitsPending;
-      m.creditsPending += delta.creditsPending;
-      m.debitsPosted += delta.debitsPosted;
-      m.creditsPosted += delta.creditsPosted;
-    }
-  }
-  // Ascending id order: two transfers touching the same accounts lock them in the same order.
-  const ordered = [...merged.values()].sort((a, b) => (a.accountId < b.accountId ? -1 : a.accountId > b.accountId ? 1 : 0));
-  for (const d of ordered) {
-    try {
-      await db.execute(
-        sql`update p2p_ledger_accounts set
-              debits_pending = debits_pending + ${d.debitsPending.toString()}::numeric,
-              credits_pending = credits_pending + ${d.creditsPending.toString()}::numeric,
-              debits_posted = debits_posted + ${d.debitsPosted.toString()}::numeric,
-              credits_posted = credits_posted + ${d.creditsPosted.toString()}::numeric
-            where id = ${d.accountId.toString()}`,
-      );
-    } catch (error) {
-      if (pgCode(error) === "23514" && constraintOf(error) === "p2p_ledger_accounts_non_negative") {
-        throw new P2PError("insufficient_funds", "insufficient funds");
-      }
-      throw error;
-    }
-  }
 }

@@ -98,12 +98,16 @@ export async function checkInvariants(db: Executor): Promise<InvariantReport> {
              join p2p_ledger_accounts a on a.id = e.account_id
              where t.reason = 'game_payout' and a.code = 'platform:game_room' and e.side = 'credit') as withdrawals,
           (select coalesce(sum(debits_posted - credits_posted), 0) from p2p_ledger_accounts where code = 'platform:game_room') as held,
+          (select coalesce(sum(debits_posted - credits_posted), 0) from p2p_ledger_accounts
+             where normal = 'debit' and code <> 'platform:game_room') as receivable,
           (select coalesce(sum(credits_posted - debits_posted), 0) from p2p_ledger_accounts where normal = 'credit') as owed`,
   );
   if (totals) {
     const expected = big(totals.deposits) - big(totals.withdrawals);
-    if (big(totals.held) !== expected) violations.push(`game room holds ${totals.held}, deposits − withdrawals = ${expected}`);
-    if (big(totals.owed) !== big(totals.held)) violations.push(`credit balances ${totals.owed} ≠ game room holdings ${totals.held}`);
+    if (big(totals.held) !== expected) violations.push(`game room holdings ${totals.held}, deposits − withdrawals = ${expected}`);
+    // Receivables (what users owe after a claw-back took more than they had) are the only other asset.
+    const assets = big(totals.held) + big(totals.receivable);
+    if (big(totals.owed) !== assets) violations.push(`credit balances ${totals.owed} ≠ game room holdings ${totals.held} + receivables ${totals.receivable}`);
   }
 
   // 6. Desk: reservations and their ledger transfers agree; request reservations equal open pending
@@ -137,6 +141,30 @@ export async function checkInvariants(db: Executor): Promise<InvariantReport> {
   for (const o of onSaleMismatch) {
     violations.push(`${o.code}: available ${o.available} / pending ${o.pending} ≠ requests remaining ${o.remaining} / reserved ${o.reserved}`);
   }
+
+  // 7. Disputes: the dispute account holds exactly the open disputes' holds, a resolved dispute holds
+  //    nothing, and each request's frozen amount is what its open frozen disputes hold.
+  const [held] = await rows<{ account: unknown; open: unknown }>(
+    db,
+    sql`select (select coalesce(sum(credits_posted - debits_posted - debits_pending), 0) from p2p_ledger_accounts
+                where code = 'platform:disputes') as account,
+               (select coalesce(sum(hold_amount), 0) from p2p_disputes where status = 'open') as open`,
+  );
+  if (held && big(held.account) !== big(held.open)) violations.push(`dispute account holds ${held.account}, open disputes ${held.open}`);
+  const heldWithoutTransfer = await rows<{ id: string }>(
+    db,
+    sql`select id from p2p_disputes where hold_amount > 0 and (open_transfer_id is null or (status <> 'open' and resolution_transfer_id is null))`,
+  );
+  for (const d of heldWithoutTransfer) violations.push(`dispute ${d.id} holds money without the transfers that moved it`);
+  const frozenMismatch = await rows<{ id: string; frozen: unknown; held: unknown }>(
+    db,
+    sql`select q.id, q.frozen, coalesce(sum(d.hold_amount), 0) as held
+        from p2p_withdrawal_requests q
+        left join p2p_reservations r on r.request_id = q.id
+        left join p2p_disputes d on d.reservation_id = r.id and d.status = 'open' and d.reason <> 'clawback'
+        group by q.id having q.frozen <> coalesce(sum(d.hold_amount), 0)`,
+  );
+  for (const q of frozenMismatch) violations.push(`request ${q.id} says ${q.frozen} frozen, its open disputes hold ${q.held}`);
 
   const [counts] = await rows<Record<string, unknown>>(
     db,

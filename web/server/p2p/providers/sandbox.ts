@@ -31,6 +31,11 @@ export type SandboxOptions = {
 export type SandboxProvider = PaymentProvider & {
   /** The buyer pays (the sandbox payment page's button). Sends the signed notification. */
   pay(invoiceId: string, options?: { notify?: boolean }): Promise<{ status: string; notified: boolean }>;
+  /**
+   * Dev/operator action: the money of a succeeded payment goes back to the payer (a refund by the
+   * shop or a chargeback by the card issuer). Sends a signed notification like a payment does.
+   */
+  reverse(invoiceId: string, kind: "refund" | "chargeback", options?: { notify?: boolean }): Promise<{ status: string; notified: boolean }>;
   getInvoice(invoiceId: string): Promise<Record<string, unknown> | undefined>;
   sign(body: string, timestamp?: number): string;
 };
@@ -64,7 +69,21 @@ export function createSandboxProvider(options: SandboxOptions): SandboxProvider 
       currency: String(row.currency),
       shopId: String(row.shop_id),
       live: Boolean(row.live),
+      ...(row.status === "refunded" || row.status === "charged_back" ? { reversedAmount: big(row.amount) } : {}),
     };
+  }
+
+  async function notify(url: string, type: string, invoiceId: string): Promise<boolean> {
+    const body = JSON.stringify({ event_id: `evt_${randomBytes(8).toString("hex")}`, type, invoice_id: invoiceId });
+    // A hint only: the desk confirms through getStatus, and its sweeper polls if this is lost.
+    return fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-sandbox-signature": sign(body) },
+      body,
+      signal: AbortSignal.timeout(5_000),
+    })
+      .then((r) => r.ok)
+      .catch(() => false);
   }
 
   return {
@@ -126,19 +145,21 @@ export function createSandboxProvider(options: SandboxOptions): SandboxProvider 
       );
       const current = row ?? (await one<{ status: string; notify_url: string | null }>(options.db, sql`select status, notify_url from p2p_sandbox_invoices where id = ${invoiceId}`));
       if (!current) throw new ProviderError(`sandbox: invoice ${invoiceId} not found`);
-      let notified = false;
-      if (row && current.notify_url && payOptions.notify !== false) {
-        const body = JSON.stringify({ event_id: `evt_${randomBytes(8).toString("hex")}`, type: "payment.succeeded", invoice_id: invoiceId });
-        // A hint only: the desk confirms through getStatus, and its sweeper polls if this is lost.
-        notified = await fetch(current.notify_url, {
-          method: "POST",
-          headers: { "content-type": "application/json", "x-sandbox-signature": sign(body) },
-          body,
-          signal: AbortSignal.timeout(5_000),
-        })
-          .then((r) => r.ok)
-          .catch(() => false);
-      }
+      const notified = Boolean(row && current.notify_url && payOptions.notify !== false) && (await notify(current.notify_url!, "payment.succeeded", invoiceId));
+      return { status: current.status, notified };
+    },
+    async reverse(invoiceId, kind, reverseOptions = {}) {
+      const status = kind === "refund" ? "refunded" : "charged_back";
+      const row = await one<{ status: string; notify_url: string | null }>(
+        options.db,
+        sql`update p2p_sandbox_invoices set status = ${status}, reversed_at = ${now().toISOString()}
+            where id = ${invoiceId} and status = 'succeeded' returning status, notify_url`,
+      );
+      const current = row ?? (await one<{ status: string; notify_url: string | null }>(options.db, sql`select status, notify_url from p2p_sandbox_invoices where id = ${invoiceId}`));
+      if (!current) throw new ProviderError(`sandbox: invoice ${invoiceId} not found`);
+      if (!row && current.status !== status) throw new ProviderError(`sandbox: only a succeeded payment can be reversed (it is ${current.status})`);
+      const notified =
+        Boolean(row && current.notify_url && reverseOptions.notify !== false) && (await notify(current.notify_url!, `payment.${status}`, invoiceId));
       return { status: current.status, notified };
     },
     async getInvoice(invoiceId) {

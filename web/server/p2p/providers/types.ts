@@ -3,7 +3,8 @@
 
 export type ProviderCredentials = Record<string, string>;
 
-export type InvoiceStatus = "pending" | "waiting_for_capture" | "succeeded" | "canceled" | "refunded";
+/** refunded / charged_back: money went back to the payer after the payment had succeeded (in full or in part). */
+export type InvoiceStatus = "pending" | "waiting_for_capture" | "succeeded" | "canceled" | "refunded" | "charged_back";
 
 export type ProviderInvoice = { invoiceId: string; paymentUrl: string };
 
@@ -15,6 +16,8 @@ export type ProviderPaymentStatus = {
   currency: string;
   shopId: string;
   live: boolean;
+  /** Refunded or charged back so far (fiat minor units), when the provider reports it. */
+  reversedAmount?: bigint;
 };
 
 export type VerifiedNotification = { eventId: string; invoiceId: string };

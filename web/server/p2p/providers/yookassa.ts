@@ -32,6 +32,8 @@ type Payment = {
   amount: { value: string; currency: string };
   test: boolean;
   recipient?: { account_id?: string };
+  /** Present once (part of) a succeeded payment has been refunded. */
+  refunded_amount?: { value: string; currency: string };
   confirmation?: { confirmation_url?: string };
 };
 
@@ -85,9 +87,21 @@ export function createYooKassaProvider(options: YooKassaOptions = {}): YooKassaP
     }
     const known: InvoiceStatus[] = ["pending", "waiting_for_capture", "succeeded", "canceled"];
     if (!known.includes(payment.status)) throw new ProviderError(`yookassa: unknown status ${payment.status}`);
+    // A refund leaves the payment `succeeded` and reports `refunded_amount`: for the desk that is a
+    // reversal (claw-back), partial or full.
+    let reversedAmount: bigint | undefined;
+    if (payment.refunded_amount?.value !== undefined) {
+      try {
+        reversedAmount = parseMinor(payment.refunded_amount.value);
+      } catch {
+        throw new ProviderError(`yookassa: bad refunded amount ${payment.refunded_amount.value}`);
+      }
+    }
+    const refunded = payment.status === "succeeded" && reversedAmount !== undefined && reversedAmount > 0n;
     return {
       invoiceId: payment.id,
-      status: payment.status,
+      status: refunded ? "refunded" : payment.status,
+      ...(reversedAmount !== undefined ? { reversedAmount } : {}),
       amount,
       currency: payment.amount.currency,
       shopId: String(payment.recipient?.account_id ?? ""),
@@ -142,7 +156,7 @@ export function createYooKassaProvider(options: YooKassaOptions = {}): YooKassaP
       );
     },
     verifyNotification(_headers, rawBody) {
-      let body: { type?: unknown; event?: unknown; object?: { id?: unknown; status?: unknown } };
+      let body: { type?: unknown; event?: unknown; object?: { id?: unknown; status?: unknown; payment_id?: unknown } };
       try {
         body = JSON.parse(rawBody) as typeof body;
       } catch {
@@ -150,6 +164,11 @@ export function createYooKassaProvider(options: YooKassaOptions = {}): YooKassaP
       }
       if (body.type !== "notification" || typeof body.event !== "string" || typeof body.object?.id !== "string") {
         throw new ProviderError("yookassa: malformed notification");
+      }
+      // refund.succeeded carries the refund object; the payment it belongs to is `payment_id`.
+      if (body.event.startsWith("refund.")) {
+        if (typeof body.object.payment_id !== "string") throw new ProviderError("yookassa: refund notification without payment_id");
+        return { eventId: `${body.event}:${body.object.id}`, invoiceId: body.object.payment_id };
       }
       return { eventId: `${body.event}:${body.object.id}:${String(body.object.status)}`, invoiceId: body.object.id };
     },

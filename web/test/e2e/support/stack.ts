@@ -24,6 +24,8 @@ import { startServerProcess, WEB_ROOT, type ServerProcess } from "../../support/
 import { installTestWallet, type TestWallet } from "./test-wallet.ts";
 
 export const RESULTS_DIR = path.join(WEB_ROOT, "test-results");
+/** Whoever signs up with this e-mail is a P2P desk operator (the P2P browser test). */
+export const P2P_OPERATOR_EMAIL = "operator@e2e.coinpays.test";
 export const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
 export interface E2eStack {
@@ -100,6 +102,7 @@ async function startStackSteps(started: number, quiet: () => void, cleanup: (() 
     CHAIN_ID: String(LOCAL_CHAIN_ID),
     INDEXER_URL: "http://127.0.0.1:9",
     LOG_LEVEL: "info", // startServerProcess waits for the info-level "server listening" line
+    P2P_OPERATOR_EMAILS: P2P_OPERATOR_EMAIL,
   });
   cleanup.push(() => void server.stop("SIGKILL"));
 

@@ -1,3 +1,4 @@
+import { ActionForm } from "../../../../components/p2p/action-form.tsx";
 import { InvoiceStatus } from "../../../../components/p2p/invoice-status.tsx";
 import { Card, money, SignInFirst } from "../../../../components/p2p/ui.tsx";
 import { isP2PError } from "../../../../server/p2p/errors.ts";
@@ -29,6 +30,15 @@ export default async function InvoicePage({ params }: { params: Promise<{ id: st
         </p>
         <InvoiceStatus initial={serialised} />
       </Card>
+      {order.status === "reserved" || order.status === "expired" ? (
+        <Card title="Paid, but not confirmed?">
+          <p className="text-sm text-slate-600">
+            We ask the provider first. If it has no record of your payment, the seller&apos;s amount is frozen (it cannot be sold to
+            anyone else) until an operator checks the evidence.
+          </p>
+          <ActionForm action={`/api/p2p/orders/${order.id}/claim-paid`} submit="I paid" tone="quiet" fields={[{ name: "note", label: "What happened (time, bank, last digits)" }]} />
+        </Card>
+      ) : null}
     </div>
   );
 }

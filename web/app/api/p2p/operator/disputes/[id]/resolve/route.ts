@@ -8,7 +8,7 @@ export async function POST(request: Request, context: { params: Promise<{ id: st
     const { id } = await context.params;
     if (!z.uuid().safeParse(id).success) return errorResponse(404, "not_found", "dispute not found");
     const input = await readBody(request, body);
-    await p2p.desk.resolveDispute(user!.id, id, input.outcome, input.note);
-    return json({ ok: true });
+    const result = await p2p.desk.resolveDispute(user!.id, id, input.outcome, input.note);
+    return json({ ok: true, ...result, transferId: result.transferId?.toString() ?? null });
   });
 }
