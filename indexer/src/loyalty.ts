@@ -1,6 +1,8 @@
 import { ponder } from "ponder:registry";
-import { loyaltyPayment, loyaltyPoints, loyaltyProgram, loyaltyRefund } from "ponder:schema";
+import { loyaltyPayment, loyaltyPoints, loyaltyProgram, loyaltyRefund, payment } from "ponder:schema";
 import { logId } from "./ids.ts";
+import { usdValueE8 } from "./prices.ts";
+import { recordPayment, rollUpRefund } from "./rollups.ts";
 
 const zeroAddress = "0x0000000000000000000000000000000000000000";
 
@@ -46,6 +48,27 @@ ponder.on("LoyaltyCheckout:PaymentSettled", async ({ event, context }) => {
     timestamp: event.block.timestamp,
     transactionHash: event.transaction.hash,
   });
+  // In the revenue ledger too: `amount` is the order's gross value (points discount included),
+  // `merchantAmount` the cash the merchant received.
+  await recordPayment(context.db, {
+    id: loyaltyPaymentId(chainId, event.args.merchant, event.args.orderRef),
+    chainId,
+    method: "loyalty",
+    orderRef: event.args.orderRef,
+    merchant: event.args.merchant,
+    payer: event.args.payer,
+    depositAddress: null,
+    token: event.args.token,
+    amount: event.args.amount,
+    merchantAmount: event.args.merchantAmount,
+    fee: event.args.fee,
+    refundedAmount: 0n,
+    valueUsdE8: usdValueE8(chainId, event.args.token, event.args.amount, event.block.timestamp),
+    blockNumber: event.block.number,
+    timestamp: event.block.timestamp,
+    transactionHash: event.transaction.hash,
+    logIndex: event.log.logIndex,
+  });
   if (!program) return;
   const base = {
     chainId,
@@ -83,19 +106,28 @@ ponder.on("LoyaltyCheckout:PaymentRefunded", async ({ event, context }) => {
     timestamp: event.block.timestamp,
     transactionHash: event.transaction.hash,
   });
-  const payment = await context.db.update(loyaltyPayment, { id: paymentId }).set((row) => ({
+  await context.db.update(payment, { id: paymentId }).set({ refundedAmount: event.args.totalRefunded });
+  await rollUpRefund(context.db, {
+    chainId,
+    merchant: event.args.merchant,
+    token: event.args.token,
+    amount: event.args.amount,
+    valueUsdE8: usdValueE8(chainId, event.args.token, event.args.amount, event.block.timestamp),
+    timestamp: event.block.timestamp,
+  });
+  const paid = await context.db.update(loyaltyPayment, { id: paymentId }).set((row) => ({
     refundedAmount: event.args.totalRefunded,
     cashRefunded: row.cashRefunded + event.args.cashRefunded,
     pointsClawedBack: row.pointsClawedBack + event.args.pointsClawedBack,
     pointsShortfall: row.pointsShortfall + event.args.pointsShortfall,
   }));
-  if (payment.program && event.args.pointsClawedBack > 0n) {
+  if (paid.program && event.args.pointsClawedBack > 0n) {
     await context.db.insert(loyaltyPoints).values({
       id: `${id}:clawed_back`,
       chainId,
-      program: payment.program,
+      program: paid.program,
       merchant: event.args.merchant,
-      account: payment.payer,
+      account: paid.payer,
       orderRef: event.args.orderRef,
       kind: "clawed_back",
       amount: event.args.pointsClawedBack,

@@ -31,6 +31,7 @@ app.get("/merchants/:merchant/payments", async (c) => {
       merchantAmount: row.merchantAmount.toString(),
       fee: row.fee.toString(),
       refundedAmount: row.refundedAmount.toString(),
+      valueUsdE8: row.valueUsdE8?.toString() ?? null,
       blockNumber: row.blockNumber.toString(),
       timestamp: row.timestamp.toString(),
     })),
