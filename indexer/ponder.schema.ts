@@ -347,15 +347,41 @@ export const splitWithdrawal = onchainTable(
 
 // ----------------------------------------------------------------------------------------------- loyalty
 
-/** One program (a loyalty-token clone) per merchant, from the factory. */
+/**
+ * One program (a loyalty-token clone) per merchant, from the factory, with the clone's own state from its
+ * events (the clone is discovered through the factory's `ProgramCreated`, Ponder's factory pattern).
+ * The totals keep the token's invariant `totalSupply = totalMinted - totalRedeemed - totalClawedBack`.
+ */
 export const loyaltyProgram = onchainTable("loyalty_program", (t) => ({
   address: t.hex().primaryKey(),
   chainId: t.integer().notNull(),
   merchant: t.hex().notNull(),
   asset: t.hex().notNull(),
+  name: t.text().notNull(),
+  symbol: t.text().notNull(),
+  rewardBps: t.integer().notNull(),
+  nonTransferable: t.boolean().notNull(),
+  totalSupply: t.bigint().notNull(),
+  totalMinted: t.bigint().notNull(),
+  totalRedeemed: t.bigint().notNull(),
+  totalClawedBack: t.bigint().notNull(),
+  holderCount: t.integer().notNull(),
   blockNumber: t.bigint().notNull(),
   transactionHash: t.hex().notNull(),
 }));
+
+/** Point balances per holder, from the clones' `Transfer` events (mints, burns and transfers alike). */
+export const loyaltyBalance = onchainTable(
+  "loyalty_balance",
+  (t) => ({
+    id: t.text().primaryKey(),
+    chainId: t.integer().notNull(),
+    program: t.hex().notNull(),
+    account: t.hex().notNull(),
+    balance: t.bigint().notNull(),
+  }),
+  (table) => ({ accountIdx: index().on(table.account) }),
+);
 
 /** Loyalty-checkout orders, unique per (merchant, orderRef) by contract rule; refunds update them. */
 export const loyaltyPayment = onchainTable(

@@ -341,6 +341,13 @@ describe("indexer: subscriptions, escrow, splits, loyalty, lending", { timeout: 
         { program, merchant: lower(merchant.address), account: lower(customer.address), order_ref: orderRefOf("loyalty-1"), kind: "clawed_back", amount: "500000" },
       ]);
       assert.equal((await rows(`select count(*)::int as n from $schema.loyalty_refund`))[0]!.n, 1);
+      // The clone itself, found through the factory: its settings, totals and balances from its own events.
+      assert.deepEqual(await rows(`select name, symbol, reward_bps, non_transferable, total_supply::text, total_minted::text, total_redeemed::text, total_clawed_back::text, holder_count from $schema.loyalty_program`), [
+        { name: "Demo Points", symbol: "DPT", reward_bps: 500, non_transferable: false, total_supply: "500000", total_minted: "1000000", total_redeemed: "0", total_clawed_back: "500000", holder_count: 1 },
+      ]);
+      const onchainSupply = (await client.readContract({ address: program as Address, abi: mockErc20Abi, functionName: "totalSupply" })) as bigint;
+      assert.equal(onchainSupply, 500_000n);
+      assert.deepEqual(await rows(`select program, account, balance::text from $schema.loyalty_balance`), [{ program, account: lower(customer.address), balance: "500000" }]);
 
       // ---- lending: the indexed totals and positions are what the contract itself holds.
       const market = deployment.lending.markets[0]!;
