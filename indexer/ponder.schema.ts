@@ -40,7 +40,9 @@ export const payment = onchainTable(
     logIndex: t.integer().notNull(),
   }),
   (table) => ({
-    merchantTimeIdx: index().on(table.merchant, table.timestamp),
+    // Covers the analytics queries (top payers, method mix) so they run as index-only scans of one
+    // merchant's time range instead of visiting the table.
+    merchantTimeIdx: index().on(table.merchant, table.timestamp, table.payer, table.method, table.token, table.chainId, table.valueUsdE8, table.amount),
     orderRefIdx: index().on(table.orderRef),
     payerIdx: index().on(table.payer),
   }),
@@ -423,10 +425,12 @@ export const loyaltyRefund = onchainTable("loyalty_refund", (t) => ({
   totalRefunded: t.bigint().notNull(),
   pointsClawedBack: t.bigint().notNull(),
   pointsShortfall: t.bigint().notNull(),
+  /** Fiat value of `amount` at refund time (USD × 10^8), null without a price. */
+  valueUsdE8: t.bigint("value_usd_e8"),
   blockNumber: t.bigint().notNull(),
   timestamp: t.bigint().notNull(),
   transactionHash: t.hex().notNull(),
-}));
+}), (table) => ({ merchantTimeIdx: index().on(table.merchant, table.timestamp) }));
 
 /**
  * Point mints and burns, derived from the checkout's events (the only path allowed to mint, redeem or
@@ -449,7 +453,7 @@ export const loyaltyPoints = onchainTable(
     timestamp: t.bigint().notNull(),
     transactionHash: t.hex().notNull(),
   }),
-  (table) => ({ programAccountIdx: index().on(table.program, table.account) }),
+  (table) => ({ programAccountIdx: index().on(table.program, table.account), merchantTimeIdx: index().on(table.merchant, table.timestamp) }),
 );
 
 // ----------------------------------------------------------------------------------------------- lending

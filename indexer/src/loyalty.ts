@@ -155,6 +155,7 @@ ponder.on("LoyaltyCheckout:PaymentRefunded", async ({ event, context }) => {
   const chainId = context.chain.id;
   const paymentId = loyaltyPaymentId(chainId, event.args.merchant, event.args.orderRef);
   const id = logId(chainId, event.transaction.hash, event.log.logIndex);
+  const valueUsdE8 = usdValueE8(chainId, event.args.token, event.args.amount, event.block.timestamp);
   await context.db.insert(loyaltyRefund).values({
     id,
     chainId,
@@ -168,6 +169,7 @@ ponder.on("LoyaltyCheckout:PaymentRefunded", async ({ event, context }) => {
     totalRefunded: event.args.totalRefunded,
     pointsClawedBack: event.args.pointsClawedBack,
     pointsShortfall: event.args.pointsShortfall,
+    valueUsdE8,
     blockNumber: event.block.number,
     timestamp: event.block.timestamp,
     transactionHash: event.transaction.hash,
@@ -178,7 +180,7 @@ ponder.on("LoyaltyCheckout:PaymentRefunded", async ({ event, context }) => {
     merchant: event.args.merchant,
     token: event.args.token,
     amount: event.args.amount,
-    valueUsdE8: usdValueE8(chainId, event.args.token, event.args.amount, event.block.timestamp),
+    valueUsdE8,
     timestamp: event.block.timestamp,
   });
   const paid = await context.db.update(loyaltyPayment, { id: paymentId }).set((row) => ({

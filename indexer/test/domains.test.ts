@@ -43,30 +43,11 @@ import { startLocalChain, type LocalChain } from "../../scripts/lib/local-chain.
 import { ROOT } from "../../scripts/lib/paths.ts";
 import { freePort, startProcess, waitFor, type ManagedProcess } from "../../scripts/lib/processes.ts";
 import { orderRefOf, seedLocalChain } from "../../scripts/lib/seed.ts";
+import { freshDatabase } from "./support.ts";
 
 const INDEXER_DIR = path.join(ROOT, "indexer");
 const DATABASE_URL = process.env.DATABASE_URL;
 
-/**
- * A database of this test's own, created afresh. Ponder's sync store (schema `ponder_sync`) is shared by
- * every indexer on a database and keys logs by (chain, block number, log index), so rows left by another
- * local chain with id 31337 (an earlier run, or indexer.test.ts running in parallel) would be read back
- * in place of this chain's. A fresh database per run keeps them apart.
- */
-async function freshDatabase(url: string): Promise<string> {
-  const target = new URL(url);
-  const name = `${target.pathname.slice(1)}_domains`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  try {
-    await admin.query(`drop database if exists "${name}" with (force)`);
-    await admin.query(`create database "${name}"`);
-  } finally {
-    await admin.end();
-  }
-  target.pathname = `/${name}`;
-  return target.toString();
-}
 const aggregatorAbi = parseAbi(["function setAnswer(int256 newAnswer)"]);
 
 const merchant = devAccount(1);
@@ -203,7 +184,7 @@ describe("indexer: subscriptions, escrow, splits, loyalty, lending", { timeout: 
   });
 
   it("projects every domain's events into PostgreSQL, exactly", { skip: !DATABASE_URL && "DATABASE_URL is not set" }, async () => {
-    const databaseUrl = await freshDatabase(DATABASE_URL!);
+    const databaseUrl = await freshDatabase(DATABASE_URL!, "domains");
     const port = await freePort();
     const schema = `indexer_domains_${process.pid}_${port}`;
     const indexer: ManagedProcess = startProcess(path.join(INDEXER_DIR, "node_modules/.bin/ponder"), ["start", "--schema", schema, "--port", String(port)], {
