@@ -65,6 +65,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         chainId: config.chainId,
         production: config.nodeEnv === "production",
         logger,
+        indexerUrl: config.indexerUrl,
         webhookDelivery: () => workers?.webhooks,
       }),
       p2p,
