@@ -27,10 +27,12 @@ import { SignIn } from "../dashboard.tsx";
 import {
   analyticsUrl,
   bucketLabel,
+  bucketStarts,
   formatUsd,
   MAX_HOUR_RANGE_SECONDS,
   plot,
   PRESETS,
+  presetRange,
   revenueByToken,
   revenueSeries,
   type Filters,
@@ -114,7 +116,7 @@ function AccountAnalytics({ accounts, account, onAccount }: { accounts: Merchant
     }
     const chosen = PRESETS.find((p) => p.id === preset)!;
     const effective = interval === "hour" && chosen.seconds > MAX_HOUR_RANGE_SECONDS ? "day" : interval;
-    return { from: now - chosen.seconds, to: now + 60, interval: effective };
+    return presetRange(chosen.seconds, effective, now);
   }, [preset, custom, interval, now]);
 
   const scope: Scope =
@@ -264,7 +266,7 @@ function Revenue(props: MetricProps & { tokens: TokenInfo[] }) {
   return (
     <MetricCard title="Revenue over time" metric="revenue" loaded={loaded} csvUrl={csvUrl} retry={retry} isEmpty={(b) => b.data.length === 0} empty="No payments in this range.">
       {(body) => {
-        const series = revenueSeries(body.data, props.range.interval);
+        const series = revenueSeries(body.data, props.range);
         const byToken = revenueByToken(body.data);
         return (
           <>
@@ -284,9 +286,9 @@ function Revenue(props: MetricProps & { tokens: TokenInfo[] }) {
                   <YAxis yAxisId="count" orientation="right" allowDecimals={false} tick={{ fontSize: 11 }} width={32} />
                   <Tooltip formatter={(value, name, item) => (name === "Payments" ? value : formatUsd(name === "Volume" ? item.payload.volumeUsd : item.payload.refundsUsd))} />
                   <Legend />
-                  <Bar yAxisId="usd" dataKey="volumeUsdPlot" name="Volume" fill={COLORS[0]} radius={[4, 4, 0, 0]} />
-                  <Bar yAxisId="usd" dataKey="refundsUsdPlot" name="Refunds" fill={COLORS[4]} radius={[4, 4, 0, 0]} />
-                  <Line yAxisId="count" dataKey="payments" name="Payments" stroke={COLORS[2]} strokeWidth={2} dot={false} />
+                  <Bar isAnimationActive={false} maxBarSize={48} yAxisId="usd" dataKey="volumeUsdPlot" name="Volume" fill={COLORS[0]} radius={[4, 4, 0, 0]} />
+                  <Bar isAnimationActive={false} maxBarSize={48} yAxisId="usd" dataKey="refundsUsdPlot" name="Refunds" fill={COLORS[4]} radius={[4, 4, 0, 0]} />
+                  <Line isAnimationActive={false} yAxisId="count" dataKey="payments" name="Payments" stroke={COLORS[2]} strokeWidth={2} dot={false} />
                 </ComposedChart>
               </Chart>
             </div>
@@ -338,14 +340,17 @@ function Conversion(props: MetricProps) {
           </div>
           <div className="mt-4" data-testid="conversion-chart">
             <Chart>
-              <BarChart data={body.data.map((row) => ({ ...row, bucket: bucketLabel(row.bucketStart, props.range.interval) }))}>
+              <BarChart data={bucketStarts(props.range).map((start) => {
+                const row = body.data.find((r) => r.bucketStart === start);
+                return { bucket: bucketLabel(start, props.range.interval), created: row?.created ?? 0, paid: row?.paid ?? 0 };
+              })}>
                 <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
                 <XAxis dataKey="bucket" tick={{ fontSize: 11 }} />
                 <YAxis allowDecimals={false} tick={{ fontSize: 11 }} width={32} />
                 <Tooltip />
                 <Legend />
-                <Bar dataKey="created" name="Created" fill={COLORS[6]} radius={[4, 4, 0, 0]} />
-                <Bar dataKey="paid" name="Paid" fill={COLORS[2]} radius={[4, 4, 0, 0]} />
+                <Bar isAnimationActive={false} dataKey="created" name="Created" fill={COLORS[6]} radius={[4, 4, 0, 0]} />
+                <Bar isAnimationActive={false} dataKey="paid" name="Paid" fill={COLORS[2]} radius={[4, 4, 0, 0]} />
               </BarChart>
             </Chart>
           </div>
@@ -368,7 +373,7 @@ function PaymentMethods(props: MetricProps) {
           <div data-testid="methods-chart">
             <Chart height={200}>
               <PieChart>
-                <Pie data={body.methods.map((m) => ({ name: METHOD_LABEL[m.method] ?? m.method, value: m.paymentCount }))} dataKey="value" nameKey="name" innerRadius={45} outerRadius={80} paddingAngle={2}>
+                <Pie isAnimationActive={false} data={body.methods.map((m) => ({ name: METHOD_LABEL[m.method] ?? m.method, value: m.paymentCount }))} dataKey="value" nameKey="name" innerRadius={45} outerRadius={80} paddingAngle={2}>
                   {body.methods.map((m, i) => <Cell key={m.method} fill={COLORS[i % COLORS.length]} />)}
                 </Pie>
                 <Tooltip />
@@ -405,7 +410,7 @@ function TopPayers(props: MetricProps) {
                 <XAxis type="number" tickFormatter={usdTick} tick={{ fontSize: 11 }} />
                 <YAxis type="category" dataKey="payer" width={96} tick={{ fontSize: 11, fontFamily: "monospace" }} />
                 <Tooltip formatter={(_value, _name, item) => formatUsd(item.payload.exact)} />
-                <Bar dataKey="usd" name="Paid (USD)" fill={COLORS[1]} radius={[0, 4, 4, 0]} />
+                <Bar isAnimationActive={false} dataKey="usd" name="Paid (USD)" fill={COLORS[1]} radius={[0, 4, 4, 0]} />
               </BarChart>
             </Chart>
           </div>
@@ -540,9 +545,9 @@ function Loyalty(props: MetricProps) {
                     <YAxis tick={{ fontSize: 11 }} width={48} />
                     <Tooltip />
                     <Legend />
-                    <Bar dataKey="issued" name="Issued" fill={COLORS[2]} radius={[4, 4, 0, 0]} />
-                    <Bar dataKey="redeemed" name="Redeemed" fill={COLORS[3]} radius={[4, 4, 0, 0]} />
-                    <Bar dataKey="clawedBack" name="Clawed back" fill={COLORS[4]} radius={[4, 4, 0, 0]} />
+                    <Bar isAnimationActive={false} dataKey="issued" name="Issued" fill={COLORS[2]} radius={[4, 4, 0, 0]} />
+                    <Bar isAnimationActive={false} dataKey="redeemed" name="Redeemed" fill={COLORS[3]} radius={[4, 4, 0, 0]} />
+                    <Bar isAnimationActive={false} dataKey="clawedBack" name="Clawed back" fill={COLORS[4]} radius={[4, 4, 0, 0]} />
                   </BarChart>
                 </Chart>
               </div>
@@ -581,7 +586,7 @@ function Lending(props: MetricProps & { tokens: TokenInfo[] }) {
                   <XAxis type="number" domain={[0, 100]} tickFormatter={(v: number) => `${v}%`} tick={{ fontSize: 11 }} />
                   <YAxis type="category" dataKey="market" width={96} tick={{ fontSize: 11 }} />
                   <Tooltip formatter={(value) => `${Number(value).toFixed(2)}%`} />
-                  <Bar dataKey="utilisation" name="Utilisation" fill={COLORS[5]} radius={[0, 4, 4, 0]} />
+                  <Bar isAnimationActive={false} dataKey="utilisation" name="Utilisation" fill={COLORS[5]} radius={[0, 4, 4, 0]} />
                 </BarChart>
               </Chart>
             </div>

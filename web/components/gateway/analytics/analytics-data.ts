@@ -20,6 +20,18 @@ export const PRESETS = [
 /** The server's limit for hour buckets (indexer/src/api/params.ts). */
 export const MAX_HOUR_RANGE_SECONDS = 93 * 86_400;
 
+/**
+ * The last `seconds` in whole buckets: the range ends at the bucket boundary after now plus a margin, because
+ * block timestamps run ahead of this clock (a node's, or a local chain that mines a block per second), and a
+ * payment stamped after `to` would be in the bucket's total but not in the lists.
+ */
+export function presetRange(seconds: number, interval: Interval, now: number): Range {
+  const bucket = interval === "hour" ? 3_600 : 86_400;
+  const to = Math.ceil((now + CLOCK_MARGIN_SECONDS) / bucket) * bucket;
+  return { from: Math.floor((to - seconds) / bucket) * bucket, to, interval };
+}
+const CLOCK_MARGIN_SECONDS = 900;
+
 export function analyticsUrl(scope: Scope, metric: string, range: Range, filters: Filters, extra: Record<string, string> = {}): string {
   const query = new URLSearchParams({ from: String(range.from), to: String(range.to), interval: range.interval, subAccounts: scope.subAccounts, ...extra });
   if (filters.chainId !== undefined) query.set("chainId", String(filters.chainId));
@@ -63,8 +75,17 @@ export type RevenueRow = {
   refundVolumeUsd: string;
 };
 
-/** Revenue rows (one per bucket, chain and token) folded into one point per bucket, in USD, for the chart. */
-export function revenueSeries(rows: RevenueRow[], interval: Interval) {
+/** Every bucket start of the range, so that a chart's time axis has no gaps where nothing happened. */
+export function bucketStarts(range: Range): number[] {
+  const seconds = range.interval === "hour" ? 3_600 : 86_400;
+  const starts: number[] = [];
+  for (let start = Math.floor(range.from / seconds) * seconds; start < range.to; start += seconds) starts.push(start);
+  return starts;
+}
+
+/** Revenue rows (one per bucket, chain and token) folded into one point per bucket of the range, in USD, for the chart. */
+export function revenueSeries(rows: RevenueRow[], range: Range) {
+  const interval = range.interval;
   const buckets = new Map<number, { paymentCount: number; volumeUsdE8: bigint; refundUsdE8: bigint }>();
   for (const row of rows) {
     const entry = buckets.get(row.bucketStart) ?? { paymentCount: 0, volumeUsdE8: 0n, refundUsdE8: 0n };
@@ -73,6 +94,7 @@ export function revenueSeries(rows: RevenueRow[], interval: Interval) {
     entry.refundUsdE8 += usdToE8(row.refundVolumeUsd);
     buckets.set(row.bucketStart, entry);
   }
+  for (const start of bucketStarts(range)) if (!buckets.has(start)) buckets.set(start, { paymentCount: 0, volumeUsdE8: 0n, refundUsdE8: 0n });
   return [...buckets]
     .sort(([a], [b]) => a - b)
     .map(([bucketStart, entry]) => ({
