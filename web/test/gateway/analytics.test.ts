@@ -10,7 +10,7 @@ import { createWalletClient, http, maxUint256, toHex, type Address, type Hex, ty
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { mockErc20Abi, paymentRouterAbi } from "@coinpays/sdk/contracts";
 import { devAccount } from "../../../scripts/lib/dev-accounts.ts";
-import { waitFor } from "../../../scripts/lib/processes.ts";
+import { freePort, waitFor } from "../../../scripts/lib/processes.ts";
 import { startIndexer, type RunningIndexer } from "../../../indexer/test/support.ts";
 import { createTemporaryDatabase, type TemporaryDatabase } from "../support/postgres.ts";
 import { startChainFixture, type ChainFixture } from "./support/fixtures.ts";
@@ -270,5 +270,36 @@ describe("analytics routes", { timeout: 600_000 }, () => {
     assert.equal(revenue.operationId, "analyticsRevenue");
     assert.deepEqual(revenue.parameters.map((p: { name: string }) => p.name).sort(), ["chainId", "format", "from", "interval", "limit", "merchantId", "subAccounts", "to", "token"]);
     assert.ok(doc.paths["/api/merchants/{merchantId}/analytics/conversion"]);
+  });
+});
+
+describe("analytics routes when the indexer is down", { timeout: 120_000 }, () => {
+  let gateway: Gateway;
+  let owner: SignedIn;
+  let merchantId: string;
+
+  before(async () => {
+    // A port nothing listens on: the indexer is down, the rest of the server is not.
+    gateway = await startGateway("analytics_down", { indexerUrl: `http://127.0.0.1:${await freePort()}` });
+    owner = await signIn(gateway);
+    const created = await call(gateway, "POST", "/api/merchants", { cookie: owner.cookie, body: { name: "Shop", payoutAddress: payoutA.address } });
+    merchantId = created.body.id;
+  });
+  after(async () => {
+    await gateway?.close();
+  });
+
+  it("on-chain metrics answer 503 indexer_unavailable; conversion, which is the gateway's own, still answers", async () => {
+    for (const metric of ["revenue", "top-payers", "lending"]) {
+      const result = await call(gateway, "GET", `/api/merchants/${merchantId}/analytics/${metric}`, { cookie: owner.cookie });
+      assert.equal(result.status, 503, metric);
+      assert.equal(result.body.error.code, "indexer_unavailable");
+    }
+    const conversion = await call(gateway, "GET", `/api/merchants/${merchantId}/analytics/conversion`, { cookie: owner.cookie });
+    assert.equal(conversion.status, 200);
+    assert.deepEqual(conversion.body.totals, { created: 0, paid: 0, expired: 0, conversionRate: "0" });
+    // Authorization comes before the indexer: a stranger gets 404, not 503.
+    const stranger = await signIn(gateway);
+    assert.equal((await call(gateway, "GET", `/api/merchants/${merchantId}/analytics/revenue`, { cookie: stranger.cookie })).status, 404);
   });
 });
