@@ -364,9 +364,10 @@ export function createGatewayApi(deps: GatewayDeps) {
       handler: async (ctx) => {
         const user = await session(ctx);
         const result = await analytics.get(user.userId, ctx.params.merchantId!, metric, parseQuery(ctx.url, analyticsQuerySchema));
-        if (result.kind === "json") return json(result.body);
+        const timing: Record<string, string> = result.indexerMs === undefined ? {} : { "server-timing": `indexer;dur=${result.indexerMs.toFixed(1)}` };
+        if (result.kind === "json") return json(result.body, 200, timing);
         return new Response(result.body, {
-          headers: { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="${result.filename}"`, "cache-control": "no-store" },
+          headers: { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="${result.filename}"`, "cache-control": "no-store", ...timing },
         });
       },
     })),

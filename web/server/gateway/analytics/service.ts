@@ -77,9 +77,10 @@ export type AnalyticsQuery = z.output<typeof analyticsQuerySchema>;
 /** An account whose figures an answer includes. */
 export type AnalyticsAccount = { id: string; name: string; parentId: string | null; payoutAddress: string };
 
-export type AnalyticsResult =
-  | { kind: "json"; body: Record<string, unknown> }
-  | { kind: "csv"; body: string; filename: string };
+export type AnalyticsResult = ({ kind: "json"; body: Record<string, unknown> } | { kind: "csv"; body: string; filename: string }) & {
+  /** How long the indexer took to answer, as this server saw it (a Server-Timing entry for the route). */
+  indexerMs?: number;
+};
 
 type MerchantService = ReturnType<typeof createMerchantService>;
 
@@ -91,11 +92,10 @@ export function createAnalyticsService(deps: { db: AppDatabase; merchants: Merch
   const fetchIndexer = deps.fetch ?? fetch;
 
   /** The account and, when asked, every account below it (ids, names and payout addresses). */
-  async function accountsOf(merchantId: string, subAccounts: "include" | "exclude"): Promise<AnalyticsAccount[]> {
-    if (subAccounts === "exclude") {
-      const rows = await db.select().from(merchants).where(eq(merchants.id, merchantId));
-      return rows.map(({ id, name, parentId, payoutAddress }) => ({ id, name, parentId, payoutAddress }));
-    }
+  async function accountsOf(merchant: typeof merchants.$inferSelect, subAccounts: "include" | "exclude"): Promise<AnalyticsAccount[]> {
+    const { id, name, parentId, payoutAddress } = merchant;
+    if (subAccounts === "exclude") return [{ id, name, parentId, payoutAddress }];
+    const merchantId = merchant.id;
     const result = await db.execute(sql`
       with recursive tree(id, depth) as (
         select id, 0 from merchants where id = ${merchantId}
@@ -179,7 +179,7 @@ export function createAnalyticsService(deps: { db: AppDatabase; merchants: Merch
      */
     async get(userId: string, merchantId: string, metric: Metric, query: AnalyticsQuery): Promise<AnalyticsResult> {
       const { merchant } = await deps.merchants.authorize(userId, merchantId, "viewer");
-      const accounts = await accountsOf(merchant.id, query.subAccounts);
+      const accounts = await accountsOf(merchant, query.subAccounts);
       const filename = csvFilename(merchant.name, metric, query);
       const scope = {
         merchantId: merchant.id,
@@ -192,10 +192,13 @@ export function createAnalyticsService(deps: { db: AppDatabase; merchants: Merch
         if (query.format === "csv") return { kind: "csv", filename, body: toCsv(result.data, ["bucketStart", "bucketStartIso", "created", "paid", "expired", "conversionRate"]) };
         return { kind: "json", body: { ...scope, ...result } };
       }
+      const started = performance.now();
       const response = await callIndexer(metric, addressesOf(accounts), query);
-      if (query.format === "csv") return { kind: "csv", filename, body: await response.text() };
-      const { query: _indexerQuery, ...result } = (await response.json()) as Record<string, unknown>;
-      return { kind: "json", body: { ...scope, ...result } };
+      const text = await response.text();
+      const indexerMs = performance.now() - started;
+      if (query.format === "csv") return { kind: "csv", filename, body: text, indexerMs };
+      const { query: _indexerQuery, ...result } = JSON.parse(text) as Record<string, unknown>;
+      return { kind: "json", body: { ...scope, ...result }, indexerMs };
     },
   };
 }
