@@ -72,6 +72,12 @@ test("analytics: a merchant signs in and sees its payments charted, exactly, wit
     await page.locator('[data-testid="analytics-refunds-body"][data-state="empty"]').waitFor();
     await page.locator('[data-testid="analytics-lending-body"][data-state="ready"]').waitFor();
     await stack.screenshot(page, "analytics-dashboard");
+    // On a phone the cards stack and nothing runs off the side of the page.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.locator('[data-testid="revenue-chart"] .recharts-bar-rectangle path').first().waitFor();
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), "no horizontal scrolling at 390 px");
+    await stack.screenshot(page, "analytics-dashboard-mobile");
+    await page.setViewportSize({ width: 1280, height: 900 });
 
     // The CSV link downloads the same rows with the session of the page.
     const href = await page.getByTestId("analytics-top-payers-csv").getAttribute("href");

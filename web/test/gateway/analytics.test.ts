@@ -124,7 +124,9 @@ describe("analytics routes", { timeout: 600_000 }, () => {
   });
 
   it("revenue: A's own payments only, exact amounts, fiat and refunds; the range and accounts it covers", async () => {
-    const body = await ok(ownerA, merchantA, "revenue");
+    const response = await analytics(ownerA, merchantA, "revenue");
+    assert.match(response.headers.get("server-timing") ?? "", /^indexer;dur=\d+\.\d$/);
+    const body = response.body;
     assert.deepEqual(body.accounts.map((a: { id: string; payoutAddress: string }) => [a.id, a.payoutAddress]), [[merchantA, payoutA.address]]);
     assert.deepEqual(body.range, { from, to, fromIso: new Date(from * 1000).toISOString(), toIso: new Date(to * 1000).toISOString(), interval: "day" });
     assert.deepEqual(body.totals, { paymentCount: 3, volumeUsd: "37", refundCount: 1, refundVolumeUsd: "5", unpricedCount: 0 });

@@ -414,19 +414,21 @@ function TopPayers(props: MetricProps) {
               </BarChart>
             </Chart>
           </div>
-          <table className="mt-3 w-full text-left text-sm" data-testid="payers-table">
-            <thead className="text-xs uppercase text-slate-500"><tr><th className="py-1">#</th><th>Payer</th><th>Payments</th><th>USD</th></tr></thead>
-            <tbody>
-              {body.data.map((row) => (
-                <tr key={row.payer} className="border-t border-slate-100" data-payer={row.payer}>
-                  <td className="py-1">{row.rank}</td>
-                  <td className="font-mono text-xs" title={row.payer}>{short(row.payer)}</td>
-                  <td>{row.paymentCount}</td>
-                  <td className="font-mono">{formatUsd(row.volumeUsd)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <div className="overflow-x-auto">
+            <table className="mt-3 w-full text-left text-sm" data-testid="payers-table">
+              <thead className="text-xs uppercase text-slate-500"><tr><th className="py-1">#</th><th>Payer</th><th>Payments</th><th>USD</th></tr></thead>
+              <tbody>
+                {body.data.map((row) => (
+                  <tr key={row.payer} className="border-t border-slate-100" data-payer={row.payer}>
+                    <td className="py-1">{row.rank}</td>
+                    <td className="font-mono text-xs" title={row.payer}>{short(row.payer)}</td>
+                    <td>{row.paymentCount}</td>
+                    <td className="font-mono">{formatUsd(row.volumeUsd)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         </>
       )}
     </MetricCard>
@@ -482,22 +484,24 @@ function SplitPayouts(props: MetricProps & { tokens: TokenInfo[] }) {
     <MetricCard title="Split payouts" metric="split-payouts" loaded={loaded} csvUrl={csvUrl} retry={retry} isEmpty={(b) => b.data.length === 0 && b.withdrawals.length === 0} empty="No split distributions to you in this range.">
       {(body) => (
         <>
-          <table className="w-full text-left text-sm" data-testid="splits-table">
-            <thead className="text-xs uppercase text-slate-500"><tr><th className="py-1">Split</th><th>Distributed</th><th>Your share</th><th>When</th></tr></thead>
-            <tbody>
-              {body.data.map((row) => {
-                const token = tokenOf(props.tokens, row.token);
-                return (
-                  <tr key={row.transactionHash + row.split} className="border-t border-slate-100">
-                    <td className="py-1 font-mono text-xs" title={row.split}>{short(row.split)} v{row.ruleSetVersion}</td>
-                    <td className="font-mono">{fmt(BigInt(row.amount), token.decimals, token.symbol)}</td>
-                    <td className="font-mono">{fmt(BigInt(row.merchantShare), token.decimals, token.symbol)} <span className="text-xs text-slate-500">({row.merchantAllocationPpm / 10_000}%)</span></td>
-                    <td className="text-xs text-slate-500">{new Date(row.timestamp * 1000).toISOString().slice(0, 10)}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
+          <div className="overflow-x-auto">
+            <table className="w-full text-left text-sm" data-testid="splits-table">
+              <thead className="text-xs uppercase text-slate-500"><tr><th className="py-1">Split</th><th>Distributed</th><th>Your share</th><th>When</th></tr></thead>
+              <tbody>
+                {body.data.map((row) => {
+                  const token = tokenOf(props.tokens, row.token);
+                  return (
+                    <tr key={row.transactionHash + row.split} className="border-t border-slate-100">
+                      <td className="py-1 font-mono text-xs" title={row.split}>{short(row.split)} v{row.ruleSetVersion}</td>
+                      <td className="font-mono">{fmt(BigInt(row.amount), token.decimals, token.symbol)}</td>
+                      <td className="font-mono">{fmt(BigInt(row.merchantShare), token.decimals, token.symbol)} <span className="text-xs text-slate-500">({row.merchantAllocationPpm / 10_000}%)</span></td>
+                      <td className="text-xs text-slate-500">{new Date(row.timestamp * 1000).toISOString().slice(0, 10)}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
           {body.withdrawals.length > 0 && (
             <p className="mt-3 text-xs text-slate-600">
               Withdrawn from SplitMain: {body.withdrawals.map((w) => { const token = tokenOf(props.tokens, w.token); return fmt(BigInt(w.amount), token.decimals, token.symbol); }).join(", ")}
@@ -590,22 +594,24 @@ function Lending(props: MetricProps & { tokens: TokenInfo[] }) {
                 </BarChart>
               </Chart>
             </div>
-            <table className="w-full text-left text-sm" data-testid="lending-table">
-              <thead className="text-xs uppercase text-slate-500"><tr><th className="py-1">Market</th><th>Supplied</th><th>Borrowed</th><th>Paid to you on credit</th></tr></thead>
-              <tbody>
-                {body.data.map((row) => {
-                  const loan = tokenOf(props.tokens, row.loanToken);
-                  return (
-                    <tr key={`${row.chainId}:${row.marketId}`} className="border-t border-slate-100">
-                      <td className="py-1">{label(row)}</td>
-                      <td className="font-mono">{fmt(BigInt(row.totalSupplyAssets), loan.decimals)}</td>
-                      <td className="font-mono">{fmt(BigInt(row.totalBorrowAssets), loan.decimals)}</td>
-                      <td className="font-mono">{row.creditPaymentCount} · {fmt(BigInt(row.creditVolume), loan.decimals, loan.symbol)}</td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
+            <div className="overflow-x-auto">
+              <table className="w-full text-left text-sm" data-testid="lending-table">
+                <thead className="text-xs uppercase text-slate-500"><tr><th className="py-1">Market</th><th>Supplied</th><th>Borrowed</th><th>Paid to you on credit</th></tr></thead>
+                <tbody>
+                  {body.data.map((row) => {
+                    const loan = tokenOf(props.tokens, row.loanToken);
+                    return (
+                      <tr key={`${row.chainId}:${row.marketId}`} className="border-t border-slate-100">
+                        <td className="py-1">{label(row)}</td>
+                        <td className="font-mono">{fmt(BigInt(row.totalSupplyAssets), loan.decimals)}</td>
+                        <td className="font-mono">{fmt(BigInt(row.totalBorrowAssets), loan.decimals)}</td>
+                        <td className="font-mono">{row.creditPaymentCount} · {fmt(BigInt(row.creditVolume), loan.decimals, loan.symbol)}</td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
           </div>
         );
       }}
