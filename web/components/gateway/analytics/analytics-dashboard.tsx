@@ -170,7 +170,7 @@ function AccountAnalytics({ accounts, account, onAccount }: { accounts: Merchant
       {"error" in range ? (
         <Notice>{range.error}</Notice>
       ) : (
-        <div className="mt-5 grid gap-5 lg:grid-cols-2">
+        <div className="mt-5 grid grid-cols-1 gap-5 lg:grid-cols-2 [&>*]:min-w-0">
           <div className="lg:col-span-2"><Revenue scope={scope} range={range} filters={filters} tokens={tokens} /></div>
           <Conversion scope={scope} range={range} filters={filters} />
           <PaymentMethods scope={scope} range={range} filters={filters} />
@@ -293,7 +293,7 @@ function Revenue(props: MetricProps & { tokens: TokenInfo[] }) {
               </Chart>
             </div>
             <div className="mt-4 overflow-x-auto">
-              <table className="w-full text-left text-sm" data-testid="revenue-by-token">
+              <table className="w-full text-left text-sm [&_td]:pr-3 [&_th]:pr-3 [&_th]:whitespace-nowrap" data-testid="revenue-by-token">
                 <thead className="text-xs uppercase text-slate-500">
                   <tr><th className="py-2">Token</th><th>Payments</th><th>Volume</th><th>You received</th><th>Fees</th><th>Refunded</th></tr>
                 </thead>
@@ -415,7 +415,7 @@ function TopPayers(props: MetricProps) {
             </Chart>
           </div>
           <div className="overflow-x-auto">
-            <table className="mt-3 w-full text-left text-sm" data-testid="payers-table">
+            <table className="mt-3 w-full text-left text-sm [&_td]:pr-3 [&_th]:pr-3 [&_th]:whitespace-nowrap" data-testid="payers-table">
               <thead className="text-xs uppercase text-slate-500"><tr><th className="py-1">#</th><th>Payer</th><th>Payments</th><th>USD</th></tr></thead>
               <tbody>
                 {body.data.map((row) => (
@@ -485,7 +485,7 @@ function SplitPayouts(props: MetricProps & { tokens: TokenInfo[] }) {
       {(body) => (
         <>
           <div className="overflow-x-auto">
-            <table className="w-full text-left text-sm" data-testid="splits-table">
+            <table className="w-full text-left text-sm [&_td]:pr-3 [&_th]:pr-3 [&_th]:whitespace-nowrap" data-testid="splits-table">
               <thead className="text-xs uppercase text-slate-500"><tr><th className="py-1">Split</th><th>Distributed</th><th>Your share</th><th>When</th></tr></thead>
               <tbody>
                 {body.data.map((row) => {
@@ -595,7 +595,7 @@ function Lending(props: MetricProps & { tokens: TokenInfo[] }) {
               </Chart>
             </div>
             <div className="overflow-x-auto">
-              <table className="w-full text-left text-sm" data-testid="lending-table">
+              <table className="w-full text-left text-sm [&_td]:pr-3 [&_th]:pr-3 [&_th]:whitespace-nowrap" data-testid="lending-table">
                 <thead className="text-xs uppercase text-slate-500"><tr><th className="py-1">Market</th><th>Supplied</th><th>Borrowed</th><th>Paid to you on credit</th></tr></thead>
                 <tbody>
                   {body.data.map((row) => {
