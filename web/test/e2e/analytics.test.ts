@@ -9,7 +9,6 @@ import { after, test } from "node:test";
 import { maxUint256, toHex, type Abi } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { mockErc20Abi, paymentRouterAbi } from "@coinpays/sdk/contracts";
-import { devAccount } from "../../../scripts/lib/dev-accounts.ts";
 import { waitFor } from "../../../scripts/lib/processes.ts";
 import { tokenAddress } from "./support/helpers.ts";
 import { closeE2eStack, e2eStack } from "./support/stack.ts";
@@ -23,9 +22,13 @@ test("analytics: a merchant signs in and sees its payments charted, exactly, wit
   const router = stack.deployment.contracts.PaymentRouter.address;
   const owner = privateKeyToAccount(generatePrivateKey());
   const payout = privateKeyToAccount(generatePrivateKey()).address;
-  const [bigPayer, smallPayer] = [devAccount(0), devAccount(1)];
+  // Fresh payers with gas money from the node and their own minted USDC: no dev account other tests (or the
+  // server's relayer, account #0) use sees a transaction from this file.
+  const [bigPayer, smallPayer] = [privateKeyToAccount(generatePrivateKey()), privateKeyToAccount(generatePrivateKey())];
 
   for (const [payer, amount] of [[bigPayer, 30_000_000n], [smallPayer, 12_500_000n]] as const) {
+    await stack.publicClient.request({ method: "hardhat_setBalance" as never, params: [payer.address, toHex(10n ** 18n)] as never });
+    await stack.send(payer, usdc, mockErc20Abi as Abi, "mint", [payer.address, amount]);
     await stack.send(payer, usdc, mockErc20Abi as Abi, "approve", [router, maxUint256]);
     await stack.send(payer, router, paymentRouterAbi as Abi, "pay", [toHex(randomBytes(32)), payout, usdc, amount]);
   }
