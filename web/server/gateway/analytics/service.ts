@@ -87,25 +87,23 @@ type MerchantService = ReturnType<typeof createMerchantService>;
 /** Orders in these statuses were paid (refunds happen after payment, so a refunded order was paid too). */
 const PAID_STATUSES = ["settled", "overpaid", "paid_late", "refunded", "partially_refunded"] as const;
 
-export function createAnalyticsService(deps: { db: AppDatabase; merchants: MerchantService; indexerUrl: string; fetch?: typeof fetch }) {
+export function createAnalyticsService(deps: { db: AppDatabase; merchants: MerchantService; indexerUrl: string }) {
   const { db } = deps;
-  const fetchIndexer = deps.fetch ?? fetch;
 
   /** The account and, when asked, every account below it (ids, names and payout addresses). */
   async function accountsOf(merchant: typeof merchants.$inferSelect, subAccounts: "include" | "exclude"): Promise<AnalyticsAccount[]> {
     const { id, name, parentId, payoutAddress } = merchant;
     if (subAccounts === "exclude") return [{ id, name, parentId, payoutAddress }];
-    const merchantId = merchant.id;
     const result = await db.execute(sql`
       with recursive tree(id, depth) as (
-        select id, 0 from merchants where id = ${merchantId}
+        select id, 0 from merchants where id = ${id}
         union all
         select m.id, t.depth + 1 from merchants m join tree t on m.parent_id = t.id where t.depth < ${MAX_HIERARCHY_DEPTH}
       )
-      select m.id, m.name, m.parent_id as "parentId", m.payout_address as "payoutAddress", t.depth
+      select m.id, m.name, m.parent_id as "parentId", m.payout_address as "payoutAddress"
       from tree t join merchants m on m.id = t.id
       order by t.depth, m.created_at, m.id`);
-    return (result as unknown as { rows: (AnalyticsAccount & { depth: number })[] }).rows.map(({ id, name, parentId, payoutAddress }) => ({ id, name, parentId, payoutAddress }));
+    return (result as unknown as { rows: AnalyticsAccount[] }).rows;
   }
 
   function addressesOf(accounts: AnalyticsAccount[]): string[] {
@@ -122,7 +120,7 @@ export function createAnalyticsService(deps: { db: AppDatabase; merchants: Merch
     if (query.token !== undefined) params.set("token", query.token);
     let response: Response;
     try {
-      response = await fetchIndexer(`${deps.indexerUrl}/analytics/${metric}?${params}`, { signal: AbortSignal.timeout(INDEXER_TIMEOUT_MS) });
+      response = await fetch(`${deps.indexerUrl}/analytics/${metric}?${params}`, { signal: AbortSignal.timeout(INDEXER_TIMEOUT_MS) });
     } catch (error) {
       throw new ApiError(503, "indexer_unavailable", `The analytics indexer did not answer (${(error as Error).name === "TimeoutError" ? "timed out" : "unreachable"}); try again shortly`);
     }
