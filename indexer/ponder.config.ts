@@ -1,4 +1,5 @@
-import { createConfig } from "ponder";
+import { createConfig, factory } from "ponder";
+import { getAbiItem } from "viem";
 import {
   coinPaysLendingAbi,
   creditPaymentAbi,
@@ -7,6 +8,7 @@ import {
   getDeployment,
   loyaltyCheckoutAbi,
   loyaltyProgramFactoryAbi,
+  loyaltyTokenAbi,
   paymentRouterAbi,
   splitMainAbi,
   subscriptionsAbi,
@@ -50,6 +52,17 @@ export default createConfig({
     SplitMain: deployed("SplitMain", splitMainAbi),
     LoyaltyCheckout: deployed("LoyaltyCheckout", loyaltyCheckoutAbi),
     LoyaltyProgramFactory: deployed("LoyaltyProgramFactory", loyaltyProgramFactoryAbi),
+    // Every merchant's loyalty token is a clone the factory announces with ProgramCreated.
+    LoyaltyToken: {
+      chain: "coinpays" as const,
+      abi: loyaltyTokenAbi,
+      address: factory({
+        address: deployment.contracts.LoyaltyProgramFactory.address,
+        event: getAbiItem({ abi: loyaltyProgramFactoryAbi, name: "ProgramCreated" }),
+        parameter: "program",
+      }),
+      startBlock: deployment.contracts.LoyaltyProgramFactory.blockNumber,
+    },
     CoinPaysLending: deployed("CoinPaysLending", coinPaysLendingAbi),
     CreditPayment: deployed("CreditPayment", creditPaymentAbi),
   },

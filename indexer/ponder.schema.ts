@@ -1,12 +1,22 @@
 import { index, onchainEnum, onchainTable, relations } from "ponder";
 
-/** How a payment reached the merchant: a wallet calling the router, or a transfer to a deposit address. */
-export const paymentMethod = onchainEnum("payment_method", ["router", "deposit_address"]);
+/**
+ * How a payment reached the merchant: `router` (an ERC-20 `pay` from a wallet), `permit` (`payWithPermit`,
+ * read from the transaction's selector), `native` (coin through the router), `deposit_address` (a sweep),
+ * `credit` (borrowed and paid through CreditPayment), `loyalty` (the loyalty checkout), `subscription`
+ * (a subscription charge).
+ */
+export const paymentMethod = onchainEnum("payment_method", ["router", "permit", "native", "deposit_address", "credit", "loyalty", "subscription"]);
 
 /**
- * One row per on-chain payment event. Router payments are unique per (merchant, orderRef) by contract rule
- * and keyed by it, so refunds can update them; deposit sweeps are keyed by their log, because a late or
- * second transfer to the same deposit address is swept again under the same order.
+ * The merchant's revenue ledger: one row per settled payment, whichever contract settled it. Router and
+ * loyalty-checkout payments are unique per (merchant, orderRef) by contract rule and keyed by it, so
+ * refunds can update them; deposit sweeps and subscription charges are keyed by their log, because a late
+ * transfer to the same deposit address is swept again under the same order, and a subscription is charged
+ * every period. `payer` is null for sweeps (whoever transferred to the deposit address is not in the
+ * sweep); for credit payments it is the borrower from `CreditPaid`, not the CreditPayment contract.
+ * `valueUsdE8` is the fiat value at payment time (USD × 10^8, rounded down) from the price table, null when
+ * the table has no price for the token; `orderRef` is null for subscription charges.
  */
 export const payment = onchainTable(
   "payment",
@@ -14,7 +24,7 @@ export const payment = onchainTable(
     id: t.text().primaryKey(),
     chainId: t.integer().notNull(),
     method: paymentMethod("method").notNull(),
-    orderRef: t.hex().notNull(),
+    orderRef: t.hex(),
     merchant: t.hex().notNull(),
     payer: t.hex(),
     depositAddress: t.hex(),
@@ -23,19 +33,22 @@ export const payment = onchainTable(
     merchantAmount: t.bigint().notNull(),
     fee: t.bigint().notNull(),
     refundedAmount: t.bigint().notNull(),
+    valueUsdE8: t.bigint("value_usd_e8"),
     blockNumber: t.bigint().notNull(),
     timestamp: t.bigint().notNull(),
     transactionHash: t.hex().notNull(),
     logIndex: t.integer().notNull(),
   }),
   (table) => ({
-    merchantTimeIdx: index().on(table.merchant, table.timestamp),
+    // Covers the analytics queries (top payers, method mix) so they run as index-only scans of one
+    // merchant's time range instead of visiting the table.
+    merchantTimeIdx: index().on(table.merchant, table.timestamp, table.payer, table.method, table.token, table.chainId, table.valueUsdE8, table.amount),
     orderRefIdx: index().on(table.orderRef),
     payerIdx: index().on(table.payer),
   }),
 );
 
-/** Every refund, full or partial, of a router payment. */
+/** Every refund, full or partial, of a router payment (loyalty-checkout refunds are in `loyalty_refund`). */
 export const refund = onchainTable(
   "refund",
   (t) => ({
@@ -48,11 +61,13 @@ export const refund = onchainTable(
     token: t.hex().notNull(),
     amount: t.bigint().notNull(),
     totalRefunded: t.bigint().notNull(),
+    /** Fiat value of this refund at refund time (USD × 10^8), null without a price. */
+    valueUsdE8: t.bigint("value_usd_e8"),
     blockNumber: t.bigint().notNull(),
     timestamp: t.bigint().notNull(),
     transactionHash: t.hex().notNull(),
   }),
-  (table) => ({ merchantIdx: index().on(table.merchant), paymentIdx: index().on(table.paymentId) }),
+  (table) => ({ merchantIdx: index().on(table.merchant, table.timestamp), paymentIdx: index().on(table.paymentId) }),
 );
 
 /** Deposit addresses that have been deployed (the first sweep or rescue of an order deploys it). */
@@ -334,15 +349,41 @@ export const splitWithdrawal = onchainTable(
 
 // ----------------------------------------------------------------------------------------------- loyalty
 
-/** One program (a loyalty-token clone) per merchant, from the factory. */
+/**
+ * One program (a loyalty-token clone) per merchant, from the factory, with the clone's own state from its
+ * events (the clone is discovered through the factory's `ProgramCreated`, Ponder's factory pattern).
+ * The totals keep the token's invariant `totalSupply = totalMinted - totalRedeemed - totalClawedBack`.
+ */
 export const loyaltyProgram = onchainTable("loyalty_program", (t) => ({
   address: t.hex().primaryKey(),
   chainId: t.integer().notNull(),
   merchant: t.hex().notNull(),
   asset: t.hex().notNull(),
+  name: t.text().notNull(),
+  symbol: t.text().notNull(),
+  rewardBps: t.integer().notNull(),
+  nonTransferable: t.boolean().notNull(),
+  totalSupply: t.bigint().notNull(),
+  totalMinted: t.bigint().notNull(),
+  totalRedeemed: t.bigint().notNull(),
+  totalClawedBack: t.bigint().notNull(),
+  holderCount: t.integer().notNull(),
   blockNumber: t.bigint().notNull(),
   transactionHash: t.hex().notNull(),
 }));
+
+/** Point balances per holder, from the clones' `Transfer` events (mints, burns and transfers alike). */
+export const loyaltyBalance = onchainTable(
+  "loyalty_balance",
+  (t) => ({
+    id: t.text().primaryKey(),
+    chainId: t.integer().notNull(),
+    program: t.hex().notNull(),
+    account: t.hex().notNull(),
+    balance: t.bigint().notNull(),
+  }),
+  (table) => ({ accountIdx: index().on(table.account) }),
+);
 
 /** Loyalty-checkout orders, unique per (merchant, orderRef) by contract rule; refunds update them. */
 export const loyaltyPayment = onchainTable(
@@ -384,10 +425,12 @@ export const loyaltyRefund = onchainTable("loyalty_refund", (t) => ({
   totalRefunded: t.bigint().notNull(),
   pointsClawedBack: t.bigint().notNull(),
   pointsShortfall: t.bigint().notNull(),
+  /** Fiat value of `amount` at refund time (USD × 10^8), null without a price. */
+  valueUsdE8: t.bigint("value_usd_e8"),
   blockNumber: t.bigint().notNull(),
   timestamp: t.bigint().notNull(),
   transactionHash: t.hex().notNull(),
-}));
+}), (table) => ({ merchantTimeIdx: index().on(table.merchant, table.timestamp) }));
 
 /**
  * Point mints and burns, derived from the checkout's events (the only path allowed to mint, redeem or
@@ -410,7 +453,7 @@ export const loyaltyPoints = onchainTable(
     timestamp: t.bigint().notNull(),
     transactionHash: t.hex().notNull(),
   }),
-  (table) => ({ programAccountIdx: index().on(table.program, table.account) }),
+  (table) => ({ programAccountIdx: index().on(table.program, table.account), merchantTimeIdx: index().on(table.merchant, table.timestamp) }),
 );
 
 // ----------------------------------------------------------------------------------------------- lending
@@ -551,3 +594,54 @@ export const lendingSettings = onchainTable("lending_settings", (t) => ({
   feeRecipient: t.hex().notNull(),
   updatedAtBlock: t.bigint().notNull(),
 }));
+
+// ------------------------------------------------------------------------------------------------ rollups
+
+export const rollupPeriod = onchainEnum("rollup_period", ["hour", "day"]);
+
+/**
+ * Pre-aggregated revenue per (chain, merchant, token, period, bucket), kept by the payment and refund
+ * handlers in the same indexing step as the rows they summarise, so a reorg or a restart rolls both back
+ * together. `merchant` is the on-chain payout address: a gateway sub-account with its own payout address
+ * has its own rows, and a merchant's totals are the sum over its account's and sub-accounts' addresses
+ * (the gateway owns that mapping; the API takes several addresses). Buckets start at UTC hour/day
+ * boundaries (unix seconds). Payments count in the bucket of the payment, refunds in the bucket of the
+ * refund. `uniquePayers` counts distinct known payers (sweeps have none), so it does not add up across
+ * buckets or tokens; `rollup_payer` is the set it counts.
+ */
+export const revenueRollup = onchainTable(
+  "revenue_rollup",
+  (t) => ({
+    id: t.text().primaryKey(),
+    chainId: t.integer().notNull(),
+    merchant: t.hex().notNull(),
+    token: t.hex().notNull(),
+    period: rollupPeriod("period").notNull(),
+    bucketStart: t.bigint().notNull(),
+    paymentCount: t.integer().notNull(),
+    volume: t.bigint().notNull(),
+    merchantAmount: t.bigint().notNull(),
+    fees: t.bigint().notNull(),
+    volumeUsdE8: t.bigint("volume_usd_e8").notNull(),
+    /** Payments whose token had no price (their fiat value is missing from `volumeUsdE8`). */
+    unpricedCount: t.integer().notNull(),
+    uniquePayers: t.integer().notNull(),
+    refundCount: t.integer().notNull(),
+    refundVolume: t.bigint().notNull(),
+    refundVolumeUsdE8: t.bigint("refund_volume_usd_e8").notNull(),
+  }),
+  (table) => ({ merchantBucketIdx: index().on(table.merchant, table.period, table.bucketStart) }),
+);
+
+/** The payers of each rollup bucket (the set behind `revenue_rollup.unique_payers`). */
+export const rollupPayer = onchainTable(
+  "rollup_payer",
+  (t) => ({
+    id: t.text().primaryKey(),
+    rollupId: t.text().notNull(),
+    payer: t.hex().notNull(),
+    paymentCount: t.integer().notNull(),
+    volume: t.bigint().notNull(),
+  }),
+  (table) => ({ rollupIdx: index().on(table.rollupId) }),
+);

@@ -1,8 +1,9 @@
 import { ponder } from "ponder:registry";
-import { creditPayment, lendingEvent, lendingMarket, lendingPosition, lendingSettings, liquidation } from "ponder:schema";
+import { creditPayment, lendingEvent, lendingMarket, lendingPosition, lendingSettings, liquidation, payment } from "ponder:schema";
 import type { Hex } from "viem";
 import { recordContractEvent } from "./admin.ts";
-import { logId } from "./ids.ts";
+import { logId, routerPaymentId } from "./ids.ts";
+import { rollUpPayer } from "./rollups.ts";
 
 type Kind = "supply" | "withdraw" | "borrow" | "repay" | "supply_collateral" | "withdraw_collateral" | "liquidate" | "accrue_interest";
 type Context = { chain: { id: number }; db: any };
@@ -209,4 +210,8 @@ ponder.on("CreditPayment:CreditPaid", async ({ event, context }) => {
     timestamp: event.block.timestamp,
     transactionHash: event.transaction.hash,
   });
+  // The router's PaymentSettled (earlier in this call) recorded the payment with the CreditPayment contract
+  // as its caller; the borrower is the payer the merchant cares about.
+  const paid = await context.db.update(payment, { id: routerPaymentId(chainId, event.args.merchant, event.args.orderRef) }).set({ payer: event.args.payer });
+  await rollUpPayer(context.db, paid, event.args.payer);
 });

@@ -1,22 +1,44 @@
 import { ponder } from "ponder:registry";
 import { acceptedToken, depositAddress, depositRescue, feeUpdate, payment, refund } from "ponder:schema";
+import { getDeployment, paymentRouterAbi } from "@coinpays/sdk/contracts";
+import { toFunctionSelector, zeroAddress, type Address, type Hex } from "viem";
 import { logId, routerPaymentId } from "./ids.ts";
+import { usdValueE8 } from "./prices.ts";
+import { recordPayment, rollUpRefund } from "./rollups.ts";
+
+const payWithPermitSelector = toFunctionSelector(paymentRouterAbi.find((item) => item.type === "function" && item.name === "payWithPermit")!);
+
+/** The CreditPayment contract pays through the router as `payer`; its `CreditPaid` names the borrower. */
+function creditPaymentAddress(chainId: number): string | undefined {
+  return getDeployment(chainId)?.contracts.CreditPayment?.address.toLowerCase();
+}
+
+/** Which path a router payment took, from the payer, the token and the transaction's own call. */
+function routerMethod(chainId: number, payer: Address, token: Address, transaction: { to: Address | null; input: Hex }, router: Address) {
+  if (payer.toLowerCase() === creditPaymentAddress(chainId)) return "credit" as const;
+  if (token === zeroAddress) return "native" as const;
+  if (transaction.to?.toLowerCase() === router.toLowerCase() && transaction.input.slice(0, 10) === payWithPermitSelector) return "permit" as const;
+  return "router" as const;
+}
 
 ponder.on("PaymentRouter:PaymentSettled", async ({ event, context }) => {
   const chainId = context.chain.id;
-  await context.db.insert(payment).values({
+  const method = routerMethod(chainId, event.args.payer, event.args.token, event.transaction, event.log.address);
+  await recordPayment(context.db, {
     id: routerPaymentId(chainId, event.args.merchant, event.args.orderRef),
     chainId,
-    method: "router",
+    method,
     orderRef: event.args.orderRef,
     merchant: event.args.merchant,
-    payer: event.args.payer,
+    // A credit payment's payer is set (and counted) by CreditPaid, emitted right after in the same call.
+    payer: method === "credit" ? null : event.args.payer,
     depositAddress: null,
     token: event.args.token,
     amount: event.args.amount,
     merchantAmount: event.args.merchantAmount,
     fee: event.args.fee,
     refundedAmount: 0n,
+    valueUsdE8: usdValueE8(chainId, event.args.token, event.args.amount, event.block.timestamp),
     blockNumber: event.block.number,
     timestamp: event.block.timestamp,
     transactionHash: event.transaction.hash,
@@ -27,6 +49,7 @@ ponder.on("PaymentRouter:PaymentSettled", async ({ event, context }) => {
 ponder.on("PaymentRouter:PaymentRefunded", async ({ event, context }) => {
   const chainId = context.chain.id;
   const paymentId = routerPaymentId(chainId, event.args.merchant, event.args.orderRef);
+  const valueUsdE8 = usdValueE8(chainId, event.args.token, event.args.amount, event.block.timestamp);
   await context.db.insert(refund).values({
     id: logId(chainId, event.transaction.hash, event.log.logIndex),
     chainId,
@@ -37,10 +60,12 @@ ponder.on("PaymentRouter:PaymentRefunded", async ({ event, context }) => {
     token: event.args.token,
     amount: event.args.amount,
     totalRefunded: event.args.totalRefunded,
+    valueUsdE8,
     blockNumber: event.block.number,
     timestamp: event.block.timestamp,
     transactionHash: event.transaction.hash,
   });
+  await rollUpRefund(context.db, { chainId, merchant: event.args.merchant, token: event.args.token, amount: event.args.amount, valueUsdE8, timestamp: event.block.timestamp });
   // The event carries the running total, so the row is set from it rather than incremented: replaying
   // the same event can never double-count a refund.
   await context.db.update(payment, { id: paymentId }).set({ refundedAmount: event.args.totalRefunded });
@@ -59,7 +84,7 @@ ponder.on("DepositAddressFactory:DepositAddressDeployed", async ({ event, contex
 
 ponder.on("DepositAddressFactory:DepositSwept", async ({ event, context }) => {
   const chainId = context.chain.id;
-  await context.db.insert(payment).values({
+  await recordPayment(context.db, {
     id: logId(chainId, event.transaction.hash, event.log.logIndex),
     chainId,
     method: "deposit_address",
@@ -73,6 +98,7 @@ ponder.on("DepositAddressFactory:DepositSwept", async ({ event, context }) => {
     merchantAmount: event.args.merchantAmount,
     fee: event.args.fee,
     refundedAmount: 0n,
+    valueUsdE8: usdValueE8(chainId, event.args.token, event.args.amount, event.block.timestamp),
     blockNumber: event.block.number,
     timestamp: event.block.timestamp,
     transactionHash: event.transaction.hash,

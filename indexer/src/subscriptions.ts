@@ -1,6 +1,8 @@
 import { ponder } from "ponder:registry";
 import { subscription, subscriptionCharge, subscriptionPlan } from "ponder:schema";
 import { logId } from "./ids.ts";
+import { usdValueE8 } from "./prices.ts";
+import { recordPayment } from "./rollups.ts";
 
 const planKey = (chainId: number, planId: bigint) => `${chainId}:${planId}`;
 const subscriptionKey = (chainId: number, subscriptionId: bigint) => `${chainId}:${subscriptionId}`;
@@ -70,6 +72,25 @@ ponder.on("Subscriptions:SubscriptionCharged", async ({ event, context }) => {
     merchantAmount: event.args.merchantAmount,
     fee: event.args.fee,
     failureReason: null,
+    blockNumber: event.block.number,
+    timestamp: event.block.timestamp,
+    transactionHash: event.transaction.hash,
+    logIndex: event.log.logIndex,
+  });
+  await recordPayment(context.db, {
+    id: `${logId(chainId, event.transaction.hash, event.log.logIndex)}:subscription`,
+    chainId,
+    method: "subscription",
+    orderRef: null,
+    merchant: event.args.merchant,
+    payer: event.args.subscriber,
+    depositAddress: null,
+    token: event.args.token,
+    amount: event.args.amount,
+    merchantAmount: event.args.merchantAmount,
+    fee: event.args.fee,
+    refundedAmount: 0n,
+    valueUsdE8: usdValueE8(chainId, event.args.token, event.args.amount, event.block.timestamp),
     blockNumber: event.block.number,
     timestamp: event.block.timestamp,
     transactionHash: event.transaction.hash,

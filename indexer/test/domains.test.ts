@@ -18,6 +18,7 @@ import {
   maxUint256,
   parseAbi,
   parseEventLogs,
+  parseSignature,
   parseUnits,
   type Abi,
   type Address,
@@ -26,6 +27,7 @@ import {
   type TransactionReceipt,
 } from "viem";
 import {
+  paymentRouterAbi,
   coinPaysLendingAbi,
   creditPaymentAbi,
   escrowAbi,
@@ -41,30 +43,11 @@ import { startLocalChain, type LocalChain } from "../../scripts/lib/local-chain.
 import { ROOT } from "../../scripts/lib/paths.ts";
 import { freePort, startProcess, waitFor, type ManagedProcess } from "../../scripts/lib/processes.ts";
 import { orderRefOf, seedLocalChain } from "../../scripts/lib/seed.ts";
+import { freshDatabase } from "./support.ts";
 
 const INDEXER_DIR = path.join(ROOT, "indexer");
 const DATABASE_URL = process.env.DATABASE_URL;
 
-/**
- * A database of this test's own, created afresh. Ponder's sync store (schema `ponder_sync`) is shared by
- * every indexer on a database and keys logs by (chain, block number, log index), so rows left by another
- * local chain with id 31337 (an earlier run, or indexer.test.ts running in parallel) would be read back
- * in place of this chain's. A fresh database per run keeps them apart.
- */
-async function freshDatabase(url: string): Promise<string> {
-  const target = new URL(url);
-  const name = `${target.pathname.slice(1)}_domains`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  try {
-    await admin.query(`drop database if exists "${name}" with (force)`);
-    await admin.query(`create database "${name}"`);
-  } finally {
-    await admin.end();
-  }
-  target.pathname = `/${name}`;
-  return target.toString();
-}
 const aggregatorAbi = parseAbi(["function setAnswer(int256 newAnswer)"]);
 
 const merchant = devAccount(1);
@@ -74,6 +57,9 @@ const borrower = devAccount(5);
 const liquidator = devAccount(6);
 const creditMerchant = devAccount(7);
 const splitPartner = devAccount(8);
+const permitPayer = devAccount(9);
+const DAY = 86_400n;
+const HOUR = 3_600n;
 
 describe("indexer: subscriptions, escrow, splits, loyalty, lending", { timeout: 300_000 }, () => {
   let chain: LocalChain;
@@ -81,6 +67,7 @@ describe("indexer: subscriptions, escrow, splits, loyalty, lending", { timeout: 
   let deployment: Deployment;
   let client: ReturnType<typeof createPublicClient>;
   const receipts: Record<string, TransactionReceipt> = {};
+  let dayStart: bigint;
 
   /** Sends one transaction from `account` and waits for it; it must succeed. */
   async function send(label: string, account: HDAccount, address: Address, abi: Abi, functionName: string, args: readonly unknown[]) {
@@ -103,8 +90,12 @@ describe("indexer: subscriptions, escrow, splits, loyalty, lending", { timeout: 
     chain = await startLocalChain();
     deploymentsDir = await mkdtemp(path.join(tmpdir(), "coinpays-deployments-"));
     deployment = await deployCoinPays({ rpcUrl: chain.rpcUrl, account: devAccount(0), deploymentsDir, log: () => {} });
-    await seedLocalChain(chain.rpcUrl, deployment, () => {});
     client = createPublicClient({ transport: http(chain.rpcUrl) });
+    // Pin the activity to known rollup buckets: everything up to the cancellation in the first hour of the
+    // next UTC day, the last payment and refund two hours later (the same day bucket, another hour).
+    dayStart = ((BigInt(Math.floor(Date.now() / 1000)) + DAY) / DAY) * DAY;
+    await client.request({ method: "evm_setNextBlockTimestamp" as never, params: [Number(dayStart)] as never });
+    await seedLocalChain(chain.rpcUrl, deployment, () => {});
     const c = deployment.contracts;
     const usdc = deployment.tokens.find((t) => t.symbol === "USDC")!.address;
     const weth = deployment.tokens.find((t) => t.symbol === "WETH")!.address;
@@ -167,6 +158,24 @@ describe("indexer: subscriptions, escrow, splits, loyalty, lending", { timeout: 
 
     // Last: the subscriber cancels.
     await send("cancel", customer, c.Subscriptions.address, subscriptionsAbi as Abi, "cancel", [subscriptionId]);
+
+    // Two hours on: a payment with an EIP-2612 permit from a new payer, and a partial refund of the seeded
+    // router payment (its refund counts in this hour, its payment in the first).
+    await client.request({ method: "evm_setNextBlockTimestamp" as never, params: [Number(dayStart + 2n * HOUR)] as never });
+    const permitAmount = parseUnits("30", 6);
+    const deadline = dayStart + DAY;
+    const usdcName = (await client.readContract({ address: usdc, abi: erc20, functionName: "name" })) as string;
+    const nonce = (await client.readContract({ address: usdc, abi: erc20, functionName: "nonces", args: [permitPayer.address] })) as bigint;
+    const signature = await permitPayer.signTypedData({
+      domain: { name: usdcName, version: "1", chainId: 31337, verifyingContract: usdc },
+      types: { Permit: [{ name: "owner", type: "address" }, { name: "spender", type: "address" }, { name: "value", type: "uint256" }, { name: "nonce", type: "uint256" }, { name: "deadline", type: "uint256" }] },
+      primaryType: "Permit",
+      message: { owner: permitPayer.address, spender: c.PaymentRouter.address, value: permitAmount, nonce, deadline },
+    });
+    const { r, s, v, yParity } = parseSignature(signature);
+    await send("permitPay", permitPayer, c.PaymentRouter.address, paymentRouterAbi as Abi, "payWithPermit", [orderRefOf("permit-1"), merchant.address, usdc, permitAmount, deadline, Number(v ?? BigInt(yParity) + 27n), r, s]);
+    await send("approveRouterRefund", merchant, usdc, erc20, "approve", [c.PaymentRouter.address, maxUint256]);
+    await send("routerRefund", merchant, c.PaymentRouter.address, paymentRouterAbi as Abi, "refund", [orderRefOf("demo-order-router-usdc"), customer.address, parseUnits("5", 6)]);
   });
 
   after(async () => {
@@ -175,7 +184,7 @@ describe("indexer: subscriptions, escrow, splits, loyalty, lending", { timeout: 
   });
 
   it("projects every domain's events into PostgreSQL, exactly", { skip: !DATABASE_URL && "DATABASE_URL is not set" }, async () => {
-    const databaseUrl = await freshDatabase(DATABASE_URL!);
+    const databaseUrl = await freshDatabase(DATABASE_URL!, "domains");
     const port = await freePort();
     const schema = `indexer_domains_${process.pid}_${port}`;
     const indexer: ManagedProcess = startProcess(path.join(INDEXER_DIR, "node_modules/.bin/ponder"), ["start", "--schema", schema, "--port", String(port)], {
@@ -188,11 +197,12 @@ describe("indexer: subscriptions, escrow, splits, loyalty, lending", { timeout: 
       await waitFor("the indexer to be ready", async () => ((await fetch(`http://127.0.0.1:${port}/ready`)).ok ? true : undefined), 120_000, indexer);
       await db.connect();
       const rows = async (sql: string, params: unknown[] = []) => (await db.query(sql.replaceAll("$schema", `"${schema}"`), params)).rows as Array<Record<string, any>>;
-      // Live indexing lags /ready: wait until the last transaction (the cancellation) is in.
-      await waitFor("the indexer to reach the cancellation", async () => ((await rows(`select count(*)::int as n from $schema.subscription where status = 'cancelled'`))[0]!.n === 1 ? true : undefined), 60_000, indexer);
+      // Live indexing lags /ready: wait until the last transaction (the router refund) is in.
+      await waitFor("the indexer to reach the last refund", async () => ((await rows(`select count(*)::int as n from $schema.refund`))[0]!.n === 1 ? true : undefined), 60_000, indexer);
       const lower = (a: string) => a.toLowerCase();
       const c = deployment.contracts;
       const usdc = lower(deployment.tokens.find((t) => t.symbol === "USDC")!.address);
+      const zero = "0x0000000000000000000000000000000000000000";
 
       // ---- subscriptions
       const created = eventOf("createPlan", subscriptionsAbi as Abi, "PlanCreated");
@@ -312,6 +322,13 @@ describe("indexer: subscriptions, escrow, splits, loyalty, lending", { timeout: 
         { program, merchant: lower(merchant.address), account: lower(customer.address), order_ref: orderRefOf("loyalty-1"), kind: "clawed_back", amount: "500000" },
       ]);
       assert.equal((await rows(`select count(*)::int as n from $schema.loyalty_refund`))[0]!.n, 1);
+      // The clone itself, found through the factory: its settings, totals and balances from its own events.
+      assert.deepEqual(await rows(`select name, symbol, reward_bps, non_transferable, total_supply::text, total_minted::text, total_redeemed::text, total_clawed_back::text, holder_count from $schema.loyalty_program`), [
+        { name: "Demo Points", symbol: "DPT", reward_bps: 500, non_transferable: false, total_supply: "500000", total_minted: "1000000", total_redeemed: "0", total_clawed_back: "500000", holder_count: 1 },
+      ]);
+      const onchainSupply = (await client.readContract({ address: program as Address, abi: mockErc20Abi, functionName: "totalSupply" })) as bigint;
+      assert.equal(onchainSupply, 500_000n);
+      assert.deepEqual(await rows(`select program, account, balance::text from $schema.loyalty_balance`), [{ program, account: lower(customer.address), balance: "500000" }]);
 
       // ---- lending: the indexed totals and positions are what the contract itself holds.
       const market = deployment.lending.markets[0]!;
@@ -354,6 +371,42 @@ describe("indexer: subscriptions, escrow, splits, loyalty, lending", { timeout: 
       assert.deepEqual(await rows(`select order_ref, merchant, payer, market_id, amount::text, borrow_shares::text from $schema.credit_payment`), [
         { order_ref: orderRefOf("credit-1"), merchant: lower(creditMerchant.address), payer: lower(borrower.address), market_id: market.id, amount: "50000000", borrow_shares: credit.borrowShares.toString() },
       ]);
+
+      // ---- the revenue ledger: every payment path, with the payer the merchant knows.
+      assert.deepEqual(await rows(`select method, merchant, payer, token, amount::text, merchant_amount::text, fee::text, refunded_amount::text, value_usd_e8::text from $schema.payment order by block_number, log_index`), [
+        { method: "router", merchant: lower(merchant.address), payer: lower(customer.address), token: usdc, amount: "25000000", merchant_amount: "24750000", fee: "250000", refunded_amount: "5000000", value_usd_e8: "2500000000" },
+        { method: "native", merchant: lower(merchant.address), payer: lower(customer.address), token: zero, amount: "50000000000000000", merchant_amount: "49500000000000000", fee: "500000000000000", refunded_amount: "0", value_usd_e8: "15000000000" },
+        { method: "deposit_address", merchant: lower(merchant.address), payer: null, token: usdc, amount: "12500000", merchant_amount: "12375000", fee: "125000", refunded_amount: "0", value_usd_e8: "1250000000" },
+        { method: "subscription", merchant: lower(merchant.address), payer: lower(customer.address), token: usdc, amount: "10000000", merchant_amount: "9900000", fee: "100000", refunded_amount: "0", value_usd_e8: "1000000000" },
+        { method: "loyalty", merchant: lower(merchant.address), payer: lower(customer.address), token: usdc, amount: "20000000", merchant_amount: "19800000", fee: "200000", refunded_amount: "10000000", value_usd_e8: "2000000000" },
+        { method: "credit", merchant: lower(creditMerchant.address), payer: lower(borrower.address), token: usdc, amount: "50000000", merchant_amount: "49500000", fee: "500000", refunded_amount: "0", value_usd_e8: "5000000000" },
+        { method: "permit", merchant: lower(merchant.address), payer: lower(permitPayer.address), token: usdc, amount: "30000000", merchant_amount: "29700000", fee: "300000", refunded_amount: "0", value_usd_e8: "3000000000" },
+      ]);
+
+      // ---- rollups: hour and day buckets per merchant, token and chain, exactly.
+      const rollup = (m: string, token: string, period: string, bucket: bigint, r: Record<string, string | number>) => ({ chain_id: 31337, merchant: m, token, period, bucket_start: bucket.toString(), ...r });
+      const usdcFirstHour = { payment_count: 4, volume: "67500000", merchant_amount: "66825000", fees: "675000", volume_usd_e8: "6750000000", unpriced_count: 0, unique_payers: 1, refund_count: 1, refund_volume: "10000000", refund_volume_usd_e8: "1000000000" };
+      const native = { payment_count: 1, volume: "50000000000000000", merchant_amount: "49500000000000000", fees: "500000000000000", volume_usd_e8: "15000000000", unpriced_count: 0, unique_payers: 1, refund_count: 0, refund_volume: "0", refund_volume_usd_e8: "0" };
+      const creditRollup = { payment_count: 1, volume: "50000000", merchant_amount: "49500000", fees: "500000", volume_usd_e8: "5000000000", unpriced_count: 0, unique_payers: 1, refund_count: 0, refund_volume: "0", refund_volume_usd_e8: "0" };
+      const m = lower(merchant.address);
+      const cm = lower(creditMerchant.address);
+      assert.deepEqual(
+        await rows(`select chain_id, merchant, token, period, bucket_start::text, payment_count, volume::text, merchant_amount::text, fees::text, volume_usd_e8::text, unpriced_count, unique_payers, refund_count, refund_volume::text, refund_volume_usd_e8::text from $schema.revenue_rollup order by merchant = $1 desc, token, period::text desc, bucket_start`, [cm]),
+        [
+          rollup(cm, usdc, "hour", dayStart, creditRollup),
+          rollup(cm, usdc, "day", dayStart, creditRollup),
+          rollup(m, zero, "hour", dayStart, native),
+          rollup(m, zero, "day", dayStart, native),
+          rollup(m, usdc, "hour", dayStart, usdcFirstHour),
+          rollup(m, usdc, "hour", dayStart + 2n * HOUR, { payment_count: 1, volume: "30000000", merchant_amount: "29700000", fees: "300000", volume_usd_e8: "3000000000", unpriced_count: 0, unique_payers: 1, refund_count: 1, refund_volume: "5000000", refund_volume_usd_e8: "500000000" }),
+          rollup(m, usdc, "day", dayStart, { payment_count: 5, volume: "97500000", merchant_amount: "96525000", fees: "975000", volume_usd_e8: "9750000000", unpriced_count: 0, unique_payers: 2, refund_count: 2, refund_volume: "15000000", refund_volume_usd_e8: "1500000000" }),
+        ].sort((a, b) => (a.merchant === cm ? 0 : 1) - (b.merchant === cm ? 0 : 1) || a.token.localeCompare(b.token) || b.period.localeCompare(a.period) || Number(BigInt(a.bucket_start) - BigInt(b.bucket_start))),
+      );
+      // The payer sets behind unique_payers: the day bucket holds the customer (4 payments) and the permit payer.
+      assert.deepEqual(await rows(`select payer, payment_count, volume::text from $schema.rollup_payer where rollup_id = $1 order by payer`, [`31337:${m}:${usdc}:day:${dayStart}`]), [
+        { payer: lower(customer.address), payment_count: 3, volume: "55000000" },
+        { payer: lower(permitPayer.address), payment_count: 1, volume: "30000000" },
+      ].sort((a, b) => a.payer.localeCompare(b.payer)));
 
       // ---- administration: the credit authorisation and the deploy's lending settings are on record.
       assert.deepEqual(await rows(`select contract_name, args from $schema.contract_event where event = 'AuthorizationSet'`), [

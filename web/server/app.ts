@@ -60,6 +60,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       production: config.nodeEnv === "production",
       logger,
       webhookDelivery: () => workers?.webhooks,
+      indexerUrl: config.indexerUrl,
       subscriptionRelay:
         deployment && relayer
           ? createSubscriptionRelay({ db: database.db, logger, chainId: config.chainId, rpcUrl: config.rpcUrl, contract: deployment.contracts.Subscriptions.address, relayer })

@@ -12,6 +12,7 @@ export default function GatewayLayout({ children }: { children: ReactNode }) {
           </a>
           <nav aria-label="Gateway" className="flex flex-wrap items-center gap-4 text-sm text-slate-600">
             <a href="/dashboard" className="hover:text-slate-900">Dashboard</a>
+            <a href="/dashboard/analytics" className="hover:text-slate-900">Analytics</a>
             <a href="/pos" className="hover:text-slate-900">Point of sale</a>
           </nav>
           <ConnectWalletButton />

@@ -63,9 +63,12 @@ export function Dashboard() {
                 </select>
               )}
             </div>
-            <button type="button" className="text-sm text-slate-600 underline" onClick={async () => { await gatewayFetch("/api/auth/logout", { method: "POST" }); setMe(null); }}>
-              Sign out
-            </button>
+            <div className="flex items-center gap-4">
+              <a href={`/dashboard/analytics${merchantId ? `?merchant=${merchantId}` : ""}`} className="text-sm font-medium text-brand-700 underline" data-testid="analytics-link">Analytics</a>
+              <button type="button" className="text-sm text-slate-600 underline" onClick={async () => { await gatewayFetch("/api/auth/logout", { method: "POST" }); setMe(null); }}>
+                Sign out
+              </button>
+            </div>
           </div>
           <nav className="mb-5 flex flex-wrap gap-2" aria-label="Dashboard sections">
             {([["orders", "Orders"], ["subscriptions", "Subscriptions"], ["keys", "API keys"], ["webhooks", "Webhooks"], ["settings", "Settings"], ["subaccounts", "Sub-accounts"]] as const).map(([id, label]) => (
@@ -90,7 +93,7 @@ function ErrorText({ error }: { error?: string }) {
   return error ? <p className="mt-2 text-sm text-red-600" data-testid="dashboard-error">{error}</p> : null;
 }
 
-function SignIn({ address, onSignedIn }: { address: `0x${string}`; onSignedIn: () => Promise<void> }) {
+export function SignIn({ address, onSignedIn }: { address: `0x${string}`; onSignedIn: () => Promise<void> }) {
   const chainId = useChainId();
   const { signMessageAsync } = useSignMessage();
   const [busy, setBusy] = useState(false);

@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import type { PublicClient } from "viem";
 import { z } from "zod";
 import type { AppDatabase } from "../db/index.ts";
+import { analyticsQuerySchema, createAnalyticsService, METRICS, type Metric } from "./analytics/service.ts";
 import { createApiKeySchema, createApiKeyService, type ApiKeyPrincipal, type ApiKeyScope } from "./api-keys/service.ts";
 import { createAuthService, SESSION_COOKIE, type SessionUser } from "./auth/service.ts";
 import { ApiError, errorResponse, json, notFound, unauthorized, validationError } from "./http/errors.ts";
@@ -26,6 +27,8 @@ export type GatewayDeps = {
   chainId: number;
   production: boolean;
   logger: Logger;
+  /** Base URL of the Ponder indexer, whose analytics API answers the dashboard's on-chain figures. */
+  indexerUrl: string;
   /** Webhook delivery of this process (queues redeliveries and test events), once the job queue runs. */
   webhookDelivery?: () => WebhookService | undefined;
   /** Submits signed subscription terms with the relayer key; absent without a deployment or relayer. */
@@ -70,6 +73,17 @@ function stored(result: StoredResponse): Response {
   return json(result.body, result.status, result.replayed ? { "idempotent-replayed": "true" } : {});
 }
 
+const ANALYTICS_SUMMARIES: Record<Metric, string> = {
+  revenue: "Revenue per hour or day, chain and token: payments, volume, fees, USD value at payment time, unique payers, refunds.",
+  "top-payers": "The biggest payers in the range by USD value, with what each paid per token.",
+  "payment-methods": "Payments per method (router, permit, native, deposit address, credit, loyalty, subscription) and token, with shares.",
+  conversion: "Orders created per bucket and how many of them were paid (settled, overpaid, paid late or later refunded).",
+  refunds: "Refunds newest first, and totals per chain and token.",
+  "split-payouts": "Distributions of splits that pay this account, its share of each, and its withdrawals.",
+  loyalty: "Loyalty points issued, redeemed and clawed back per bucket and program, and each program's totals.",
+  lending: "Utilisation of every lending market, beside the orders paid to this account on credit and its own positions.",
+};
+
 export function createGatewayApi(deps: GatewayDeps) {
   const { db } = deps;
   const auth = createAuthService({ db, chainClient: deps.chainClient, chainId: deps.chainId });
@@ -78,6 +92,7 @@ export function createGatewayApi(deps: GatewayDeps) {
   const webhookEndpoints = createWebhookEndpointService({ db, merchants, delivery: deps.webhookDelivery ?? (() => undefined) });
   const orders = createOrderService({ db, chainId: deps.chainId, chainClient: deps.chainClient });
   const subscriptionsView = createSubscriptionService({ db, chainId: deps.chainId });
+  const analytics = createAnalyticsService({ db, merchants, indexerUrl: deps.indexerUrl });
 
   async function session(ctx: RouteContext): Promise<SessionUser> {
     const user = await auth.authenticate(cookieFrom(ctx.request.headers.get("cookie"), SESSION_COOKIE));
@@ -440,6 +455,27 @@ export function createGatewayApi(deps: GatewayDeps) {
         return json(await deps.subscriptionRelay.relay(body), 201);
       },
     },
+    // ── Analytics for the dashboard (session, any role) ─────────────────────────────────────
+    ...METRICS.map((metric): Route => ({
+      method: "GET", path: `/api/merchants/{merchantId}/analytics/${metric}`, operationId: `analytics${metric.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase())}`,
+      tag: "analytics", auth: "session", query: analyticsQuerySchema.in as z.ZodObject,
+      summary: ANALYTICS_SUMMARIES[metric],
+      responses: {
+        200: { description: "Rows (`data`) with the accounts and range they cover; `format=csv` returns the rows as a CSV download" },
+        400: error400, 401: error401, 404: error404,
+        422: { description: "More than 100 payout addresses in the account tree" },
+        502: { description: "The indexer failed" }, 503: { description: "The indexer did not answer" },
+      },
+      handler: async (ctx) => {
+        const user = await session(ctx);
+        const result = await analytics.get(user.userId, ctx.params.merchantId!, metric, parseQuery(ctx.url, analyticsQuerySchema));
+        const timing: Record<string, string> = result.indexerMs === undefined ? {} : { "server-timing": `indexer;dur=${result.indexerMs.toFixed(1)}` };
+        if (result.kind === "json") return json(result.body, 200, timing);
+        return new Response(result.body, {
+          headers: { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="${result.filename}"`, "cache-control": "no-store", ...timing },
+        });
+      },
+    })),
     // ── Orders API (API key) ────────────────────────────────────────────────────────────────
     {
       method: "POST", path: "/api/v1/orders", operationId: "createOrder", tag: "orders", auth: "apiKey", scopes: ["full", "pos"], body: createOrderSchema, idempotent: true,

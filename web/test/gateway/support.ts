@@ -18,16 +18,19 @@ export type Gateway = {
   sql<T = Record<string, unknown>>(text: string, values?: unknown[]): Promise<T[]>;
 };
 
-/** Starts the server on a fresh database; `rpcUrl` defaults to a fake chain (no eth_call). */
-export async function startGateway(label: string, options: { rpcUrl?: string } = {}): Promise<Gateway> {
+/**
+ * Starts the server on a fresh database; `rpcUrl` defaults to a fake chain (no eth_call), `indexerUrl` to a
+ * fake indexer that only answers /ready.
+ */
+export async function startGateway(label: string, options: { rpcUrl?: string; indexerUrl?: string } = {}): Promise<Gateway> {
   const database = await createTemporaryDatabase(label);
   const chain: FakeDependency | undefined = options.rpcUrl ? undefined : await startFakeChain(CHAIN_ID, 1n);
-  const indexer = await startFakeIndexer(200);
+  const indexer: FakeDependency | undefined = options.indexerUrl ? undefined : await startFakeIndexer(200);
   const server = await startServerProcess({
     DATABASE_URL: database.url,
     CHAIN_ID: String(CHAIN_ID),
     RPC_URL: options.rpcUrl ?? chain!.url,
-    INDEXER_URL: indexer.url,
+    INDEXER_URL: options.indexerUrl ?? indexer!.url,
   });
   return {
     url: server.url,
@@ -36,7 +39,7 @@ export async function startGateway(label: string, options: { rpcUrl?: string } =
     server,
     async close() {
       await server.stop("SIGKILL").catch(() => undefined);
-      await Promise.all([chain?.close(), indexer.close()]);
+      await Promise.all([chain?.close(), indexer?.close()]);
       await database.drop();
     },
     count: (table) => withClient(database.url, async (client) => Number((await client.query(`select count(*)::int as n from ${table}`)).rows[0].n)),

@@ -19,6 +19,8 @@ import { getDeployment } from "@coinpays/sdk/contracts";
 import { startLocalChain, type LocalChain } from "../../../../scripts/lib/local-chain.ts";
 import { deployCoinPays, type Deployment } from "../../../../scripts/lib/deploy.ts";
 import { seedLocalChain } from "../../../../scripts/lib/seed.ts";
+import { ROOT } from "../../../../scripts/lib/paths.ts";
+import { freePort, startProcess, waitFor } from "../../../../scripts/lib/processes.ts";
 import { devAccount, LOCAL_CHAIN_ID } from "../../../../scripts/lib/dev-accounts.ts";
 import { startServerProcess, WEB_ROOT, type ServerProcess } from "../../support/server-process.ts";
 import { installTestWallet, type TestWallet } from "./test-wallet.ts";
@@ -40,6 +42,11 @@ export interface E2eStack {
   send(account: LocalAccount, address: Address, abi: Abi, functionName: string, args: readonly unknown[], value?: bigint): Promise<`0x${string}`>;
   read<T>(address: Address, abi: Abi, functionName: string, args: readonly unknown[]): Promise<T>;
   timeTravel(seconds: number): Promise<void>;
+  /**
+   * Starts the Ponder indexer (embedded PGlite) on the port the server was told about, once, and resolves
+   * when it is ready. Only the files that read analytics pay for it.
+   */
+  startIndexer(): Promise<string>;
   screenshot(page: Page, name: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -96,11 +103,14 @@ async function startStackSteps(started: number, quiet: () => void, cleanup: (() 
 
   const pgliteDir = mkdtempSync(path.join(tmpdir(), "coinpays-e2e-pglite-"));
   cleanup.push(() => rmSync(pgliteDir, { recursive: true, force: true }));
+  // Reserved now so the server knows the indexer's URL; nothing listens there until startIndexer().
+  const indexerPort = await freePort();
+  const indexerUrl = `http://127.0.0.1:${indexerPort}`;
   const server: ServerProcess = await startServerProcess({
     WEB_PGLITE_DIR: pgliteDir,
     RPC_URL: chain.rpcUrl,
     CHAIN_ID: String(LOCAL_CHAIN_ID),
-    INDEXER_URL: "http://127.0.0.1:9",
+    INDEXER_URL: indexerUrl,
     LOG_LEVEL: "info", // startServerProcess waits for the info-level "server listening" line
     P2P_OPERATOR_EMAILS: P2P_OPERATOR_EMAIL,
   });
@@ -117,6 +127,22 @@ async function startStackSteps(started: number, quiet: () => void, cleanup: (() 
     rpcUrls: { default: { http: [chain.rpcUrl] } },
   });
   const publicClient = createPublicClient({ chain: viemChain, transport: http(chain.rpcUrl) });
+  let indexer: Promise<string> | undefined;
+  const startIndexer = async () => {
+    const directory = mkdtempSync(path.join(tmpdir(), "coinpays-e2e-ponder-"));
+    cleanup.push(() => rmSync(directory, { recursive: true, force: true }));
+    const { DATABASE_URL: _postgres, ...env } = process.env;
+    const ponder = startProcess(path.join(ROOT, "indexer/node_modules/.bin/ponder"), ["start", "--schema", "e2e", "--port", String(indexerPort)], {
+      cwd: path.join(ROOT, "indexer"),
+      label: "indexer",
+      // Ponder prefers PORT from the environment over --port.
+      env: { ...env, PONDER_TELEMETRY_DISABLED: "true", PONDER_PGLITE_DIR: directory, PONDER_RPC_URL_31337: chain.rpcUrl, PORT: String(indexerPort) },
+    });
+    cleanup.push(() => process.kill(-ponder.child.pid!, "SIGKILL"));
+    await waitFor("the indexer to be ready", async () => ((await fetch(`${indexerUrl}/ready`).catch(() => undefined))?.ok ? true : undefined), 180_000, ponder);
+    return indexerUrl;
+  };
+
   console.log(`e2e stack ready in ${((performance.now() - started) / 1000).toFixed(1)} s: chain ${chain.rpcUrl}, web ${server.url}`);
 
   const stack: E2eStack = {
@@ -145,6 +171,10 @@ async function startStackSteps(started: number, quiet: () => void, cleanup: (() 
     },
     read(address, abi, functionName, args) {
       return publicClient.readContract({ address, abi, functionName, args } as never) as never;
+    },
+    startIndexer() {
+      indexer ??= startIndexer();
+      return indexer;
     },
     async timeTravel(seconds) {
       await publicClient.request({ method: "evm_increaseTime" as never, params: [seconds] as never });

@@ -1,0 +1,87 @@
+/** What the indexer's end-to-end tests share: a fresh database, a Ponder process, and a transaction sender. */
+import assert from "node:assert/strict";
+import path from "node:path";
+import pg from "pg";
+import { createPublicClient, createWalletClient, http, type Abi, type Address, type HDAccount, type TransactionReceipt } from "viem";
+import { ROOT } from "../../scripts/lib/paths.ts";
+import { freePort, startProcess, waitFor, type ManagedProcess } from "../../scripts/lib/processes.ts";
+
+export const INDEXER_DIR = path.join(ROOT, "indexer");
+
+/**
+ * A database of the test's own, created afresh. Ponder's sync store (schema `ponder_sync`) is shared by
+ * every indexer on a database and keys logs by (chain, block number, log index), so rows left by another
+ * local chain with id 31337 (an earlier run, or another test file) would be read back in place of this
+ * chain's. A fresh database per test keeps them apart.
+ */
+export async function freshDatabase(url: string, suffix: string): Promise<string> {
+  const target = new URL(url);
+  const name = `${target.pathname.slice(1)}_${suffix}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await admin.query(`drop database if exists "${name}" with (force)`);
+    await admin.query(`create database "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  target.pathname = `/${name}`;
+  return target.toString();
+}
+
+export interface RunningIndexer {
+  url: string;
+  schema: string;
+  process: ManagedProcess;
+}
+
+/** Starts `ponder start` on PostgreSQL; waits for `/ready` unless told not to (the restart test kills it mid-backfill). */
+export async function startIndexer(options: { databaseUrl: string; rpcUrl: string; schema?: string; waitReady?: boolean; env?: Record<string, string> }): Promise<RunningIndexer> {
+  const port = await freePort();
+  const schema = options.schema ?? `indexer_test_${process.pid}_${port}`;
+  const indexer = startProcess(path.join(INDEXER_DIR, "node_modules/.bin/ponder"), ["start", "--schema", schema, "--port", String(port)], {
+    cwd: INDEXER_DIR,
+    label: "indexer",
+    // Ponder prefers PORT from the environment over --port.
+    env: { ...process.env, PONDER_TELEMETRY_DISABLED: "true", DATABASE_URL: options.databaseUrl, PONDER_RPC_URL_31337: options.rpcUrl, ...options.env, PORT: String(port) },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  if (options.waitReady !== false) {
+    await waitFor("the indexer to be ready", async () => ((await fetch(`${url}/ready`)).ok ? true : undefined), 180_000, indexer);
+  }
+  return { url, schema, process: indexer };
+}
+
+/** Sends transactions on the local chain and keeps their receipts by label. */
+export function chainWriter(rpcUrl: string) {
+  const chain = { id: 31337, name: "local", nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [rpcUrl] } } };
+  const client = createPublicClient({ chain, transport: http(rpcUrl) });
+  const receipts: Record<string, TransactionReceipt> = {};
+  return {
+    client,
+    receipts,
+    /** Sends one transaction from `account` and waits for it; it must succeed. */
+    async send(label: string, account: HDAccount, address: Address, abi: Abi, functionName: string, args: readonly unknown[], value?: bigint): Promise<TransactionReceipt> {
+      const wallet = createWalletClient({ account, chain, transport: http(rpcUrl) });
+      const hash = await wallet.writeContract({ address, abi, functionName, args, value } as never);
+      const receipt = await client.waitForTransactionReceipt({ hash });
+      assert.equal(receipt.status, "success", label);
+      receipts[label] = receipt;
+      return receipt;
+    },
+    /** The next block's timestamp (unix seconds); later blocks follow on from it. */
+    async setNextBlockTimestamp(timestamp: bigint): Promise<void> {
+      await client.request({ method: "evm_setNextBlockTimestamp" as never, params: [Number(timestamp)] as never });
+    },
+  };
+}
+
+/** Runs SQL against the indexer's schema (`$schema` in the text is replaced by it). */
+export async function schemaQuery(databaseUrl: string, schema: string) {
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  return {
+    rows: async (text: string, params: unknown[] = []) => (await db.query(text.replaceAll("$schema", `"${schema}"`), params)).rows as Array<Record<string, any>>,
+    end: () => db.end().catch(() => {}),
+  };
+}
