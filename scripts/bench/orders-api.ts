@@ -1,14 +1,18 @@
 /**
  * Orders API under load against PostgreSQL: order creations (POST /api/v1/orders, each with its own
  * Idempotency-Key) and order reads (GET /api/v1/orders/{id}), through real HTTP to the production server
- * process, with N concurrent clients. Prints throughput and p50/p99 latency beside the machine and writes
+ * process, with N concurrent clients. Prints throughput and p50/p99 latency beside the machine and the CPU
+ * each side used (the load generator shares the machine with the server and PostgreSQL), and writes
  * bench/results/orders-api.json.
  *
  *   node_modules/node/bin/node scripts/bench/orders-api.ts        # needs `pnpm --filter @coinpays/web build`
  *
- * Environment: CONCURRENCY (default 32), BENCH_SECONDS per phase (default 10). The server runs with its
- * gateway workers on (watcher, relay), as in production; the chain is a stub that answers eth_chainId.
+ * Environment: CONCURRENCY (default 32), BENCH_SECONDS per phase (default 10); the server inherits the
+ * rest of the environment. BENCH_CPU_PROF=<dir> writes the server's V8 CPU profile there (the server is then stopped with SIGTERM
+ * so the profile is flushed). The server runs with its gateway workers on (watcher, relay), as in
+ * production; the chain is a stub that answers eth_chainId.
  */
+import { readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -17,15 +21,36 @@ import { ROOT } from "../lib/paths.ts";
 
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 32);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const PROFILE_DIR = process.env.BENCH_CPU_PROF;
 
-type Phase = { requests: number; errors: number; seconds: number; perSecond: number; p50Ms: number; p99Ms: number };
+type Cpu = { serverPct: number; loadGeneratorPct: number; machineBusyPct: number };
+type Phase = { requests: number; errors: number; seconds: number; perSecond: number; p50Ms: number; p99Ms: number; cpu: Cpu };
 
-async function load(name: string, request: (i: number) => Promise<Response>): Promise<Phase> {
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+/** CPU seconds of a process (all its threads), from /proc. */
+function processCpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS; // utime, stime
+}
+/** Busy and total CPU seconds of the whole machine (every core), from /proc/stat. */
+function machineCpuSeconds(): { busy: number; total: number } {
+  const [, ...values] = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/);
+  const ticks = values.map(Number);
+  const total = ticks.reduce((a, b) => a + b, 0);
+  const idle = ticks[3]! + ticks[4]!; // idle + iowait
+  return { busy: (total - idle) / CLOCK_TICKS, total: total / CLOCK_TICKS };
+}
+
+async function load(name: string, serverPid: number, request: (i: number) => Promise<Response>): Promise<Phase> {
   const latencies: number[] = [];
   let errors = 0;
   let next = 0;
   const started = performance.now();
   const deadline = started + SECONDS * 1000;
+  const serverCpu0 = processCpuSeconds(serverPid);
+  const ownCpu0 = process.cpuUsage();
+  const machine0 = machineCpuSeconds();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (performance.now() < deadline) {
@@ -39,14 +64,27 @@ async function load(name: string, request: (i: number) => Promise<Response>): Pr
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const ownCpu = process.cpuUsage(ownCpu0);
+  const machine1 = machineCpuSeconds();
+  const cpu: Cpu = {
+    serverPct: Math.round(((processCpuSeconds(serverPid) - serverCpu0) / seconds) * 100),
+    loadGeneratorPct: Math.round(((ownCpu.user + ownCpu.system) / 1e6 / seconds) * 100),
+    // 200% = both cores busy; includes PostgreSQL and whatever else runs on the machine.
+    machineBusyPct: Math.round(((machine1.busy - machine0.busy) / (machine1.total - machine0.total)) * os.cpus().length * 100),
+  };
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]! * 10) / 10;
-  const phase = { requests: latencies.length, errors, seconds: Math.round(seconds * 10) / 10, perSecond: Math.round(latencies.length / seconds), p50Ms: pct(50), p99Ms: pct(99) };
-  console.log(`${name}: ${phase.requests} requests, ${phase.perSecond}/s, p50 ${phase.p50Ms} ms, p99 ${phase.p99Ms} ms, ${phase.errors} errors`);
+  const phase = { requests: latencies.length, errors, seconds: Math.round(seconds * 10) / 10, perSecond: Math.round(latencies.length / seconds), p50Ms: pct(50), p99Ms: pct(99), cpu };
+  console.log(
+    `${name}: ${phase.requests} requests, ${phase.perSecond}/s, p50 ${phase.p50Ms} ms, p99 ${phase.p99Ms} ms, ${phase.errors} errors; ` +
+      `CPU server ${cpu.serverPct}%, load generator ${cpu.loadGeneratorPct}%, machine ${cpu.machineBusyPct}% of ${os.cpus().length * 100}%`,
+  );
   return phase;
 }
 
+if (PROFILE_DIR) process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ""} --cpu-prof --cpu-prof-dir=${path.resolve(PROFILE_DIR)}`.trim();
 const gateway = await startGateway("bench_orders");
+if (PROFILE_DIR) delete process.env.NODE_OPTIONS;
 try {
   const owner = await signIn(gateway);
   const merchant = await createMerchant(gateway, owner);
@@ -54,11 +92,11 @@ try {
   const headers = { authorization: `Bearer ${key.secret}`, "content-type": "application/json" };
   const body = JSON.stringify({ amount: "12.50", token: "USDC", chainId: 31337, metadata: { sku: "gem-pack" } });
   // Warm-up: first requests compile route code and fill connection pools.
-  for (let i = 0; i < 20; i++) await call(gateway, "POST", "/api/v1/orders", { apiKey: key.secret, body: JSON.parse(body) });
+  for (let i = 0; i < 50; i++) await call(gateway, "POST", "/api/v1/orders", { apiKey: key.secret, body: JSON.parse(body) });
 
   const run = `${Date.now()}`;
   const created: string[] = [];
-  const create = await load("create", async (i) => {
+  const create = await load("create", gateway.server.pid, async (i) => {
     const response = await fetch(`${gateway.url}/api/v1/orders`, { method: "POST", headers: { ...headers, "idempotency-key": `bench-${run}-${i}` }, body });
     if (response.status === 201) {
       const clone = response.clone();
@@ -66,16 +104,20 @@ try {
     }
     return response;
   });
-  const read = await load("read", (i) => fetch(`${gateway.url}/api/v1/orders/${created[i % created.length]}`, { headers }));
+  const read = await load("read", gateway.server.pid, (i) => fetch(`${gateway.url}/api/v1/orders/${created[i % created.length]}`, { headers }));
 
-  const machine = { cpu: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, node: process.version, platform: `${os.platform()} ${os.release()}`, date: new Date().toISOString().slice(0, 10) };
+  const loadAverage = os.loadavg().map((value) => value.toFixed(2)).join(" ");
+  const machine = { cpu: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, node: process.version, platform: `${os.platform()} ${os.release()}`, date: new Date().toISOString().slice(0, 10), loadAverage };
   console.log(`\nOrders API, ${CONCURRENCY} concurrent clients, ${SECONDS} s per phase, PostgreSQL ${gateway.database.name}`);
-  console.log(`Machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.platform}, ${machine.date}\n`);
-  console.log("| Phase | Requests/s | p50 | p99 | Errors | Target |\n|---|---:|---:|---:|---:|---|");
-  console.log(`| create order | ${create.perSecond} | ${create.p50Ms} ms | ${create.p99Ms} ms | ${create.errors} | ≥ 500/s, p99 < 100 ms (${create.perSecond >= 500 && create.p99Ms < 100 ? "met" : "MISSED"}) |`);
-  console.log(`| read order | ${read.perSecond} | ${read.p50Ms} ms | ${read.p99Ms} ms | ${read.errors} | |`);
+  console.log(`Machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.platform}, ${machine.date}, load average ${loadAverage}\n`);
+  console.log("| Phase | Requests/s | p50 | p99 | Errors | CPU server / load generator / machine | Target |\n|---|---:|---:|---:|---:|---|---|");
+  const cpuCell = (phase: Phase) => `${phase.cpu.serverPct}% / ${phase.cpu.loadGeneratorPct}% / ${phase.cpu.machineBusyPct}%`;
+  console.log(`| create order | ${create.perSecond} | ${create.p50Ms} ms | ${create.p99Ms} ms | ${create.errors} | ${cpuCell(create)} | ≥ 500/s, p99 < 100 ms (${create.perSecond >= 500 && create.p99Ms < 100 ? "met" : "MISSED"}) |`);
+  console.log(`| read order | ${read.perSecond} | ${read.p50Ms} ms | ${read.p99Ms} ms | ${read.errors} | ${cpuCell(read)} | |`);
   await mkdir(path.join(ROOT, "bench/results"), { recursive: true });
   await writeFile(path.join(ROOT, "bench/results/orders-api.json"), `${JSON.stringify({ concurrency: CONCURRENCY, secondsPerPhase: SECONDS, create, read, machine }, null, 2)}\n`);
 } finally {
+  // SIGTERM lets the server exit through its shutdown path, which flushes a CPU profile.
+  if (PROFILE_DIR) await gateway.server.stop("SIGTERM").catch(() => undefined);
   await gateway.close();
 }

@@ -8,6 +8,7 @@ import { configuredChain, createChainClient } from "./chain.ts";
 import type { ServerConfig } from "./config.ts";
 import { openDatabase } from "./db/index.ts";
 import { createGatewayApi } from "./gateway/api.ts";
+import { serveWithFetchHandler } from "./gateway/http/node.ts";
 import { createHealthService } from "./health.ts";
 import { createLogger } from "./logger.ts";
 import { createNetworkService } from "./network.ts";
@@ -16,6 +17,9 @@ import { startJobQueue } from "./jobs.ts";
 import { startRealtimeHub, type RealtimeHub } from "./realtime/hub.ts";
 import { startP2P, type P2PServices } from "./p2p/index.ts";
 import { registerServices, unregisterServices } from "./registry.ts";
+
+/** Paths the gateway router answers without Next.js: /api/v1 and everything under it. */
+const GATEWAY_API_PATH = /^\/api\/v1(?:[/?#]|$)/;
 
 export type RunningServer = {
   url: string;
@@ -48,6 +52,14 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
 
     const chainClient = createChainClient(config);
     p2p = await startP2P({ database, logger });
+    const gateway = createGatewayApi({
+      db: database.db,
+      chainClient,
+      chainId: config.chainId,
+      production: config.nodeEnv === "production",
+      logger,
+      webhookDelivery: () => workers?.webhooks,
+    });
     registerServices({
       logger,
       database,
@@ -59,14 +71,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         indexerUrl: config.indexerUrl,
       }),
       network: createNetworkService({ chain: chainClient, chainId: config.chainId }),
-      gateway: createGatewayApi({
-        db: database.db,
-        chainClient,
-        chainId: config.chainId,
-        production: config.nodeEnv === "production",
-        logger,
-        webhookDelivery: () => workers?.webhooks,
-      }),
+      gateway,
       p2p,
     });
     registered = true;
@@ -128,7 +133,10 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
           "request completed",
         );
       });
-      handleWithNext(request, response).catch((error: unknown) => {
+      // The orders API is answered here, before Next: its route table needs no framework (and
+      // serves its own OpenAPI document); Next keeps the pages and the session-cookie APIs.
+      const handled = GATEWAY_API_PATH.test(request.url ?? "/") ? serveWithFetchHandler(gateway.handle, request, response) : handleWithNext(request, response);
+      handled.catch((error: unknown) => {
         logger.error({ err: error, path: request.url }, "request handler failed");
         if (!response.headersSent) response.writeHead(500, { "content-type": "application/json" });
         response.end(JSON.stringify({ error: { code: "internal_error", message: "Internal server error" } }));

@@ -2,7 +2,7 @@
 // amounts, cursor pagination, refunds and the OpenAPI document.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { parsePaymentUri } from "@coinpays/sdk";
+import { parsePaymentUri, paymentQrPngDataUrl, paymentQrSvg } from "@coinpays/sdk";
 import { getDeployment } from "@coinpays/sdk/contracts";
 import { keccak256, stringToHex } from "viem";
 import { call, CHAIN_ID, createApiKey, createMerchant, PAYOUT, signIn, startGateway, type Gateway } from "./support.ts";
@@ -39,8 +39,9 @@ describe("orders API", () => {
     assert.equal(order.token.address, USDC.address);
     assert.deepEqual(parsePaymentUri(order.paymentUri), { kind: "erc20", chainId: CHAIN_ID, token: USDC.address, recipient: order.depositAddress, amount: 12_500_000n });
     assert.equal(order.checkoutUrl, `${gateway.url}/pay/${order.id}`);
-    assert.match(order.qr.svg, /^<svg/);
-    assert.match(order.qr.pngDataUrl, /^data:image\/png;base64,/);
+    assert.equal(order.qrSvgUrl, `${gateway.url}/api/v1/orders/${order.id}/qr.svg`);
+    assert.equal(order.qrPngUrl, `${gateway.url}/api/v1/orders/${order.id}/qr.png`);
+    assert.equal(order.qr, undefined, "images are linked, not rendered into the creation response");
     assert.ok(Math.abs(Date.parse(order.expiresAt) - Date.now() - 600_000) < 5_000);
     assert.equal(Date.parse(order.monitorUntil) - Date.parse(order.expiresAt), 24 * 3600 * 1000);
     const events = await gateway.sql<{ type: string; to_status: string }>("select type, to_status from order_events where order_id = $1", [order.id]);
@@ -51,12 +52,25 @@ describe("orders API", () => {
     assert.equal(fetched.status, 200);
     assert.equal(fetched.body.depositAddress, order.depositAddress);
     assert.equal(fetched.body.qr, undefined);
-    const svg = await fetch(`${gateway.url}/api/v1/orders/${order.id}/qr.svg`);
+    // The linked images draw the order's EIP-681 URI exactly as the SDK's own QR helpers do.
+    const svg = await fetch(order.qrSvgUrl);
     assert.equal(svg.headers.get("content-type"), "image/svg+xml");
-    assert.match(await svg.text(), /<svg/);
-    const png = await fetch(`${gateway.url}/api/v1/orders/${order.id}/qr.png`);
+    assert.equal(await svg.text(), await paymentQrSvg(order.paymentUri));
+    const png = await fetch(order.qrPngUrl);
     assert.equal(png.headers.get("content-type"), "image/png");
-    assert.deepEqual([...new Uint8Array(await png.arrayBuffer()).slice(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
+    const expectedPng = Buffer.from((await paymentQrPngDataUrl(order.paymentUri)).split(",")[1]!, "base64");
+    assert.deepEqual(Buffer.from(await png.arrayBuffer()), expectedPng);
+    // Immutable per order: cacheable, and revalidation with the ETag answers 304 without a body.
+    for (const image of [svg, png]) {
+      assert.match(image.headers.get("etag") ?? "", /^"[0-9a-f]{32}"$/);
+      assert.match(image.headers.get("cache-control") ?? "", /public.*immutable/);
+    }
+    assert.notEqual(svg.headers.get("etag"), png.headers.get("etag"));
+    const revalidated = await fetch(order.qrSvgUrl, { headers: { "if-none-match": `W/"other", ${svg.headers.get("etag")}` } });
+    assert.equal(revalidated.status, 304);
+    assert.equal(revalidated.headers.get("etag"), svg.headers.get("etag"));
+    assert.equal(await revalidated.text(), "");
+    assert.equal((await fetch(order.qrSvgUrl, { headers: { "if-none-match": '"stale"' } })).status, 200);
     assert.equal((await fetch(`${gateway.url}/api/v1/orders/ord_0000000000000000000000/qr.png`)).status, 404);
 
     const duplicate = await create({ amount: "1", token: "USDC", chainId: CHAIN_ID, reference: "INV-1" });
@@ -222,5 +236,12 @@ describe("orders API", () => {
     assert.equal(unknown.status, 404);
     assert.equal(unknown.body.error.message, "Route not found");
     assert.equal((await call(gateway, "PUT", "/api/v1/orders")).status, 405);
+    // Served by the custom server before Next.js: HEAD as GET without a body, bodies bounded.
+    const head = await fetch(`${gateway.url}/api/v1/openapi.json`, { method: "HEAD" });
+    assert.equal(head.status, 200);
+    assert.equal(await head.text(), "");
+    const oversized = await call(gateway, "POST", "/api/v1/orders", { apiKey, rawBody: JSON.stringify({ amount: "1", token: "USDC", chainId: CHAIN_ID, metadata: { pad: "x".repeat(70_000) } }) });
+    assert.equal(oversized.status, 413);
+    assert.equal(oversized.body.error.code, "payload_too_large");
   });
 });

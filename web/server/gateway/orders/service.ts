@@ -5,7 +5,6 @@
 import { randomBytes } from "node:crypto";
 import { and, desc, eq, gte, inArray, lt, ne, sql, type SQL } from "drizzle-orm";
 import { AmountError, buildPaymentUri, formatAmount, parseAmount } from "@coinpays/sdk";
-import QRCode from "qrcode";
 import { getAddress, zeroAddress, type Address } from "viem";
 import type { z } from "zod";
 import type { AppDatabase } from "../../db/index.ts";
@@ -65,14 +64,6 @@ export function orderJson(order: OrderRow, origin: string) {
     createdAt: order.createdAt.toISOString(),
     updatedAt: order.updatedAt.toISOString(),
   };
-}
-
-export async function qrImages(uri: string): Promise<{ svg: string; pngDataUrl: string }> {
-  const [svg, pngDataUrl] = await Promise.all([
-    QRCode.toString(uri, { type: "svg", margin: 2, errorCorrectionLevel: "M" }),
-    QRCode.toDataURL(uri, { margin: 2, errorCorrectionLevel: "M", width: 320 }),
-  ]);
-  return { svg, pngDataUrl };
 }
 
 /** Opaque page cursor: the last order id of the page (keyset on created_at, id). */
@@ -200,8 +191,9 @@ export function createOrderService({ db, chainId: servedChainId }: OrderServiceD
           toStatus: "new",
           data: { amount: amount.toString(), token: token.address, chainId: input.chainId, depositAddress, reference: input.reference ?? null, expiresAt: expiresAt.toISOString() },
         });
-        const body = orderJson(order, options.origin);
-        return { status: 201, body: { ...body, qr: await qrImages(body.paymentUri) } };
+        // The QR images are linked (qrSvgUrl, qrPngUrl), not inlined: rendering them took more CPU
+        // than the rest of the creation together (docs/benchmarks.md).
+        return { status: 201, body: orderJson(order, options.origin) };
       });
     },
 
