@@ -29,30 +29,24 @@ export type OrderEventNotification = { eventId: string; orderId: string; merchan
 
 export async function appendOrderEvent(tx: Executor, input: OrderEventInput): Promise<{ eventId: string }> {
   const data = input.data ?? {};
-  await tx.insert(orderEvents).values({
-    orderId: input.orderId,
-    type: input.type,
-    fromStatus: input.fromStatus ?? null,
-    toStatus: input.toStatus ?? null,
-    data,
-  });
-  const [event] = await tx
-    .insert(webhookEvents)
-    .values({
-      merchantId: input.merchantId,
-      type: input.type,
-      orderId: input.orderId,
-      payload: { type: input.type, orderId: input.orderId, status: input.toStatus ?? null, previousStatus: input.fromStatus ?? null, data },
-    })
-    .returning({ id: webhookEvents.id });
-  const notification: OrderEventNotification = {
-    eventId: event!.id,
-    orderId: input.orderId,
-    merchantId: input.merchantId,
-    type: input.type,
-    status: input.toStatus ?? null,
-  };
+  const payload = { type: input.type, orderId: input.orderId, status: input.toStatus ?? null, previousStatus: input.fromStatus ?? null, data };
+  // One statement, one round trip (every order change writes this, each creation included): the history
+  // row, the outbox row, and the NOTIFY of an OrderEventNotification carrying the outbox row's id.
   // pg_notify inside the transaction: delivered only if it commits.
-  await tx.execute(sql`select pg_notify(${ORDER_EVENTS_CHANNEL}, ${JSON.stringify(notification)})`);
+  const result = await tx.execute(sql`
+    with history as (
+      insert into ${orderEvents} (order_id, type, from_status, to_status, data)
+      values (${input.orderId}, ${input.type}, ${input.fromStatus ?? null}, ${input.toStatus ?? null}, ${JSON.stringify(data)}::jsonb)
+    ), outbox as (
+      insert into ${webhookEvents} (merchant_id, type, order_id, payload)
+      values (${input.merchantId}, ${input.type}, ${input.orderId}, ${JSON.stringify(payload)}::jsonb)
+      returning id
+    )
+    select id::text as id, pg_notify(${ORDER_EVENTS_CHANNEL}, json_build_object(
+        'eventId', id, 'orderId', ${input.orderId}::text, 'merchantId', ${input.merchantId}::text,
+        'type', ${input.type}::text, 'status', ${input.toStatus ?? null}::text
+      )::text)
+    from outbox`);
+  const [event] = (result as unknown as { rows: { id: string }[] }).rows;
   return { eventId: event!.id };
 }
