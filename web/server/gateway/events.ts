@@ -2,7 +2,7 @@
 // outbox row (what the merchant's systems will hear, with the event id they de-duplicate on), and a
 // NOTIFY that wakes WebSocket hubs in every server process. All three happen in the caller's
 // transaction, so an event exists exactly when the change that caused it was committed.
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { orderEvents, webhookEvents } from "../db/schema.ts";
 import type { OrderStatus } from "./order-state.ts";
@@ -27,26 +27,35 @@ export type OrderEventInput = {
 /** What travels over NOTIFY (small: Postgres caps payloads at 8000 bytes); hubs load the rest. */
 export type OrderEventNotification = { eventId: string; orderId: string; merchantId: string; type: string; status: OrderStatus | null };
 
-export async function appendOrderEvent(tx: Executor, input: OrderEventInput): Promise<{ eventId: string }> {
+/**
+ * The statement that writes an event: `history` (the order_events row) and `outbox` (the webhook
+ * event row) as CTEs, then the NOTIFY of an OrderEventNotification carrying the outbox row's id, in one
+ * round trip. pg_notify runs inside the caller's transaction: delivered only if it commits. `after`
+ * names earlier CTEs of a larger statement that must have produced a row for the event to be written
+ * (order creation writes its order row and its first event in one statement).
+ */
+export function orderEventStatement(input: OrderEventInput, after?: { ctes: SQL; source: string }): SQL {
   const data = input.data ?? {};
   const payload = { type: input.type, orderId: input.orderId, status: input.toStatus ?? null, previousStatus: input.fromStatus ?? null, data };
-  // One statement, one round trip (every order change writes this, each creation included): the history
-  // row, the outbox row, and the NOTIFY of an OrderEventNotification carrying the outbox row's id.
-  // pg_notify inside the transaction: delivered only if it commits.
-  const result = await tx.execute(sql`
-    with history as (
+  const from = after ? sql.raw(`from ${after.source}`) : sql``;
+  return sql`
+    with ${after ? sql`${after.ctes}, ` : sql``}history as (
       insert into ${orderEvents} (order_id, type, from_status, to_status, data)
-      values (${input.orderId}, ${input.type}, ${input.fromStatus ?? null}, ${input.toStatus ?? null}, ${JSON.stringify(data)}::jsonb)
+      select ${input.orderId}::text, ${input.type}::text, ${input.fromStatus ?? null}::order_status, ${input.toStatus ?? null}::order_status, ${JSON.stringify(data)}::jsonb ${from}
     ), outbox as (
       insert into ${webhookEvents} (merchant_id, type, order_id, payload)
-      values (${input.merchantId}, ${input.type}, ${input.orderId}, ${JSON.stringify(payload)}::jsonb)
+      select ${input.merchantId}::uuid, ${input.type}::text, ${input.orderId}::text, ${JSON.stringify(payload)}::jsonb ${from}
       returning id
     )
     select id::text as id, pg_notify(${ORDER_EVENTS_CHANNEL}, json_build_object(
         'eventId', id, 'orderId', ${input.orderId}::text, 'merchantId', ${input.merchantId}::text,
         'type', ${input.type}::text, 'status', ${input.toStatus ?? null}::text
       )::text)
-    from outbox`);
+    from outbox`;
+}
+
+export async function appendOrderEvent(tx: Executor, input: OrderEventInput): Promise<{ eventId: string }> {
+  const result = await tx.execute(orderEventStatement(input));
   const [event] = (result as unknown as { rows: { id: string }[] }).rows;
   return { eventId: event!.id };
 }

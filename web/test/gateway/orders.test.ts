@@ -123,6 +123,26 @@ describe("orders API", () => {
     assert.deepEqual([...new Set(results.map((r) => r.status))], [201]);
     assert.equal(new Set(results.map((r) => r.body.id)).size, 1);
     assert.equal(await gateway.count("orders"), before + 1);
+    // The stored row is the one the response describes (the response is stored in the same statement).
+    const [row] = await gateway.sql<{ created_at: Date; updated_at: Date }>("select created_at, updated_at from orders where id = $1", [results[0]!.body.id]);
+    assert.equal(row!.created_at.toISOString(), results[0]!.body.createdAt);
+    assert.equal(row!.updated_at.toISOString(), results[0]!.body.updatedAt);
+
+    // One reference, 20 concurrent requests with their own keys: one order; the others 409 and write nothing.
+    const counts = async () => Promise.all(["orders", "idempotency_keys", "order_events", "webhook_events"].map((table) => gateway.count(table)));
+    const countsBefore = await counts();
+    const racing = await Promise.all(Array.from({ length: 20 }, (_, i) => create({ amount: "8", token: "USDC", chainId: CHAIN_ID, reference: "RACE-1" }, { "idempotency-key": `race-${i}` })));
+    assert.deepEqual(racing.map((r) => r.status).sort(), [201, ...Array(19).fill(409)]);
+    const winner = racing.find((r) => r.status === 201)!;
+    for (const loser of racing.filter((r) => r.status === 409)) {
+      assert.equal(loser.body.error.code, "reference_taken");
+      assert.match(loser.body.error.message, new RegExp(winner.body.id));
+    }
+    assert.deepEqual(await counts(), countsBefore.map((n) => n + 1));
+    // The same key and reference again (a retry) replays rather than conflicting.
+    const retry = await create({ amount: "8", token: "USDC", chainId: CHAIN_ID, reference: "RACE-1" }, { "idempotency-key": `race-${racing.indexOf(winner)}` });
+    assert.equal(retry.status, 201);
+    assert.equal(retry.body.id, winner.body.id);
   });
 
   it("cancels an unpaid order once, with an event; refuses refunds without payment", async () => {

@@ -10,7 +10,7 @@ import type { z } from "zod";
 import type { AppDatabase } from "../../db/index.ts";
 import { findDeployment } from "../../contracts.ts";
 import { idempotencyKeys, merchants, orders, payments, refunds } from "../../db/schema.ts";
-import { appendOrderEvent, type Executor } from "../events.ts";
+import { appendOrderEvent, orderEventStatement, type Executor } from "../events.ts";
 import { amountDue } from "../order-state.ts";
 import { canonicalJson } from "../http/request.ts";
 import { newOrderId, ORDER_ID_PATTERN, sha256Hex } from "../crypto.ts";
@@ -93,6 +93,15 @@ function amountField(value: string, decimals: number, field: string): bigint {
   return amount;
 }
 
+/** A PostgreSQL unique violation (23505) on the named constraint. */
+function isUniqueViolation(error: unknown, constraint: string): boolean {
+  for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
+    const pgError = cause as Error & { code?: string; constraint?: string };
+    if (pgError.code === "23505" && pgError.constraint === constraint) return true;
+  }
+  return false;
+}
+
 export type OrderServiceDeps = { db: AppDatabase; chainId: number };
 
 export function createOrderService({ db, chainId: servedChainId }: OrderServiceDeps) {
@@ -102,6 +111,15 @@ export function createOrderService({ db, chainId: servedChainId }: OrderServiceD
     const [order] = lock ? await query.for("update") : await query;
     if (!order) throw notFound("Order");
     return order;
+  }
+
+  /** The stored response of an Idempotency-Key, or 422 when the key came with another request. */
+  function replay(stored: typeof idempotencyKeys.$inferSelect, requestHash: string): StoredResponse {
+    if (stored.requestHash !== requestHash) {
+      throw unprocessable("idempotency_key_reused", "This Idempotency-Key was used with a different request; use a new key");
+    }
+    if (stored.responseStatus === null) throw conflict("idempotency_conflict", "A request with this Idempotency-Key is still being processed; retry");
+    return { status: stored.responseStatus, body: stored.responseBody, replayed: true };
   }
 
   /**
@@ -119,11 +137,7 @@ export function createOrderService({ db, chainId: servedChainId }: OrderServiceD
             .from(idempotencyKeys)
             .where(and(eq(idempotencyKeys.merchantId, merchantId), eq(idempotencyKeys.key, key)));
           if (!existing) throw conflict("idempotency_conflict", "A request with this Idempotency-Key is still being processed; retry");
-          if (existing.requestHash !== requestHash) {
-            throw unprocessable("idempotency_key_reused", "This Idempotency-Key was used with a different request; use a new key");
-          }
-          if (existing.responseStatus === null) throw conflict("idempotency_conflict", "A request with this Idempotency-Key is still being processed; retry");
-          return { status: existing.responseStatus, body: existing.responseBody, replayed: true };
+          return replay(existing, requestHash);
         }
       }
       const result = await work(tx);
@@ -140,9 +154,22 @@ export function createOrderService({ db, chainId: servedChainId }: OrderServiceD
   return {
     requestHash: (method: string, path: string, body: unknown) => sha256Hex(`${method} ${path}\n${canonicalJson(body)}`),
 
+    /**
+     * Two round trips: the merchant (with this Idempotency-Key's stored response, if any), then one
+     * statement that inserts the order, its Idempotency-Key row with the response, its first event
+     * and the NOTIFY, atomically. Concurrent requests with one key: the key row's primary key makes
+     * all but one statement fail, and those replay the winner's stored response.
+     */
     async create(merchantId: string, input: z.output<typeof createOrderSchema>, options: { origin: string; idempotencyKey?: string; requestHash: string }): Promise<StoredResponse> {
-      const [merchant] = await db.select().from(merchants).where(eq(merchants.id, merchantId));
-      if (!merchant) throw notFound("Merchant");
+      const key = options.idempotencyKey;
+      const [found] = await db
+        .select({ merchant: merchants, stored: idempotencyKeys })
+        .from(merchants)
+        .leftJoin(idempotencyKeys, key === undefined ? sql`false` : and(eq(idempotencyKeys.merchantId, merchants.id), eq(idempotencyKeys.key, key)))
+        .where(eq(merchants.id, merchantId));
+      if (!found) throw notFound("Merchant");
+      if (found.stored) return replay(found.stored, options.requestHash);
+      const { merchant } = found;
       const deployment = findDeployment(input.chainId);
       if (input.chainId !== servedChainId || !deployment) {
         throw unprocessable("chain_not_supported", `Orders can be paid on chain ${servedChainId} here, not on chain ${input.chainId}`, [{ field: "chainId", message: "not served" }]);
@@ -151,50 +178,78 @@ export function createOrderService({ db, chainId: servedChainId }: OrderServiceD
       const amount = amountField(input.amount, token.decimals, "amount");
       const expiresIn = input.expiresIn ?? merchant.orderExpirySeconds;
 
-      return idempotent(merchantId, options.idempotencyKey, options.requestHash, async (tx) => {
-        if (input.reference !== undefined) {
-          const [taken] = await tx.select({ id: orders.id }).from(orders).where(and(eq(orders.merchantId, merchantId), eq(orders.reference, input.reference))).limit(1);
-          if (taken) throw conflict("reference_taken", `An order with reference "${input.reference}" already exists (${taken.id})`);
-        }
-        const id = newOrderId();
-        const orderRef = orderRefOf(id);
-        const destination = getAddress(merchant.payoutAddress);
-        const depositAddress = predictDepositAddress({ factory: deployment.contracts.DepositAddressFactory.address, destination, orderRef });
-        const now = Date.now();
-        const expiresAt = new Date(now + expiresIn * 1000);
-        const [order] = await tx
-          .insert(orders)
-          .values({
-            id,
-            merchantId,
-            reference: input.reference ?? null,
-            chainId: input.chainId,
-            token: token.address,
-            amount,
-            orderRef,
-            destination,
-            depositAddress,
-            metadata: input.metadata ?? {},
-            redirectUrl: input.redirectUrl ?? null,
-            expiresAt,
-            monitorUntil: new Date(expiresAt.getTime() + LATE_PAYMENT_WINDOW_MS),
-          })
-          .onConflictDoNothing()
-          .returning();
-        // Only the partial unique index on (merchant, reference) can conflict: a concurrent twin.
-        if (!order) throw conflict("reference_taken", `An order with reference "${input.reference}" already exists`);
-        await appendOrderEvent(tx, {
+      const id = newOrderId();
+      const orderRef = orderRefOf(id);
+      const destination = getAddress(merchant.payoutAddress);
+      const depositAddress = predictDepositAddress({ factory: deployment.contracts.DepositAddressFactory.address, destination, orderRef });
+      // Timestamps from this clock rather than the database's, so the response (stored with the
+      // Idempotency-Key in the same statement) is known before the row is written.
+      const createdAt = new Date();
+      const expiresAt = new Date(createdAt.getTime() + expiresIn * 1000);
+      const order: OrderRow = {
+        id,
+        merchantId,
+        reference: input.reference ?? null,
+        status: "new",
+        chainId: input.chainId,
+        token: token.address,
+        amount,
+        amountPaid: 0n,
+        amountPending: 0n,
+        amountRefunded: 0n,
+        orderRef,
+        destination,
+        depositAddress,
+        metadata: input.metadata ?? {},
+        redirectUrl: input.redirectUrl ?? null,
+        expiresAt,
+        monitorUntil: new Date(expiresAt.getTime() + LATE_PAYMENT_WINDOW_MS),
+        settledAt: null,
+        createdAt,
+        updatedAt: createdAt,
+      };
+      const body = orderJson(order, options.origin);
+      // The QR images are linked (qrSvgUrl, qrPngUrl), not inlined: rendering them took more CPU
+      // than the rest of the creation together (docs/benchmarks.md).
+      const response = { status: 201, body };
+
+      // Only the partial unique index on (merchant, reference) can stop the order row: then nothing
+      // else is written. The key row has no ON CONFLICT: a twin request that committed first fails it.
+      // (drizzle renders the embedded insert in parentheses, as a CTE body needs.)
+      const ctes = sql`created as ${db.insert(orders).values(order).onConflictDoNothing().returning({ id: orders.id })}${
+        key === undefined
+          ? sql``
+          : sql`, idempotency as (
+              insert into ${idempotencyKeys} (merchant_id, key, request_hash, response_status, response_body)
+              select ${merchantId}::uuid, ${key}::text, ${options.requestHash}::text, ${response.status}::int, ${JSON.stringify(body)}::jsonb from created
+            )`
+      }`;
+      const event = orderEventStatement(
+        {
           orderId: id,
           merchantId,
           type: "order.created",
           fromStatus: null,
           toStatus: "new",
           data: { amount: amount.toString(), token: token.address, chainId: input.chainId, depositAddress, reference: input.reference ?? null, expiresAt: expiresAt.toISOString() },
-        });
-        // The QR images are linked (qrSvgUrl, qrPngUrl), not inlined: rendering them took more CPU
-        // than the rest of the creation together (docs/benchmarks.md).
-        return { status: 201, body: orderJson(order, options.origin) };
-      });
+        },
+        { ctes, source: "created" },
+      );
+      let written: boolean;
+      try {
+        written = ((await db.execute(event)) as unknown as { rows: unknown[] }).rows.length > 0;
+      } catch (error) {
+        if (key === undefined || !isUniqueViolation(error, "idempotency_keys_merchant_id_key_pk")) throw error;
+        written = false;
+      }
+      if (written) return { ...response, replayed: false };
+      // Not written: a request with this Idempotency-Key committed first (replay it), or the reference is taken.
+      if (key !== undefined) {
+        const [stored] = await db.select().from(idempotencyKeys).where(and(eq(idempotencyKeys.merchantId, merchantId), eq(idempotencyKeys.key, key)));
+        if (stored) return replay(stored, options.requestHash);
+      }
+      const [taken] = await db.select({ id: orders.id }).from(orders).where(and(eq(orders.merchantId, merchantId), eq(orders.reference, input.reference ?? ""))).limit(1);
+      throw conflict("reference_taken", `An order with reference "${input.reference}" already exists${taken ? ` (${taken.id})` : ""}`);
     },
 
     async get(merchantId: string, orderId: string, origin: string) {
