@@ -25,16 +25,20 @@ const PROFILE_DIR = process.env.BENCH_CPU_PROF;
 /** Which phases run (a profile of one phase alone reads more easily): "create,read" by default. */
 const PHASES = new Set((process.env.BENCH_PHASES ?? "create,read").split(","));
 
-type Cpu = { serverPct: number; loadGeneratorPct: number; machineBusyPct: number; serverCpuMsPerRequest: number };
+type Cpu = { serverPct: number; serverKernelPct: number; loadGeneratorPct: number; machineBusyPct: number; serverCpuMsPerRequest: number };
 type Phase = { requests: number; errors: number; seconds: number; perSecond: number; p50Ms: number; p99Ms: number; cpu: Cpu };
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
-/** CPU seconds of a process (all its threads), from /proc. */
-function processCpuSeconds(pid: number): number {
+/** CPU seconds of a process (all its threads), from /proc: in user space and in the kernel. */
+function processCpu(pid: number): { user: number; system: number } {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS; // utime, stime
+  return { user: Number(fields[11]) / CLOCK_TICKS, system: Number(fields[12]) / CLOCK_TICKS }; // utime, stime
 }
+const processCpuSeconds = (pid: number) => {
+  const { user, system } = processCpu(pid);
+  return user + system;
+};
 /** Busy and total CPU seconds of the whole machine (every core), from /proc/stat. */
 function machineCpuSeconds(): { busy: number; total: number } {
   const [, ...values] = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/);
@@ -51,6 +55,7 @@ async function load(name: string, serverPid: number, request: (i: number) => Pro
   const started = performance.now();
   const deadline = started + SECONDS * 1000;
   const serverCpu0 = processCpuSeconds(serverPid);
+  const serverKernel0 = processCpu(serverPid).system;
   const ownCpu0 = process.cpuUsage();
   const machine0 = machineCpuSeconds();
   await Promise.all(
@@ -70,6 +75,8 @@ async function load(name: string, serverPid: number, request: (i: number) => Pro
   const machine1 = machineCpuSeconds();
   const cpu: Cpu = {
     serverPct: Math.round(((processCpuSeconds(serverPid) - serverCpu0) / seconds) * 100),
+    // The part spent in the kernel: socket reads and writes (HTTP and PostgreSQL), wake-ups.
+    serverKernelPct: Math.round(((processCpu(serverPid).system - serverKernel0) / seconds) * 100),
     loadGeneratorPct: Math.round(((ownCpu.user + ownCpu.system) / 1e6 / seconds) * 100),
     // 200% = both cores busy; includes PostgreSQL and whatever else runs on the machine.
     machineBusyPct: Math.round(((machine1.busy - machine0.busy) / (machine1.total - machine0.total)) * os.cpus().length * 100),
@@ -81,7 +88,7 @@ async function load(name: string, serverPid: number, request: (i: number) => Pro
   const phase = { requests: latencies.length, errors, seconds: Math.round(seconds * 10) / 10, perSecond: Math.round(latencies.length / seconds), p50Ms: pct(50), p99Ms: pct(99), cpu };
   console.log(
     `${name}: ${phase.requests} requests, ${phase.perSecond}/s, p50 ${phase.p50Ms} ms, p99 ${phase.p99Ms} ms, ${phase.errors} errors; ` +
-      `CPU server ${cpu.serverPct}% (${cpu.serverCpuMsPerRequest} ms per request), load generator ${cpu.loadGeneratorPct}%, machine ${cpu.machineBusyPct}% of ${os.cpus().length * 100}%`,
+      `CPU server ${cpu.serverPct}% (kernel ${cpu.serverKernelPct}%; ${cpu.serverCpuMsPerRequest} ms per request), load generator ${cpu.loadGeneratorPct}%, machine ${cpu.machineBusyPct}% of ${os.cpus().length * 100}%`,
   );
   return phase;
 }

@@ -105,6 +105,20 @@ function isUniqueViolation(error: unknown, constraint: string): boolean {
 export type OrderServiceDeps = { db: AppDatabase; chainId: number };
 
 export function createOrderService({ db, chainId: servedChainId }: OrderServiceDeps) {
+  // Named prepared statement: built once here, parsed and planned once per database connection.
+  const merchantWithStoredResponse = db
+    .select({ merchant: merchants, stored: idempotencyKeys })
+    .from(merchants)
+    .leftJoin(idempotencyKeys, and(eq(idempotencyKeys.merchantId, merchants.id), eq(idempotencyKeys.key, sql.placeholder("key"))))
+    .where(eq(merchants.id, sql.placeholder("merchantId")))
+    .prepare("order_create_merchant");
+  const orderOfMerchant = db
+    .select()
+    .from(orders)
+    .where(and(eq(orders.id, sql.placeholder("orderId")), eq(orders.merchantId, sql.placeholder("merchantId"))))
+    .limit(1)
+    .prepare("order_of_merchant");
+
   async function loadOrder(executor: Executor, merchantId: string, orderId: string, lock = false): Promise<OrderRow> {
     if (!ORDER_ID_PATTERN.test(orderId)) throw notFound("Order");
     const query = executor.select().from(orders).where(and(eq(orders.id, orderId), eq(orders.merchantId, merchantId))).limit(1);
@@ -162,11 +176,8 @@ export function createOrderService({ db, chainId: servedChainId }: OrderServiceD
      */
     async create(merchantId: string, input: z.output<typeof createOrderSchema>, options: { origin: string; idempotencyKey?: string; requestHash: string }): Promise<StoredResponse> {
       const key = options.idempotencyKey;
-      const [found] = await db
-        .select({ merchant: merchants, stored: idempotencyKeys })
-        .from(merchants)
-        .leftJoin(idempotencyKeys, key === undefined ? sql`false` : and(eq(idempotencyKeys.merchantId, merchants.id), eq(idempotencyKeys.key, key)))
-        .where(eq(merchants.id, merchantId));
+      // "" is never a valid Idempotency-Key, so without a key the join finds nothing.
+      const [found] = await merchantWithStoredResponse.execute({ merchantId, key: key ?? "" });
       if (!found) throw notFound("Merchant");
       if (found.stored) return replay(found.stored, options.requestHash);
       const { merchant } = found;
@@ -253,7 +264,10 @@ export function createOrderService({ db, chainId: servedChainId }: OrderServiceD
     },
 
     async get(merchantId: string, orderId: string, origin: string) {
-      return orderJson(await loadOrder(db, merchantId, orderId), origin);
+      if (!ORDER_ID_PATTERN.test(orderId)) throw notFound("Order");
+      const [order] = await orderOfMerchant.execute({ orderId, merchantId });
+      if (!order) throw notFound("Order");
+      return orderJson(order, origin);
     },
 
     /** Public view for the checkout and its QR code: anyone holding the unguessable id. */
