@@ -7,21 +7,27 @@
  *
  *   node_modules/node/bin/node scripts/bench/orders-api.ts        # needs `pnpm --filter @coinpays/web build`
  *
- * Environment: CONCURRENCY (default 32), BENCH_SECONDS per phase (default 10); the server inherits the
- * rest of the environment. BENCH_CPU_PROF=<dir> writes the server's V8 CPU profile there (the server is then stopped with SIGTERM
- * so the profile is flushed). The server runs with its gateway workers on (watcher, relay), as in
+ * Environment: CONCURRENCY (default 32), BENCH_SECONDS per phase (default 10); the servers inherit the
+ * rest of the environment. BENCH_PHASES=create (or read) runs one phase only. BENCH_SERVERS=N runs N
+ * server processes on the one database (the first with the gateway workers, the others with
+ * GATEWAY_WORKERS=off, as behind a load balancer) and sends the requests to each in turn.
+ * BENCH_CPU_PROF=<dir> writes the first server's V8 CPU profile there (it is then stopped with SIGTERM
+ * so the profile is flushed). The first server runs its gateway workers (watcher, relay), as in
  * production; the chain is a stub that answers eth_chainId.
  */
 import { readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { call, createApiKey, createMerchant, signIn, startGateway } from "../../web/test/gateway/support.ts";
+import { call, CHAIN_ID, createApiKey, createMerchant, signIn, startGateway } from "../../web/test/gateway/support.ts";
+import { startFakeChain, startFakeIndexer } from "../../web/test/support/fake-dependencies.ts";
+import { startServerProcess, type ServerProcess } from "../../web/test/support/server-process.ts";
 import { ROOT } from "../lib/paths.ts";
 
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 32);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const PROFILE_DIR = process.env.BENCH_CPU_PROF;
+const SERVERS = Number(process.env.BENCH_SERVERS ?? 1);
 /** Which phases run (a profile of one phase alone reads more easily): "create,read" by default. */
 const PHASES = new Set((process.env.BENCH_PHASES ?? "create,read").split(","));
 
@@ -48,14 +54,16 @@ function machineCpuSeconds(): { busy: number; total: number } {
   return { busy: (total - idle) / CLOCK_TICKS, total: total / CLOCK_TICKS };
 }
 
-async function load(name: string, serverPid: number, request: (i: number) => Promise<Response>): Promise<Phase> {
+async function load(name: string, serverPids: number[], request: (i: number) => Promise<Response>): Promise<Phase> {
   const latencies: number[] = [];
   let errors = 0;
   let next = 0;
   const started = performance.now();
   const deadline = started + SECONDS * 1000;
-  const serverCpu0 = processCpuSeconds(serverPid);
-  const serverKernel0 = processCpu(serverPid).system;
+  const serversCpu = () => serverPids.reduce((sum, pid) => sum + processCpuSeconds(pid), 0);
+  const serversKernel = () => serverPids.reduce((sum, pid) => sum + processCpu(pid).system, 0);
+  const serverCpu0 = serversCpu();
+  const serverKernel0 = serversKernel();
   const ownCpu0 = process.cpuUsage();
   const machine0 = machineCpuSeconds();
   await Promise.all(
@@ -74,14 +82,14 @@ async function load(name: string, serverPid: number, request: (i: number) => Pro
   const ownCpu = process.cpuUsage(ownCpu0);
   const machine1 = machineCpuSeconds();
   const cpu: Cpu = {
-    serverPct: Math.round(((processCpuSeconds(serverPid) - serverCpu0) / seconds) * 100),
+    serverPct: Math.round(((serversCpu() - serverCpu0) / seconds) * 100),
     // The part spent in the kernel: socket reads and writes (HTTP and PostgreSQL), wake-ups.
-    serverKernelPct: Math.round(((processCpu(serverPid).system - serverKernel0) / seconds) * 100),
+    serverKernelPct: Math.round(((serversKernel() - serverKernel0) / seconds) * 100),
     loadGeneratorPct: Math.round(((ownCpu.user + ownCpu.system) / 1e6 / seconds) * 100),
     // 200% = both cores busy; includes PostgreSQL and whatever else runs on the machine.
     machineBusyPct: Math.round(((machine1.busy - machine0.busy) / (machine1.total - machine0.total)) * os.cpus().length * 100),
     // Less sensitive to other jobs on the machine than throughput is (they take CPU, not work).
-    serverCpuMsPerRequest: Math.round(((processCpuSeconds(serverPid) - serverCpu0) * 1000 * 100) / Math.max(1, latencies.length)) / 100,
+    serverCpuMsPerRequest: Math.round(((serversCpu() - serverCpu0) * 1000 * 100) / Math.max(1, latencies.length)) / 100,
   };
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]! * 10) / 10;
@@ -96,7 +104,17 @@ async function load(name: string, serverPid: number, request: (i: number) => Pro
 if (PROFILE_DIR) process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ""} --cpu-prof --cpu-prof-dir=${path.resolve(PROFILE_DIR)}`.trim();
 const gateway = await startGateway("bench_orders");
 if (PROFILE_DIR) delete process.env.NODE_OPTIONS;
+const extraServers: ServerProcess[] = [];
+const extraDependencies: { close(): Promise<void> }[] = [];
 try {
+  if (SERVERS > 1) {
+    const [chain, indexer] = await Promise.all([startFakeChain(CHAIN_ID, 1n), startFakeIndexer(200)]);
+    extraDependencies.push(chain, indexer);
+    const env = { DATABASE_URL: gateway.database.url, CHAIN_ID: String(CHAIN_ID), RPC_URL: chain.url, INDEXER_URL: indexer.url, GATEWAY_WORKERS: "off" };
+    extraServers.push(...(await Promise.all(Array.from({ length: SERVERS - 1 }, () => startServerProcess(env)))));
+  }
+  const urls = [gateway.url, ...extraServers.map((server) => server.url)];
+  const pids = [gateway.server.pid, ...extraServers.map((server) => server.pid)];
   const owner = await signIn(gateway);
   const merchant = await createMerchant(gateway, owner);
   const key = await createApiKey(gateway, owner, merchant.id);
@@ -106,15 +124,18 @@ try {
   for (let i = 0; i < 50; i++) await call(gateway, "POST", "/api/v1/orders", { apiKey: key.secret, body: JSON.parse(body) });
 
   // The server's own background work (chain watcher, webhook relay, job queue) with no requests.
-  const idleCpu0 = processCpuSeconds(gateway.server.pid);
+  const idleCpu = () => pids.reduce((sum, pid) => sum + processCpuSeconds(pid), 0);
+  const idleCpu0 = idleCpu();
   await new Promise((resolve) => setTimeout(resolve, 3_000));
-  const serverIdlePct = Math.round(((processCpuSeconds(gateway.server.pid) - idleCpu0) / 3) * 100);
+  const serverIdlePct = Math.round(((idleCpu() - idleCpu0) / 3) * 100);
   console.log(`idle: server CPU ${serverIdlePct}% with no requests`);
 
   const run = `${Date.now()}`;
   const created: string[] = [];
-  const create = !PHASES.has("create") ? undefined : await load("create", gateway.server.pid, async (i) => {
-    const response = await fetch(`${gateway.url}/api/v1/orders`, { method: "POST", headers: { ...headers, "idempotency-key": `bench-${run}-${i}` }, body });
+  // Every server answers a little first, so none is measured while it loads code.
+  for (const url of urls.slice(1)) for (let i = 0; i < 50; i++) await (await fetch(`${url}/api/v1/orders`, { method: "POST", headers, body })).arrayBuffer();
+  const create = !PHASES.has("create") ? undefined : await load("create", pids, async (i) => {
+    const response = await fetch(`${urls[i % urls.length]}/api/v1/orders`, { method: "POST", headers: { ...headers, "idempotency-key": `bench-${run}-${i}` }, body });
     if (response.status === 201) {
       const clone = response.clone();
       created.push(((await clone.json()) as { id: string }).id);
@@ -122,20 +143,22 @@ try {
     return response;
   });
   if (!PHASES.has("create")) created.push(...(await Promise.all(Array.from({ length: 200 }, async (_, i) => (await call(gateway, "POST", "/api/v1/orders", { apiKey: key.secret, body: { ...JSON.parse(body), reference: `read-${i}` } })).body.id as string))));
-  const read = PHASES.has("read") ? await load("read", gateway.server.pid, (i) => fetch(`${gateway.url}/api/v1/orders/${created[i % created.length]}`, { headers })) : undefined;
+  const read = PHASES.has("read") ? await load("read", pids, (i) => fetch(`${urls[i % urls.length]}/api/v1/orders/${created[i % created.length]}`, { headers })) : undefined;
 
   const loadAverage = os.loadavg().map((value) => value.toFixed(2)).join(" ");
   const machine = { cpu: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, node: process.version, platform: `${os.platform()} ${os.release()}`, date: new Date().toISOString().slice(0, 10), loadAverage };
-  console.log(`\nOrders API, ${CONCURRENCY} concurrent clients, ${SECONDS} s per phase, PostgreSQL ${gateway.database.name}`);
+  console.log(`\nOrders API, ${CONCURRENCY} concurrent clients, ${SECONDS} s per phase, ${SERVERS} server process(es), PostgreSQL ${gateway.database.name}`);
   console.log(`Machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.platform}, ${machine.date}, load average ${loadAverage}\n`);
   console.log("| Phase | Requests/s | p50 | p99 | Errors | CPU server / load generator / machine | Target |\n|---|---:|---:|---:|---:|---|---|");
   const cpuCell = (phase: Phase) => `${phase.cpu.serverPct}% / ${phase.cpu.loadGeneratorPct}% / ${phase.cpu.machineBusyPct}%`;
   if (create) console.log(`| create order | ${create.perSecond} | ${create.p50Ms} ms | ${create.p99Ms} ms | ${create.errors} | ${cpuCell(create)} | ≥ 500/s, p99 < 100 ms (${create.perSecond >= 500 && create.p99Ms < 100 ? "met" : "MISSED"}) |`);
   if (read) console.log(`| read order | ${read.perSecond} | ${read.p50Ms} ms | ${read.p99Ms} ms | ${read.errors} | ${cpuCell(read)} | |`);
   await mkdir(path.join(ROOT, "bench/results"), { recursive: true });
-  await writeFile(path.join(ROOT, "bench/results/orders-api.json"), `${JSON.stringify({ concurrency: CONCURRENCY, secondsPerPhase: SECONDS, serverIdlePct, create, read, machine }, null, 2)}\n`);
+  await writeFile(path.join(ROOT, "bench/results/orders-api.json"), `${JSON.stringify({ concurrency: CONCURRENCY, secondsPerPhase: SECONDS, servers: SERVERS, serverIdlePct, create, read, machine }, null, 2)}\n`);
 } finally {
   // SIGTERM lets the server exit through its shutdown path, which flushes a CPU profile.
   if (PROFILE_DIR) await gateway.server.stop("SIGTERM").catch(() => undefined);
+  await Promise.all(extraServers.map((server) => server.stop("SIGKILL").catch(() => undefined)));
+  await Promise.all(extraDependencies.map((dependency) => dependency.close()));
   await gateway.close();
 }
