@@ -31,7 +31,7 @@ const SERVERS = Number(process.env.BENCH_SERVERS ?? 1);
 /** Which phases run (a profile of one phase alone reads more easily): "create,read" by default. */
 const PHASES = new Set((process.env.BENCH_PHASES ?? "create,read").split(","));
 
-type Cpu = { serverPct: number; serverKernelPct: number; loadGeneratorPct: number; machineBusyPct: number; serverCpuMsPerRequest: number };
+type Cpu = { serverPct: number; serverKernelPct: number; postgresPct: number; loadGeneratorPct: number; machineBusyPct: number; serverCpuMsPerRequest: number; postgresCpuMsPerRequest: number };
 type Phase = { requests: number; errors: number; seconds: number; perSecond: number; p50Ms: number; p99Ms: number; cpu: Cpu };
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
@@ -54,7 +54,20 @@ function machineCpuSeconds(): { busy: number; total: number } {
   return { busy: (total - idle) / CLOCK_TICKS, total: total / CLOCK_TICKS };
 }
 
-async function load(name: string, serverPids: number[], request: (i: number) => Promise<Response>): Promise<Phase> {
+/** CPU seconds of each listed process that still exists. */
+function cpuByProcess(pids: number[]): Map<number, number> {
+  const seconds = new Map<number, number>();
+  for (const pid of pids) {
+    try {
+      seconds.set(pid, processCpuSeconds(pid));
+    } catch {
+      // the backend ended (the pool closed an idle connection)
+    }
+  }
+  return seconds;
+}
+
+async function load(name: string, serverPids: number[], postgresPids: () => Promise<number[]>, request: (i: number) => Promise<Response>): Promise<Phase> {
   const latencies: number[] = [];
   let errors = 0;
   let next = 0;
@@ -62,6 +75,8 @@ async function load(name: string, serverPids: number[], request: (i: number) => 
   const deadline = started + SECONDS * 1000;
   const serversCpu = () => serverPids.reduce((sum, pid) => sum + processCpuSeconds(pid), 0);
   const serversKernel = () => serverPids.reduce((sum, pid) => sum + processCpu(pid).system, 0);
+  const backends = await postgresPids();
+  const postgres0 = cpuByProcess(backends);
   const serverCpu0 = serversCpu();
   const serverKernel0 = serversKernel();
   const ownCpu0 = process.cpuUsage();
@@ -80,6 +95,9 @@ async function load(name: string, serverPids: number[], request: (i: number) => 
   );
   const seconds = (performance.now() - started) / 1000;
   const ownCpu = process.cpuUsage(ownCpu0);
+  const postgres1 = cpuByProcess(backends);
+  // Backends serving this benchmark's database (the servers' pools); connections opened during the phase are not counted.
+  const postgresSeconds = [...postgres1].reduce((sum, [pid, cpu]) => sum + cpu - (postgres0.get(pid) ?? cpu), 0);
   const machine1 = machineCpuSeconds();
   const cpu: Cpu = {
     serverPct: Math.round(((serversCpu() - serverCpu0) / seconds) * 100),
@@ -90,13 +108,15 @@ async function load(name: string, serverPids: number[], request: (i: number) => 
     machineBusyPct: Math.round(((machine1.busy - machine0.busy) / (machine1.total - machine0.total)) * os.cpus().length * 100),
     // Less sensitive to other jobs on the machine than throughput is (they take CPU, not work).
     serverCpuMsPerRequest: Math.round(((serversCpu() - serverCpu0) * 1000 * 100) / Math.max(1, latencies.length)) / 100,
+    postgresPct: Math.round((postgresSeconds / seconds) * 100),
+    postgresCpuMsPerRequest: Math.round((postgresSeconds * 1000 * 100) / Math.max(1, latencies.length)) / 100,
   };
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]! * 10) / 10;
   const phase = { requests: latencies.length, errors, seconds: Math.round(seconds * 10) / 10, perSecond: Math.round(latencies.length / seconds), p50Ms: pct(50), p99Ms: pct(99), cpu };
   console.log(
     `${name}: ${phase.requests} requests, ${phase.perSecond}/s, p50 ${phase.p50Ms} ms, p99 ${phase.p99Ms} ms, ${phase.errors} errors; ` +
-      `CPU server ${cpu.serverPct}% (kernel ${cpu.serverKernelPct}%; ${cpu.serverCpuMsPerRequest} ms per request), load generator ${cpu.loadGeneratorPct}%, machine ${cpu.machineBusyPct}% of ${os.cpus().length * 100}%`,
+      `CPU server ${cpu.serverPct}% (kernel ${cpu.serverKernelPct}%; ${cpu.serverCpuMsPerRequest} ms per request), PostgreSQL ${cpu.postgresPct}% (${cpu.postgresCpuMsPerRequest} ms per request), load generator ${cpu.loadGeneratorPct}%, machine ${cpu.machineBusyPct}% of ${os.cpus().length * 100}%`,
   );
   return phase;
 }
@@ -114,6 +134,7 @@ try {
     extraServers.push(...(await Promise.all(Array.from({ length: SERVERS - 1 }, () => startServerProcess(env)))));
   }
   const urls = [gateway.url, ...extraServers.map((server) => server.url)];
+  const postgresPids = async () => (await gateway.sql<{ pid: number }>("select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()")).map((row) => row.pid);
   const pids = [gateway.server.pid, ...extraServers.map((server) => server.pid)];
   const owner = await signIn(gateway);
   const merchant = await createMerchant(gateway, owner);
@@ -134,7 +155,7 @@ try {
   const created: string[] = [];
   // Every server answers a little first, so none is measured while it loads code.
   for (const url of urls.slice(1)) for (let i = 0; i < 50; i++) await (await fetch(`${url}/api/v1/orders`, { method: "POST", headers, body })).arrayBuffer();
-  const create = !PHASES.has("create") ? undefined : await load("create", pids, async (i) => {
+  const create = !PHASES.has("create") ? undefined : await load("create", pids, postgresPids, async (i) => {
     const response = await fetch(`${urls[i % urls.length]}/api/v1/orders`, { method: "POST", headers: { ...headers, "idempotency-key": `bench-${run}-${i}` }, body });
     if (response.status === 201) {
       const clone = response.clone();
@@ -143,14 +164,14 @@ try {
     return response;
   });
   if (!PHASES.has("create")) created.push(...(await Promise.all(Array.from({ length: 200 }, async (_, i) => (await call(gateway, "POST", "/api/v1/orders", { apiKey: key.secret, body: { ...JSON.parse(body), reference: `read-${i}` } })).body.id as string))));
-  const read = PHASES.has("read") ? await load("read", pids, (i) => fetch(`${urls[i % urls.length]}/api/v1/orders/${created[i % created.length]}`, { headers })) : undefined;
+  const read = PHASES.has("read") ? await load("read", pids, postgresPids, (i) => fetch(`${urls[i % urls.length]}/api/v1/orders/${created[i % created.length]}`, { headers })) : undefined;
 
   const loadAverage = os.loadavg().map((value) => value.toFixed(2)).join(" ");
   const machine = { cpu: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, node: process.version, platform: `${os.platform()} ${os.release()}`, date: new Date().toISOString().slice(0, 10), loadAverage };
   console.log(`\nOrders API, ${CONCURRENCY} concurrent clients, ${SECONDS} s per phase, ${SERVERS} server process(es), PostgreSQL ${gateway.database.name}`);
   console.log(`Machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.platform}, ${machine.date}, load average ${loadAverage}\n`);
-  console.log("| Phase | Requests/s | p50 | p99 | Errors | CPU server / load generator / machine | Target |\n|---|---:|---:|---:|---:|---|---|");
-  const cpuCell = (phase: Phase) => `${phase.cpu.serverPct}% / ${phase.cpu.loadGeneratorPct}% / ${phase.cpu.machineBusyPct}%`;
+  console.log("| Phase | Requests/s | p50 | p99 | Errors | CPU server / PostgreSQL / load generator / machine | CPU ms per request, server + PostgreSQL | Target |\n|---|---:|---:|---:|---:|---|---|---|");
+  const cpuCell = (phase: Phase) => `${phase.cpu.serverPct}% / ${phase.cpu.postgresPct}% / ${phase.cpu.loadGeneratorPct}% / ${phase.cpu.machineBusyPct}% | ${phase.cpu.serverCpuMsPerRequest} + ${phase.cpu.postgresCpuMsPerRequest}`;
   if (create) console.log(`| create order | ${create.perSecond} | ${create.p50Ms} ms | ${create.p99Ms} ms | ${create.errors} | ${cpuCell(create)} | ≥ 500/s, p99 < 100 ms (${create.perSecond >= 500 && create.p99Ms < 100 ? "met" : "MISSED"}) |`);
   if (read) console.log(`| read order | ${read.perSecond} | ${read.p50Ms} ms | ${read.p99Ms} ms | ${read.errors} | ${cpuCell(read)} | |`);
   await mkdir(path.join(ROOT, "bench/results"), { recursive: true });
