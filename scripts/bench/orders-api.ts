@@ -95,9 +95,10 @@ async function load(name: string, serverPids: number[], postgresPids: () => Prom
   );
   const seconds = (performance.now() - started) / 1000;
   const ownCpu = process.cpuUsage(ownCpu0);
-  const postgres1 = cpuByProcess(backends);
-  // Backends serving this benchmark's database (the servers' pools); connections opened during the phase are not counted.
-  const postgresSeconds = [...postgres1].reduce((sum, [pid, cpu]) => sum + cpu - (postgres0.get(pid) ?? cpu), 0);
+  // Backends serving this benchmark's database (the servers' pools). A connection the pools opened during
+  // the phase counts whole; one closed during the phase is missed.
+  const postgres1 = cpuByProcess(await postgresPids());
+  const postgresSeconds = [...postgres1].reduce((sum, [pid, cpu]) => sum + cpu - (postgres0.get(pid) ?? 0), 0);
   const machine1 = machineCpuSeconds();
   const cpu: Cpu = {
     serverPct: Math.round(((serversCpu() - serverCpu0) / seconds) * 100),
