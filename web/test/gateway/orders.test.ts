@@ -1,6 +1,7 @@
 // Orders API over real HTTP against PostgreSQL: create/get/list/cancel, Idempotency-Key, exact
 // amounts, cursor pagination, refunds and the OpenAPI document.
 import assert from "node:assert/strict";
+import net from "node:net";
 import { after, before, describe, it } from "node:test";
 import { parsePaymentUri, paymentQrPngDataUrl, paymentQrSvg } from "@coinpays/sdk";
 import { getDeployment } from "@coinpays/sdk/contracts";
@@ -263,5 +264,17 @@ describe("orders API", () => {
     const oversized = await call(gateway, "POST", "/api/v1/orders", { apiKey, rawBody: JSON.stringify({ amount: "1", token: "USDC", chainId: CHAIN_ID, metadata: { pad: "x".repeat(70_000) } }) });
     assert.equal(oversized.status, 413);
     assert.equal(oversized.body.error.code, "payload_too_large");
+    // A client that goes away halfway through its body gets no answer, and the server logs no failure.
+    const { hostname, port } = new URL(gateway.url);
+    await new Promise<void>((resolve, reject) => {
+      const socket = net.connect(Number(port), hostname, () => {
+        socket.write(`POST /api/v1/orders HTTP/1.1\r\nHost: ${gateway.host}\r\nAuthorization: Bearer ${apiKey}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"amount":`);
+        setTimeout(() => socket.destroy(), 100);
+      });
+      socket.on("close", () => resolve());
+      socket.on("error", reject);
+    });
+    assert.equal((await call(gateway, "GET", "/api/v1/orders", { apiKey })).status, 200);
+    assert.ok(!gateway.server.logs.some((line) => line.msg === "request handler failed"), "no handler failure logged");
   });
 });

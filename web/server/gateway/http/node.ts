@@ -8,6 +8,9 @@ import { MAX_BODY_BYTES } from "./request.ts";
 
 export type FetchHandler = (request: Request) => Promise<Response>;
 
+/** The client went away before sending its whole body: there is nobody to answer. */
+class ClientGone extends Error {}
+
 /** Reads the body up to MAX_BODY_BYTES; undefined when it is larger (the caller answers 413). */
 function readBody(request: http.IncomingMessage): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
@@ -25,7 +28,10 @@ function readBody(request: http.IncomingMessage): Promise<Buffer | undefined> {
       chunks.push(chunk);
     });
     request.on("end", () => resolve(tooLarge ? undefined : Buffer.concat(chunks)));
-    request.on("error", reject);
+    request.on("error", () => reject(new ClientGone()));
+    request.on("close", () => {
+      if (!request.complete) reject(new ClientGone());
+    });
   });
 }
 
@@ -47,7 +53,13 @@ async function writeResponse(response: http.ServerResponse, result: Response, wi
 export async function serveWithFetchHandler(handle: FetchHandler, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
   const method = request.method === "HEAD" ? "GET" : (request.method ?? "GET");
   const declaredLength = Number(request.headers["content-length"] ?? "0");
-  const body = method === "GET" ? Buffer.alloc(0) : declaredLength > MAX_BODY_BYTES ? undefined : await readBody(request);
+  let body: Buffer | undefined;
+  try {
+    body = method === "GET" ? Buffer.alloc(0) : declaredLength > MAX_BODY_BYTES ? undefined : await readBody(request);
+  } catch (error) {
+    if (error instanceof ClientGone) return;
+    throw error;
+  }
   if (body === undefined) {
     // The rest of an oversized body is not read: the connection closes after this answer.
     const refusal = errorResponse(new ApiError(413, "payload_too_large", `The body may be at most ${MAX_BODY_BYTES} bytes`, undefined, { connection: "close" }));
