@@ -67,7 +67,7 @@ function cpuByProcess(pids: number[]): Map<number, number> {
   return seconds;
 }
 
-async function load(name: string, serverPids: number[], postgresPids: () => Promise<number[]>, request: (i: number) => Promise<Response>): Promise<Phase> {
+async function load(name: string, serverPids: number[], postgresPids: () => Promise<number[]>, request: (i: number) => Promise<number>): Promise<Phase> {
   const latencies: number[] = [];
   let errors = 0;
   let next = 0;
@@ -86,10 +86,9 @@ async function load(name: string, serverPids: number[], postgresPids: () => Prom
       while (performance.now() < deadline) {
         const i = next++;
         const t0 = performance.now();
-        const response = await request(i);
-        await response.arrayBuffer();
+        const status = await request(i); // with the whole body read
         latencies.push(performance.now() - t0);
-        if (response.status >= 300) errors++;
+        if (status >= 300) errors++;
       }
     }),
   );
@@ -158,14 +157,17 @@ try {
   for (const url of urls.slice(1)) for (let i = 0; i < 50; i++) await (await fetch(`${url}/api/v1/orders`, { method: "POST", headers, body })).arrayBuffer();
   const create = !PHASES.has("create") ? undefined : await load("create", pids, postgresPids, async (i) => {
     const response = await fetch(`${urls[i % urls.length]}/api/v1/orders`, { method: "POST", headers: { ...headers, "idempotency-key": `bench-${run}-${i}` }, body });
-    if (response.status === 201) {
-      const clone = response.clone();
-      created.push(((await clone.json()) as { id: string }).id);
-    }
-    return response;
+    const text = await response.text();
+    if (response.status === 201) created.push((JSON.parse(text) as { id: string }).id);
+    return response.status;
   });
   if (!PHASES.has("create")) created.push(...(await Promise.all(Array.from({ length: 200 }, async (_, i) => (await call(gateway, "POST", "/api/v1/orders", { apiKey: key.secret, body: { ...JSON.parse(body), reference: `read-${i}` } })).body.id as string))));
-  const read = PHASES.has("read") ? await load("read", pids, postgresPids, (i) => fetch(`${urls[i % urls.length]}/api/v1/orders/${created[i % created.length]}`, { headers })) : undefined;
+  const read = PHASES.has("read") ? await load("read", pids, postgresPids, async (i) => {
+        const response = await fetch(`${urls[i % urls.length]}/api/v1/orders/${created[i % created.length]}`, { headers });
+        await response.arrayBuffer();
+        return response.status;
+      })
+    : undefined;
 
   const loadAverage = os.loadavg().map((value) => value.toFixed(2)).join(" ");
   const machine = { cpu: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, node: process.version, platform: `${os.platform()} ${os.release()}`, date: new Date().toISOString().slice(0, 10), loadAverage };
