@@ -37,7 +37,6 @@ for (const w of [lender, borrower, liquidator]) {
   await usdc.write.approve([lending.address, maxUint256], { account: w.account });
   await weth.write.approve([lending.address, maxUint256], { account: w.account });
 }
-await lending.write.setAuthorization([credit.address, true], { account: borrower.account });
 
 async function gas(hash: Promise<`0x${string}`>) {
   const receipt = await publicClient.waitForTransactionReceipt({ hash: await hash });
@@ -60,6 +59,8 @@ results.borrow = await gas(lending.write.borrow([params, USDC("1000"), 0n, b, b]
 results.repay = await gas(lending.write.repay([params, USDC("500"), 0n, b], B));
 results.withdraw = await gas(lending.write.withdraw([params, USDC("1000"), 0n, lender.account.address, lender.account.address], L));
 results.withdrawCollateral = await gas(lending.write.withdrawCollateral([params, WETH("1"), b, b], B));
+// What a payer signs once before the first credit payment at checkout.
+results.setAuthorization = await gas(lending.write.setAuthorization([credit.address, true], B));
 results.creditPayment = await gas(credit.write.payWithCredit([params, keccak256(toHex("order-1")), merchant.account.address, USDC("250"), maxUint256], B));
 // Make the position liquidatable: borrow close to the LLTV, then the price drops 10%.
 await lending.write.borrow([params, USDC("24000"), 0n, b, b], B);

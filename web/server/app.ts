@@ -17,6 +17,9 @@ import { startJobQueue } from "./jobs.ts";
 import { startRealtimeHub, type RealtimeHub } from "./realtime/hub.ts";
 import { startP2P, type P2PServices } from "./p2p/index.ts";
 import { registerServices, unregisterServices } from "./registry.ts";
+import { findDeployment } from "./contracts.ts";
+import { relayerAccount } from "./relayer.ts";
+import { createSubscriptionRelay } from "./gateway/subscriptions/relay.ts";
 
 /** Paths the gateway router answers without Next.js: /api/v1 and everything under it. */
 const GATEWAY_API_PATH = /^\/api\/v1(?:[/?#]|$)/;
@@ -51,6 +54,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     logger.info({ database: database.kind, ...migrations }, "database migrated");
 
     const chainClient = createChainClient(config);
+    const deployment = findDeployment(config.chainId);
+    const relayer = relayerAccount(config.gateway.relayer);
     p2p = await startP2P({ database, logger });
     const gateway = createGatewayApi({
       db: database.db,
@@ -59,6 +64,10 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       production: config.nodeEnv === "production",
       logger,
       webhookDelivery: () => workers?.webhooks,
+      subscriptionRelay:
+        deployment && relayer
+          ? createSubscriptionRelay({ db: database.db, logger, chainId: config.chainId, rpcUrl: config.rpcUrl, contract: deployment.contracts.Subscriptions.address, relayer })
+          : undefined,
     });
     registerServices({
       logger,
@@ -95,6 +104,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     hub = await startRealtimeHub({
       db: database.db,
       logger,
+      accounts: { authenticate: gateway.services.auth.authenticate, effectiveRole: gateway.services.merchants.effectiveRole, lineage: gateway.services.merchants.lineage },
       ...(config.database.kind === "postgres"
         ? { listenUrl: config.database.url }
         : { pglite: (database.db as unknown as { $client: Parameters<typeof startRealtimeHub>[0]["pglite"] }).$client }),

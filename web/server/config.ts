@@ -33,9 +33,13 @@ const environmentSchema = z.object({
   CONFIRMATIONS: z.coerce.number({ error: "must be a number" }).int().min(1, { error: "must be at least 1" }).optional(),
   // How often the watcher polls for a new head (default: 200 ms on the local chain, else 2000 ms).
   WATCHER_POLL_MS: z.coerce.number({ error: "must be a number" }).int().min(10, { error: "must be at least 10" }).optional(),
-  // Key that pays gas for deposit sweeps. Required on real chains; on the local chain it defaults to
+  // Key that pays gas for deposit sweeps and subscription charges. Required on real chains; on the local chain it defaults to
   // Hardhat's public dev account #0.
   RELAYER_PRIVATE_KEY: z.string().regex(/^0x[0-9a-fA-F]{64}$/, { error: "must be a 0x-prefixed 32-byte hex key" }).optional(),
+  // How often a subscription keeper run is offered to the job queue (default: 1 s on the local chain, else 15 s).
+  SUBSCRIPTION_KEEPER_INTERVAL_MS: z.coerce.number({ error: "must be a number" }).int().min(100, { error: "must be at least 100" }).optional(),
+  // How long the keeper waits after a failed charge before trying a past-due subscription again (default 1 h; 60 s locally).
+  SUBSCRIPTION_RETRY_SECONDS: z.coerce.number({ error: "must be a number" }).int().min(1, { error: "must be at least 1" }).optional(),
   SWEEP_INTERVAL_MS: z.coerce.number({ error: "must be a number" }).int().min(100, { error: "must be at least 100" }).optional(),
 });
 
@@ -60,6 +64,8 @@ export type ServerConfig = {
     /** Absent on a real chain without RELAYER_PRIVATE_KEY: deposits are then not swept by this process. */
     relayer?: { privateKey: `0x${string}` } | { mnemonic: string; addressIndex: number };
     sweepIntervalMs: number;
+    subscriptionKeeperIntervalMs: number;
+    subscriptionRetrySeconds: number;
   };
 };
 
@@ -120,6 +126,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
           ? { mnemonic: LOCAL_DEV_MNEMONIC, addressIndex: 0 }
           : undefined,
       sweepIntervalMs: e.SWEEP_INTERVAL_MS ?? (e.CHAIN_ID === 31337 ? 1_000 : 15_000),
+      subscriptionKeeperIntervalMs: e.SUBSCRIPTION_KEEPER_INTERVAL_MS ?? (e.CHAIN_ID === 31337 ? 1_000 : 15_000),
+      subscriptionRetrySeconds: e.SUBSCRIPTION_RETRY_SECONDS ?? (e.CHAIN_ID === 31337 ? 60 : 3_600),
     },
   };
 }

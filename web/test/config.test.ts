@@ -14,6 +14,22 @@ describe("configuration", () => {
     assert.deepEqual(config.database, { kind: "pglite", dataDir: `${WEB_ROOT}/.data/pglite` });
   });
 
+  it("runs the subscription keeper every second locally and every 15 s elsewhere, retrying past-due ones after 60 s / 1 h", () => {
+    assert.deepEqual(
+      [loadConfig({}).gateway.subscriptionKeeperIntervalMs, loadConfig({}).gateway.subscriptionRetrySeconds],
+      [1_000, 60],
+    );
+    const mainnet = loadConfig({ CHAIN_ID: "1", RELAYER_PRIVATE_KEY: `0x${"ab".repeat(32)}` });
+    assert.deepEqual([mainnet.gateway.subscriptionKeeperIntervalMs, mainnet.gateway.subscriptionRetrySeconds], [15_000, 3_600]);
+    const tuned = loadConfig({ SUBSCRIPTION_KEEPER_INTERVAL_MS: "250", SUBSCRIPTION_RETRY_SECONDS: "30" });
+    assert.deepEqual([tuned.gateway.subscriptionKeeperIntervalMs, tuned.gateway.subscriptionRetrySeconds], [250, 30]);
+    assert.throws(() => loadConfig({ SUBSCRIPTION_KEEPER_INTERVAL_MS: "5", SUBSCRIPTION_RETRY_SECONDS: "0" }), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.deepEqual(error.issues.map((issue) => issue.field).sort(), ["SUBSCRIPTION_KEEPER_INTERVAL_MS", "SUBSCRIPTION_RETRY_SECONDS"]);
+      return true;
+    });
+  });
+
   it("uses PostgreSQL when DATABASE_URL is set", () => {
     const config = loadConfig({ DATABASE_URL: "postgres://postgres@127.0.0.1:5432/coinpays" });
     assert.deepEqual(config.database, { kind: "postgres", url: "postgres://postgres@127.0.0.1:5432/coinpays" });

@@ -1,57 +1,15 @@
 "use client";
 
 import { formatAmount } from "@coinpays/sdk";
-import { chainlinkOracleAdapterAbi, coinPaysLendingAbi, kinkedRateModelAbi } from "@coinpays/sdk/contracts";
+import { coinPaysLendingAbi } from "@coinpays/sdk/contracts";
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { type Abi, type Address, type Hex } from "viem";
-import { useAccount, usePublicClient, useReadContract, useReadContracts } from "wagmi";
+import { type Address, type Hex } from "viem";
+import { useAccount, usePublicClient } from "wagmi";
+import { formatHealthFactor, HealthBadge, lendingAbi, pct, priceInLoan, useMarkets, useMarketState, usePosition, type MarketParams } from "./lending-data.tsx";
+import { health, liquidationIncentive, ORACLE_SCALE, toAssetsDown, WAD, type MarketTotals } from "./lending-math.ts";
 import { TxStatus, useTransactionFlow } from "./tx-flow.tsx";
-import { Badge, Button, Card, Field, fmt, inputClass, Notice, PageTitle, parseInput, RequireWallet, short, tokenOf, useDeployment, useTokens, type TokenInfo } from "./ui.tsx";
-
-const lendingAbi = coinPaysLendingAbi as Abi;
-const WAD = 10n ** 18n;
-const ORACLE_SCALE = 10n ** 36n;
-const VIRTUAL_SHARES = 1_000_000n;
-const VIRTUAL_ASSETS = 1n;
-const SECONDS_PER_YEAR = 31_536_000;
-
-type MarketParams = { loanToken: Address; collateralToken: Address; oracle: Address; rateModel: Address; lltv: bigint };
-type MarketTotals = { totalSupplyAssets: bigint; totalSupplyShares: bigint; totalBorrowAssets: bigint; totalBorrowShares: bigint; lastUpdate: bigint; fee: bigint };
-type Position = { supplyShares: bigint; borrowShares: bigint; collateral: bigint };
-
-function useMarkets() {
-  const deployment = useDeployment();
-  return (deployment?.lending.markets ?? []).map((m) => ({
-    id: m.id as Hex,
-    params: { loanToken: m.loanToken as Address, collateralToken: m.collateralToken as Address, oracle: m.oracle as Address, rateModel: m.rateModel as Address, lltv: BigInt(m.lltv) } satisfies MarketParams,
-    feed: m.feed as Address,
-  }));
-}
-
-/** Market totals, borrow rate, oracle price: everything a market row or page needs, refreshed every 4 s. */
-function useMarketState(id: Hex, params: MarketParams) {
-  const lending = useDeployment()!.contracts.CoinPaysLending.address as Address;
-  const { data: market } = useReadContract({ address: lending, abi: lendingAbi, functionName: "market", args: [id], query: { refetchInterval: 4_000 } });
-  const totals = market as MarketTotals | undefined;
-  const { data: rate } = useReadContract({ address: params.rateModel, abi: kinkedRateModelAbi as Abi, functionName: "borrowRate", args: [params, totals], query: { enabled: !!totals, refetchInterval: 4_000 } });
-  const { data: tryPrice } = useReadContract({ address: params.oracle, abi: chainlinkOracleAdapterAbi as Abi, functionName: "tryPrice", query: { refetchInterval: 2_000 } });
-  const [priceOk, price] = (tryPrice as [boolean, bigint] | undefined) ?? [];
-  const utilisation = totals && totals.totalSupplyAssets > 0n ? Number((totals.totalBorrowAssets * 1_000_000n) / totals.totalSupplyAssets) / 1_000_000 : 0;
-  const perSecond = rate !== undefined ? Number(rate as bigint) / 1e18 : undefined;
-  // Display only: compounded per second over a year. Amounts never go through floats.
-  const borrowApy = perSecond !== undefined ? Math.expm1(perSecond * SECONDS_PER_YEAR) : undefined;
-  const supplyApy = borrowApy !== undefined && totals ? borrowApy * utilisation * (1 - Number(totals.fee) / 1e18) : undefined;
-  return { totals, price: priceOk ? price : undefined, priceOk, utilisation, borrowApy, supplyApy };
-}
-
-const pct = (x: number | undefined) => (x === undefined ? "…" : `${(x * 100).toFixed(2)}%`);
-
-/** Price of one whole collateral token in loan tokens, from the 1e36-scaled oracle price. */
-function priceInLoan(price: bigint | undefined, collateral: TokenInfo, loan: TokenInfo): string {
-  if (price === undefined) return "unavailable";
-  return fmt((price * 10n ** BigInt(collateral.decimals)) / ORACLE_SCALE, loan.decimals, loan.symbol);
-}
+import { Button, Card, Field, fmt, inputClass, Notice, PageTitle, parseInput, RequireWallet, short, tokenOf, useDeployment, useTokens, type TokenInfo } from "./ui.tsx";
 
 export function LendingMarkets() {
   const markets = useMarkets();
@@ -110,21 +68,6 @@ function MarketRow({ id, params }: { id: Hex; params: MarketParams }) {
   );
 }
 
-/** Health figures of a position at a price: health factor (max borrow / debt) and liquidation price. */
-function health(position: { collateral: bigint; debt: bigint }, price: bigint | undefined, lltv: bigint) {
-  if (price === undefined) return { hf: undefined, maxBorrow: undefined, liquidationPrice: undefined };
-  const maxBorrow = (((position.collateral * price) / ORACLE_SCALE) * lltv) / WAD;
-  const hf = position.debt === 0n ? Infinity : Number((maxBorrow * 10_000n) / position.debt) / 10_000;
-  const liquidationPrice = position.debt === 0n || position.collateral === 0n ? undefined : (position.debt * ORACLE_SCALE * WAD) / (position.collateral * lltv);
-  return { hf, maxBorrow, liquidationPrice };
-}
-
-function HealthBadge({ hf }: { hf: number | undefined }) {
-  if (hf === undefined) return <Badge tone="amber">price unavailable</Badge>;
-  if (hf === Infinity) return <Badge tone="green">no debt</Badge>;
-  return <Badge tone={hf < 1 ? "red" : hf < 1.1 ? "amber" : "green"}>{hf.toFixed(4)}</Badge>;
-}
-
 export function LendingMarket({ id }: { id: string }) {
   const markets = useMarkets();
   const market = markets.find((m) => m.id.toLowerCase() === id.toLowerCase());
@@ -172,20 +115,6 @@ function Stat({ label, value, testId }: { label: string; value: string; testId?:
   );
 }
 
-function usePosition(id: Hex, params: MarketParams, account: Address | undefined) {
-  const lending = useDeployment()!.contracts.CoinPaysLending.address as Address;
-  const { data } = useReadContracts({
-    contracts: [
-      { address: lending, abi: lendingAbi, functionName: "position", args: [id, account] },
-      { address: lending, abi: lendingAbi, functionName: "expectedBorrowAssets", args: [params, account] },
-    ],
-    query: { enabled: !!account, refetchInterval: 3_000 },
-  });
-  const position = data?.[0]?.result as Position | undefined;
-  const debt = data?.[1]?.result as bigint | undefined;
-  return { position, debt };
-}
-
 type Action = "supply" | "withdraw" | "supplyCollateral" | "withdrawCollateral" | "borrow" | "repay";
 const ACTIONS: { key: Action; label: string }[] = [
   { key: "supply", label: "Supply" },
@@ -205,7 +134,7 @@ function PositionView({ id, params, loan, coll, price, totals }: { id: Hex; para
   const flow = useTransactionFlow();
   const token = action === "supplyCollateral" || action === "withdrawCollateral" ? coll : loan;
   const parsed = parseInput(amount, token.decimals);
-  const supplied = position && totals ? (position.supplyShares * (totals.totalSupplyAssets + VIRTUAL_ASSETS)) / (totals.totalSupplyShares + VIRTUAL_SHARES) : undefined;
+  const supplied = position && totals ? toAssetsDown(position.supplyShares, totals.totalSupplyAssets, totals.totalSupplyShares) : undefined;
   const current = { collateral: position?.collateral ?? 0n, debt: debt ?? 0n };
   const a = parsed.amount ?? 0n;
   const projected = {
@@ -279,7 +208,7 @@ function PositionView({ id, params, loan, coll, price, totals }: { id: Hex; para
           </Field>
           {(action === "borrow" || action === "repay" || action === "supplyCollateral" || action === "withdrawCollateral") && (
             <p className="rounded-xl bg-slate-50 px-3 py-2 text-xs text-slate-600" data-testid="projected-health">
-              After this: health factor {next.hf === undefined ? "…" : next.hf === Infinity ? "∞" : next.hf.toFixed(4)}
+              After this: health factor {formatHealthFactor(next.hf)}
               {next.liquidationPrice !== undefined ? ` · liquidation at ${priceInLoan(next.liquidationPrice, coll, loan)} per ${coll.symbol}` : ""}
               {next.hf !== undefined && next.hf < 1 ? " · would be unhealthy: the contract will refuse" : ""}
             </p>
@@ -352,13 +281,6 @@ function Liquidations({ id, params, loan, coll, price }: { id: Hex; params: Mark
   );
 }
 
-/** Liquidation incentive factor: min(1.15, 1 / (1 - 0.3 * (1 - lltv))), as the contract computes it. */
-function incentive(lltv: bigint): bigint {
-  const f = (WAD * WAD) / (WAD - (3n * (WAD - lltv)) / 10n);
-  const cap = 1_150_000_000_000_000_000n;
-  return f < cap ? f : cap;
-}
-
 function BorrowerRow({ borrower, id, params, loan, coll, price }: { borrower: Address; id: Hex; params: MarketParams; loan: TokenInfo; coll: TokenInfo; price: bigint | undefined }) {
   const lending = useDeployment()!.contracts.CoinPaysLending.address as Address;
   const { address } = useAccount();
@@ -367,7 +289,7 @@ function BorrowerRow({ borrower, id, params, loan, coll, price }: { borrower: Ad
   if (!position || debt === undefined) return null;
   const h = health({ collateral: position.collateral, debt }, price, params.lltv);
   const unhealthy = h.hf !== undefined && h.hf < 1 && debt > 0n;
-  const lif = incentive(params.lltv);
+  const lif = liquidationIncentive(params.lltv);
   // Seize for the whole debt when the collateral covers it with the incentive; otherwise seize everything.
   const seizeForAll = price ? (((debt * lif) / WAD) * ORACLE_SCALE) / price : undefined;
   const full = seizeForAll !== undefined && seizeForAll <= position.collateral;

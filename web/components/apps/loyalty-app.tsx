@@ -1,11 +1,12 @@
 "use client";
 
 import { loyaltyCheckoutAbi, loyaltyProgramFactoryAbi, loyaltyTokenAbi } from "@coinpays/sdk/contracts";
+import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { getAddress, isAddress, keccak256, stringToHex, zeroAddress, type Abi, type Address } from "viem";
-import { useAccount, useReadContract, useReadContracts } from "wagmi";
+import { getAddress, isAddress, keccak256, stringToHex, zeroAddress, type Abi, type Address, type Hex } from "viem";
+import { useAccount, usePublicClient, useReadContract, useReadContracts } from "wagmi";
 import { TxStatus, useTransactionFlow } from "./tx-flow.tsx";
-import { Badge, Button, Card, Field, fmt, inputClass, PageTitle, parseInput, RequireWallet, tokenOf, TokenSelect, useDeployment, useTokens } from "./ui.tsx";
+import { Badge, Button, Card, Field, fmt, inputClass, PageTitle, parseInput, RequireWallet, short, tokenOf, TokenSelect, useDeployment, useTokens } from "./ui.tsx";
 
 const factoryAbi = loyaltyProgramFactoryAbi as Abi;
 const tokenAbi = loyaltyTokenAbi as Abi;
@@ -82,6 +83,7 @@ function MerchantProgram() {
   if (program.program) {
     const info = tokenOf(tokens, program.asset);
     return (
+      <div className="space-y-6">
       <Card title={`${program.name ?? "…"} (${program.symbol ?? "…"})`} testId="loyalty-program" aside={<Badge tone="green">live</Badge>}>
         <dl className="grid grid-cols-2 gap-2 text-sm">
           <dt className="text-slate-500">Program address</dt>
@@ -107,6 +109,8 @@ function MerchantProgram() {
         </div>
         <TxStatus state={flow.state} earlier={flow.earlier} />
       </Card>
+      <LoyaltyPayments pointsSymbol={program.symbol} />
+      </div>
     );
   }
 
@@ -213,5 +217,114 @@ function PayWithPoints() {
         {program.program && <p className="mt-1 text-xs text-slate-500">Earned at {program.rewardBps} bps of cash paid; redeemable only with this merchant, 1 point = 1 {info.symbol} base unit.</p>}
       </Card>
     </div>
+  );
+}
+
+type LoyaltyOrder = { payer: Address; amount: bigint; token: Address; discount: bigint; refunded: bigint; pointsMinted: bigint; pointsReversed: bigint };
+
+/** The merchant's loyalty-checkout payments, newest first, each refundable from here (points clawed back). */
+function LoyaltyPayments({ pointsSymbol }: { pointsSymbol?: string }) {
+  const client = usePublicClient();
+  const { address: me } = useAccount();
+  const checkout = useDeployment()!.contracts.LoyaltyCheckout.address as Address;
+  const { data: paid = [] } = useQuery({
+    queryKey: ["loyalty-payments", checkout, me],
+    enabled: !!client && !!me,
+    refetchInterval: 5_000,
+    queryFn: async () =>
+      (await client!.getContractEvents({ address: checkout, abi: loyaltyCheckoutAbi, eventName: "PaymentSettled", args: { merchant: me }, fromBlock: 0n }))
+        .map((log) => log.args.orderRef as Hex)
+        .reverse(),
+  });
+  return (
+    <Card title="Payments and refunds" testId="loyalty-payments">
+      <p className="mb-3 text-sm text-slate-600">
+        A refund is paid from your wallet (approve the checkout for it) and claws back the points the payment earned, in proportion. Points the payer already spent are deducted from the cash refund, so nobody keeps both.
+      </p>
+      {paid.length === 0 ? <p className="text-sm text-slate-600">No payments yet.</p> : (
+        <ul className="space-y-3">
+          {paid.map((orderRef) => <LoyaltyPaymentRow key={orderRef} orderRef={orderRef} pointsSymbol={pointsSymbol} />)}
+        </ul>
+      )}
+    </Card>
+  );
+}
+
+function LoyaltyPaymentRow({ orderRef, pointsSymbol }: { orderRef: Hex; pointsSymbol?: string }) {
+  const { address: me } = useAccount();
+  const checkout = useDeployment()!.contracts.LoyaltyCheckout.address as Address;
+  const tokens = useTokens();
+  const flow = useTransactionFlow();
+  const { data } = useReadContract({ address: checkout, abi: checkoutAbi, functionName: "orderOf", args: [me, orderRef], query: { refetchInterval: 4_000 } });
+  const order = data as LoyaltyOrder | undefined;
+  const client = usePublicClient();
+  // What the refunds actually did: cash sent, points burned, and points missing that came off the cash.
+  const { data: refunds } = useQuery({
+    queryKey: ["loyalty-refunds", checkout, me, orderRef, order?.refunded.toString()],
+    enabled: !!client && !!me && !!order && order.refunded > 0n,
+    queryFn: async () =>
+      (await client!.getContractEvents({ address: checkout, abi: loyaltyCheckoutAbi, eventName: "PaymentRefunded", args: { orderRef, merchant: me }, fromBlock: 0n })).reduce(
+        (sum, log) => ({ cash: sum.cash + log.args.cashRefunded!, clawedBack: sum.clawedBack + log.args.pointsClawedBack!, shortfall: sum.shortfall + log.args.pointsShortfall! }),
+        { cash: 0n, clawedBack: 0n, shortfall: 0n },
+      ),
+  });
+  const info = tokenOf(tokens, order?.token);
+  const cash = order ? order.amount - order.discount : 0n;
+  const refundable = order ? cash - order.refunded : 0n;
+  const [input, setInput] = useState("");
+  const [to, setTo] = useState("");
+  const parsed = parseInput(input, info.decimals);
+  const amount = input.trim() === "" ? refundable : parsed.amount;
+  const recipient = to.trim() === "" ? order?.payer : isAddress(to.trim()) ? getAddress(to.trim()) : undefined;
+  const ok = !!order && amount !== undefined && amount > 0n && amount <= refundable && !!recipient;
+  const state = !order ? "…" : order.refunded === 0n ? "paid" : order.refunded >= cash ? "refunded" : "partially refunded";
+  return (
+    <li className="rounded-xl border border-slate-200 p-3 text-sm" data-testid={`loyalty-payment-${orderRef}`} data-refunded={order?.refunded.toString()} data-points-reversed={order?.pointsReversed.toString()}>
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <span>
+          <span className="font-mono text-xs">{orderRef.slice(0, 10)}…</span> from <span className="font-mono">{short(order?.payer)}</span>
+        </span>
+        <Badge tone={state === "paid" ? "green" : "amber"}>{state}</Badge>
+      </div>
+      {order && (
+        <p className="mt-1 text-xs text-slate-600" data-testid="loyalty-payment-summary">
+          {fmt(order.amount, info.decimals, info.symbol)}
+          {order.discount > 0n ? ` (${fmt(order.discount, info.decimals, pointsSymbol)} points redeemed)` : ""} · earned {fmt(order.pointsMinted, info.decimals, pointsSymbol)} · refunded{" "}
+          {fmt(order.refunded, info.decimals, info.symbol)} · points reversed {fmt(order.pointsReversed, info.decimals, pointsSymbol)}
+        </p>
+      )}
+      {refunds && (
+        <p className="mt-1 text-xs text-slate-600" data-testid="loyalty-refund-outcome">
+          Cash sent {fmt(refunds.cash, info.decimals, info.symbol)} · {fmt(refunds.clawedBack, info.decimals, pointsSymbol)} clawed back
+          {refunds.shortfall > 0n ? ` · ${fmt(refunds.shortfall, info.decimals, pointsSymbol)} already spent, deducted from the cash` : ""}
+        </p>
+      )}
+      {refundable > 0n && (
+        <div className="mt-2 grid gap-2 sm:grid-cols-[1fr_1.4fr_auto] sm:items-end">
+          <Field label={`Refund (max ${fmt(refundable, info.decimals, info.symbol)})`} error={parsed.error ?? (amount !== undefined && amount > refundable ? "More than is refundable" : undefined)}>
+            <input className={inputClass} name="refundAmount" inputMode="decimal" placeholder={fmt(refundable, info.decimals)} value={input} onChange={(e) => setInput(e.target.value)} />
+          </Field>
+          <Field label="To" error={to.trim() !== "" && !recipient ? "Not an address" : undefined}>
+            <input className={inputClass} name="refundTo" placeholder={order?.payer} value={to} onChange={(e) => setTo(e.target.value)} />
+          </Field>
+          <Button
+            variant="danger"
+            testId={`loyalty-refund-${orderRef}`}
+            disabled={!ok || flow.busy}
+            onClick={async () => {
+              const done = await flow.run(
+                `Refund ${fmt(amount!, info.decimals, info.symbol)}`,
+                { address: checkout, abi: checkoutAbi, functionName: "refund", args: [orderRef, recipient, amount] },
+                { token: order!.token, spender: checkout, amount: amount!, symbol: info.symbol },
+              );
+              if (done) setInput("");
+            }}
+          >
+            Refund
+          </Button>
+        </div>
+      )}
+      <TxStatus state={flow.state} earlier={flow.earlier} />
+    </li>
   );
 }

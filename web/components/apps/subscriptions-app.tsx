@@ -1,11 +1,12 @@
 "use client";
 
 import { subscriptionsAbi } from "@coinpays/sdk/contracts";
-import { useQuery } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { zeroAddress, type Abi, type Address } from "viem";
-import { useAccount, usePublicClient, useReadContract, useReadContracts } from "wagmi";
-import { TxStatus, useTransactionFlow } from "./tx-flow.tsx";
+import { erc20Abi, zeroAddress, type Abi, type Address, type Hash } from "viem";
+import { useAccount, useChainId, useConfig, usePublicClient, useReadContract, useReadContracts } from "wagmi";
+import { readContract, signTypedData } from "wagmi/actions";
+import { describeError, TxStatus, useTransactionFlow, type FlowState } from "./tx-flow.tsx";
 import { Badge, Button, Card, Field, fmt, inputClass, Notice, PageTitle, parseInput, RequireWallet, short, tokenOf, TokenSelect, useDeployment, useTokens } from "./ui.tsx";
 
 const abi = subscriptionsAbi as Abi;
@@ -28,7 +29,7 @@ export function SubscriptionsApp({ initialPlan }: { initialPlan?: string }) {
     <>
       <PageTitle
         title="Subscriptions"
-        lead="Merchants publish plans; a subscriber authorises the schedule once (an ERC-20 allowance) and a keeper charges each period at most once. Either side can cancel at any time."
+        lead="Merchants publish plans; a subscriber authorises the schedule once (a subscribe transaction, or EIP-712 signed terms that CoinPays submits for you) with an ERC-20 allowance, and a keeper charges each period at most once. Either side can cancel at any time."
       />
       <div className="mb-4 flex gap-2">
         <Button variant={tab === "subscribe" ? "primary" : "secondary"} onClick={() => setTab("subscribe")} testId="tab-subscribe">
@@ -193,6 +194,7 @@ function SubscriptionRow({ id, plan }: { id: bigint; plan?: Plan }) {
 
 function SubscribeView({ initialPlan }: { initialPlan?: string }) {
   const address = useSubscriptionsAddress();
+  const config = useConfig();
   const { address: me } = useAccount();
   const tokens = useTokens();
   const flow = useTransactionFlow();
@@ -208,6 +210,9 @@ function SubscribeView({ initialPlan }: { initialPlan?: string }) {
   const allowance = exists && periodsOk ? p!.amount * BigInt(n) : undefined;
   const { data: subscribed = [] } = useEvents("Subscribed");
   const mine = subscribed.filter((s) => String(s.subscriber).toLowerCase() === me?.toLowerCase());
+  const [mode, setMode] = useState<"transaction" | "signed">("transaction");
+  const signed = useSignedSubscription();
+  const ready = exists && p!.active && allowance !== undefined && !flow.busy && !signed.busy;
 
   return (
     <div className="grid gap-6 lg:grid-cols-[1fr_1.2fr]">
@@ -232,14 +237,44 @@ function SubscribeView({ initialPlan }: { initialPlan?: string }) {
           <Field label="Authorise charges for (periods)" hint={allowance !== undefined ? `Allowance: ${fmt(allowance, info.decimals, info.symbol)}. Each period is charged at most once; you can cancel any time.` : undefined}>
             <input className={inputClass} name="periods" inputMode="numeric" value={periods} onChange={(e) => setPeriods(e.target.value)} />
           </Field>
-          <Button
-            testId="subscribe-button"
-            disabled={!exists || !p!.active || allowance === undefined || flow.busy}
-            onClick={() => flow.run(`Subscribe to plan #${planId}`, { address, abi, functionName: "subscribe", args: [planId, p!.amount] }, { token: p!.token, spender: address, amount: allowance!, symbol: info.symbol })}
-          >
-            Approve & subscribe
-          </Button>
+          <fieldset className="space-y-1 text-sm">
+            <legend className="mb-1 text-xs font-semibold tracking-wider text-slate-500 uppercase">Authorise the schedule by</legend>
+            <label className="flex items-center gap-2">
+              <input type="radio" name="authMode" data-testid="auth-mode-transaction" checked={mode === "transaction"} onChange={() => setMode("transaction")} />
+              a subscribe transaction (you pay its gas)
+            </label>
+            <label className="flex items-center gap-2">
+              <input type="radio" name="authMode" data-testid="auth-mode-signed" checked={mode === "signed"} onChange={() => setMode("signed")} />
+              signed terms (EIP-712): you sign, CoinPays submits and pays the gas
+            </label>
+          </fieldset>
+          {mode === "transaction" ? (
+            <Button
+              testId="subscribe-button"
+              disabled={!ready}
+              onClick={() => flow.run(`Subscribe to plan #${planId}`, { address, abi, functionName: "subscribe", args: [planId, p!.amount] }, { token: p!.token, spender: address, amount: allowance!, symbol: info.symbol })}
+            >
+              Approve & subscribe
+            </Button>
+          ) : (
+            <Button
+              testId="subscribe-signed-button"
+              disabled={!ready}
+              onClick={async () => {
+                // The allowance is still what the charges draw on: approved first (a transaction) when too low.
+                const current = me ? await readContract(config, { address: p!.token, abi: erc20Abi, functionName: "allowance", args: [me, address] }) : 0n;
+                if (current < allowance!) {
+                  const approved = await flow.run(`Approve ${info.symbol}`, { address: p!.token, abi: erc20Abi as Abi, functionName: "approve", args: [address, allowance!] });
+                  if (!approved) return;
+                }
+                await signed.subscribe(planId!, p!.amount, p!.period);
+              }}
+            >
+              Sign terms & subscribe
+            </Button>
+          )}
           <TxStatus state={flow.state} earlier={flow.earlier} />
+          <TxStatus state={signed.state} />
         </div>
       </Card>
       <Card title="My subscriptions" testId="my-subscriptions">
@@ -259,4 +294,67 @@ function MySubscription({ id, planId }: { id: bigint; planId: bigint }) {
   const address = useSubscriptionsAddress();
   const { data: plan } = useReadContract({ address, abi, functionName: "getPlan", args: [planId] });
   return <SubscriptionRow id={id} plan={plan as Plan | undefined} />;
+}
+
+const TERMS_TYPES = {
+  SubscriptionTerms: [
+    { name: "subscriber", type: "address" },
+    { name: "planId", type: "uint256" },
+    { name: "maxAmount", type: "uint256" },
+    { name: "period", type: "uint32" },
+    { name: "start", type: "uint40" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+} as const;
+
+/**
+ * Sign-up by EIP-712 signed terms: the wallet signs SubscriptionTerms (the contract's domain, the
+ * subscriber's current nonce, starting now and valid for an hour of chain time), and the gateway submits
+ * subscribeWithSignature with its relayer (POST /api/v1/subscriptions/signed).
+ */
+function useSignedSubscription() {
+  const config = useConfig();
+  const chainId = useChainId();
+  const client = usePublicClient();
+  const queryClient = useQueryClient();
+  const address = useSubscriptionsAddress();
+  const { address: me } = useAccount();
+  const [state, setState] = useState<FlowState>({ status: "idle" });
+
+  async function subscribe(planId: bigint, amount: bigint, period: number): Promise<void> {
+    const label = `Subscribe to plan #${planId} by signed terms`;
+    let hash: Hash | undefined;
+    try {
+      if (!me || !client) throw new Error("Connect your wallet first.");
+      setState({ status: "pending", label, step: "simulating" });
+      const [nonce, block] = await Promise.all([readContract(config, { address, abi: subscriptionsAbi, functionName: "nonces", args: [me] }), client.getBlock()]);
+      const now = Number(block.timestamp);
+      const terms = { subscriber: me, planId, maxAmount: amount, period, start: now, nonce, deadline: BigInt(now + 3_600) };
+      setState({ status: "pending", label, step: "signing" });
+      const signature = await signTypedData(config, {
+        domain: { name: "CoinPays Subscriptions", version: "1", chainId, verifyingContract: address },
+        types: TERMS_TYPES,
+        primaryType: "SubscriptionTerms",
+        message: terms,
+      });
+      setState({ status: "pending", label, step: "confirming" });
+      const response = await fetch("/api/v1/subscriptions/signed", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          terms: { ...terms, planId: planId.toString(), maxAmount: amount.toString(), nonce: nonce.toString(), deadline: terms.deadline.toString() },
+          signature,
+        }),
+      });
+      const body = (await response.json()) as { transactionHash?: Hash; error?: { message: string } };
+      if (!response.ok) throw new Error(body.error?.message ?? `The relay answered HTTP ${response.status}`);
+      hash = body.transactionHash!;
+      setState({ status: "confirmed", label, hash });
+      await queryClient.invalidateQueries();
+    } catch (error) {
+      setState({ status: "failed", label, message: describeError(error), hash });
+    }
+  }
+  return { state, subscribe, busy: state.status === "pending" };
 }

@@ -19,6 +19,9 @@ export type ContractWrite = {
 /** An ERC-20 allowance the write needs: when the current one is lower, an approve step runs first. */
 export type AllowanceNeed = { token: Address; spender: Address; amount: bigint; symbol?: string };
 
+/** Another write that must be confirmed first (a one-time authorisation), shown as its own step. */
+export type PriorWrite = { label: string; write: ContractWrite };
+
 export type FlowState =
   | { status: "idle" }
   | { status: "pending"; label: string; step: "simulating" | "signing" | "confirming"; hash?: Hash }
@@ -36,22 +39,25 @@ export function useTransactionFlow() {
   const queryClient = useQueryClient();
   const { address } = useAccount();
   const [state, setState] = useState<FlowState>({ status: "idle" });
-  // Steps of the current run already confirmed (an approve before the write), shown above the current one.
+  // Steps of the current run already confirmed (an approve or authorisation before the write), shown above the current one.
   const [earlier, setEarlier] = useState<FlowState[]>([]);
 
-  const run: (label: string, write: ContractWrite, allowance?: AllowanceNeed) => Promise<TransactionReceipt | undefined> = useCallback(
-    async (label: string, write: ContractWrite, allowance?: AllowanceNeed): Promise<TransactionReceipt | undefined> => {
+  const run: (label: string, write: ContractWrite, before?: AllowanceNeed | PriorWrite) => Promise<TransactionReceipt | undefined> = useCallback(
+    async (label: string, write: ContractWrite, before?: AllowanceNeed | PriorWrite): Promise<TransactionReceipt | undefined> => {
       let hash: Hash | undefined;
       setEarlier([]);
       try {
-        if (allowance && allowance.amount > 0n && address) {
-          const current = await readContract(config, { address: allowance.token, abi: erc20Abi, functionName: "allowance", args: [address, allowance.spender] });
-          if (current < allowance.amount) {
-            const approveWrite = { address: allowance.token, abi: erc20Abi as Abi, functionName: "approve", args: [allowance.spender, allowance.amount] };
-            const approved = await run(`Approve ${allowance.symbol ?? "token"}`, approveWrite);
-            if (!approved) return undefined;
-            setEarlier([{ status: "confirmed", label: `Approve ${allowance.symbol ?? "token"}`, hash: approved.transactionHash }]);
+        let prior: PriorWrite | undefined = before && "write" in before ? before : undefined;
+        if (before && !("write" in before) && before.amount > 0n && address) {
+          const current = await readContract(config, { address: before.token, abi: erc20Abi, functionName: "allowance", args: [address, before.spender] });
+          if (current < before.amount) {
+            prior = { label: `Approve ${before.symbol ?? "token"}`, write: { address: before.token, abi: erc20Abi as Abi, functionName: "approve", args: [before.spender, before.amount] } };
           }
+        }
+        if (prior) {
+          const done = await run(prior.label, prior.write);
+          if (!done) return undefined;
+          setEarlier([{ status: "confirmed", label: prior.label, hash: done.transactionHash }]);
         }
         setState({ status: "pending", label, step: "simulating" });
         const { request } = await simulateContract(config, { ...write, account: address } as never);

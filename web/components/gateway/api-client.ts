@@ -55,6 +55,7 @@ export type ApiOrder = {
   expiresAt: string;
   settledAt: string | null;
   createdAt: string;
+  updatedAt: string;
   redirectUrl: string | null;
   metadata: Record<string, unknown>;
 };

@@ -9,6 +9,7 @@ import { useAccount } from "wagmi";
 import type { CheckoutOrder } from "../../app/lib/checkout-data.ts";
 import { useDeployment } from "../apps/ui.tsx";
 import { TxStatus, useTransactionFlow } from "../apps/tx-flow.tsx";
+import { CreditPay } from "./credit-pay.tsx";
 import { formatCountdown, PAID_STATUSES, STATUS_LABEL, useCountdown, useLiveOrder } from "./use-live-order.ts";
 
 const TONE: Record<string, string> = {
@@ -99,6 +100,7 @@ export function CheckoutView({ initial }: { initial: CheckoutOrder }) {
             </div>
           </div>
           <WalletPay order={initial} amount={amounts.due} label={`Pay ${fmt(amounts.due)}`} />
+          <CreditPay order={initial} amount={amounts.due} />
         </section>
       )}
     </div>

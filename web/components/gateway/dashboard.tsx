@@ -1,15 +1,20 @@
 "use client";
 
-import { useCallback, useEffect, useState, type ReactNode } from "react";
+import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
 import { useAccount, useChainId, useSignMessage } from "wagmi";
 import { createSiweMessage } from "viem/siwe";
+import { formatAmount, parseAmount } from "@coinpays/sdk";
+import { paymentRouterAbi } from "@coinpays/sdk/contracts";
+import { zeroAddress, type Abi, type Address, type Hex } from "viem";
+import { TxStatus, useTransactionFlow } from "../apps/tx-flow.tsx";
 import { Badge, Button, Card, inputClass, Notice, PageTitle } from "../apps/ui.tsx";
-import { gatewayFetch, type ApiOrder, type OrderPage } from "./api-client.ts";
+import { gatewayFetch, type ApiOrder, type Money, type OrderPage } from "./api-client.ts";
+import { SubscriptionsSection } from "./subscriptions-section.tsx";
 import { STATUS_LABEL } from "./use-live-order.ts";
 
 type Merchant = { id: string; parentId: string | null; name: string; payoutAddress: string; role?: string; orderExpirySeconds: number };
 type Me = { user: { id: string; address: string }; merchants: Merchant[] };
-type Tab = "orders" | "keys" | "webhooks" | "settings" | "subaccounts";
+type Tab = "orders" | "subscriptions" | "keys" | "webhooks" | "settings" | "subaccounts";
 
 const STATUSES = ["new", "processing", "underpaid", "settled", "overpaid", "paid_late", "expired", "cancelled", "refunded", "partially_refunded", "invalid"];
 
@@ -63,13 +68,14 @@ export function Dashboard() {
             </button>
           </div>
           <nav className="mb-5 flex flex-wrap gap-2" aria-label="Dashboard sections">
-            {([["orders", "Orders"], ["keys", "API keys"], ["webhooks", "Webhooks"], ["settings", "Settings"], ["subaccounts", "Sub-accounts"]] as const).map(([id, label]) => (
+            {([["orders", "Orders"], ["subscriptions", "Subscriptions"], ["keys", "API keys"], ["webhooks", "Webhooks"], ["settings", "Settings"], ["subaccounts", "Sub-accounts"]] as const).map(([id, label]) => (
               <button key={id} type="button" onClick={() => setTab(id)} data-testid={`tab-${id}`} aria-pressed={tab === id} className={`rounded-full px-4 py-1.5 text-sm font-medium ${tab === id ? "bg-slate-900 text-white" : "bg-white text-slate-700 ring-1 ring-slate-200 hover:bg-slate-100"}`}>
                 {label}
               </button>
             ))}
           </nav>
           {merchant && tab === "orders" && <Orders merchant={merchant} />}
+          {merchant && tab === "subscriptions" && <SubscriptionsSection merchant={merchant} />}
           {merchant && tab === "keys" && <ApiKeys merchant={merchant} />}
           {merchant && tab === "webhooks" && <Webhooks merchant={merchant} />}
           {merchant && tab === "settings" && <Settings merchant={merchant} onSaved={loadMe} />}
@@ -149,17 +155,64 @@ function statusTone(status: string): "slate" | "green" | "amber" | "red" | "blue
   return "slate";
 }
 
+/**
+ * The account's live stream on /ws, authenticated by the httpOnly session cookie the browser sends with
+ * the upgrade (sub-accounts' orders included); calls `onEvent` per order event, reconnecting with backoff.
+ */
+function useMerchantStream(merchantId: string, onEvent: () => void): boolean {
+  const [live, setLive] = useState(false);
+  const handler = useRef(onEvent);
+  handler.current = onEvent;
+  useEffect(() => {
+    let socket: WebSocket | undefined;
+    let closed = false;
+    let attempt = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const open = () => {
+      socket = new WebSocket(`${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/ws`);
+      socket.onopen = () => socket?.send(JSON.stringify({ type: "subscribe_merchant", merchantId }));
+      socket.onmessage = (message) => {
+        const data = JSON.parse(String(message.data)) as { type: string };
+        if (data.type === "subscribed") {
+          attempt = 0;
+          setLive(true);
+          handler.current(); // catch up on anything missed while disconnected
+        } else if (data.type === "order.event") handler.current();
+        else if (data.type === "error") setLive(false); // session ended or no longer a member: the list still works, just not live
+      };
+      socket.onclose = () => {
+        setLive(false);
+        if (!closed) timer = setTimeout(open, Math.min(10_000, 250 * 2 ** attempt++));
+      };
+    };
+    open();
+    return () => {
+      closed = true;
+      clearTimeout(timer);
+      socket?.close();
+    };
+  }, [merchantId]);
+  return live;
+}
+
 function Orders({ merchant }: { merchant: Merchant }) {
   const [filter, setFilter] = useState("");
+  const [account, setAccount] = useState("");
+  const [subAccounts, setSubAccounts] = useState<Merchant[]>([]);
   const [pages, setPages] = useState<(string | undefined)[]>([undefined]);
   const [page, setPage] = useState<OrderPage>();
-  const [selected, setSelected] = useState<ApiOrder>();
+  const [selectedId, setSelectedId] = useState<string>();
   const [error, setError] = useState<string>();
   const cursor = pages.at(-1);
+
+  useEffect(() => {
+    gatewayFetch<{ data: Merchant[] }>(`/api/merchants/${merchant.id}/sub-accounts`).then((r) => setSubAccounts(r.data)).catch(() => setSubAccounts([]));
+  }, [merchant.id]);
 
   const load = useCallback(async () => {
     const query = new URLSearchParams({ limit: "20" });
     if (filter) query.set("status", filter);
+    if (account) query.set("account", account);
     if (cursor) query.set("cursor", cursor);
     try {
       setPage(await gatewayFetch<OrderPage>(`/api/merchants/${merchant.id}/orders?${query}`));
@@ -167,8 +220,16 @@ function Orders({ merchant }: { merchant: Merchant }) {
     } catch (e) {
       setError((e as Error).message);
     }
-  }, [merchant.id, filter, cursor]);
+  }, [merchant.id, filter, account, cursor]);
   useEffect(() => void load(), [load]);
+  // Bumped by every event of the stream: the open order's refunds and deliveries reload with it.
+  const [streamTick, setStreamTick] = useState(0);
+  const live = useMerchantStream(merchant.id, () => {
+    setStreamTick((tick) => tick + 1);
+    void load();
+  });
+  const selected = page?.data.find((order) => order.id === selectedId);
+  const accountName = (id: string) => (id === merchant.id ? merchant.name : (subAccounts.find((s) => s.id === id)?.name ?? "sub-account"));
 
   return (
     <div className="grid gap-5 lg:grid-cols-[1.4fr_1fr]">
@@ -176,7 +237,15 @@ function Orders({ merchant }: { merchant: Merchant }) {
         title="Orders"
         testId="orders"
         aside={
-          <div className="flex items-center gap-2">
+          <div className="flex flex-wrap items-center gap-2">
+            <span className={`text-xs ${live ? "text-emerald-700" : "text-slate-400"}`} data-testid="orders-live" data-live={live}>{live ? "● live" : "○ offline"}</span>
+            {subAccounts.length > 0 && (
+              <select aria-label="Account filter" data-testid="orders-account" className="rounded-lg border border-slate-300 px-2 py-1 text-sm" value={account} onChange={(e) => { setAccount(e.target.value); setPages([undefined]); }}>
+                <option value="">{merchant.name} and sub-accounts</option>
+                <option value={merchant.id}>{merchant.name} only</option>
+                {subAccounts.map((s) => <option key={s.id} value={s.id}>↳ {s.name}</option>)}
+              </select>
+            )}
             <select aria-label="Status filter" className="rounded-lg border border-slate-300 px-2 py-1 text-sm" value={filter} onChange={(e) => { setFilter(e.target.value); setPages([undefined]); }}>
               <option value="">All statuses</option>
               {STATUSES.map((s) => <option key={s} value={s}>{STATUS_LABEL[s] ?? s}</option>)}
@@ -192,13 +261,14 @@ function Orders({ merchant }: { merchant: Merchant }) {
           <div className="overflow-x-auto">
             <table className="w-full text-left text-sm">
               <thead className="text-xs uppercase text-slate-500">
-                <tr><th className="py-2">Created</th><th>Reference</th><th>Amount</th><th>Status</th></tr>
+                <tr className="[&>th]:pr-3"><th className="py-2">Created</th><th>Reference</th><th>Account</th><th>Amount</th><th>Status</th></tr>
               </thead>
               <tbody>
                 {page?.data.map((order) => (
-                  <tr key={order.id} data-testid={`order-row-${order.id}`} data-status={order.status} className={`cursor-pointer border-t border-slate-100 hover:bg-slate-50 ${selected?.id === order.id ? "bg-slate-50" : ""}`} onClick={() => setSelected(order)}>
+                  <tr key={order.id} data-testid={`order-row-${order.id}`} data-status={order.status} className={`cursor-pointer border-t border-slate-100 hover:bg-slate-50 ${selectedId === order.id ? "bg-slate-50" : ""}`} onClick={() => setSelectedId(order.id)}>
                     <td className="py-2 text-slate-600">{new Date(order.createdAt).toLocaleString()}</td>
                     <td className="font-mono text-xs">{order.reference ?? order.id.slice(0, 12)}</td>
+                    <td className="text-xs text-slate-600">{accountName(order.merchantId)}</td>
                     <td className="font-mono">{order.amount.formatted} {order.token.symbol}</td>
                     <td><Badge tone={statusTone(order.status)}>{STATUS_LABEL[order.status] ?? order.status}</Badge></td>
                   </tr>
@@ -212,44 +282,69 @@ function Orders({ merchant }: { merchant: Merchant }) {
           <Button variant="secondary" disabled={!page?.nextCursor} onClick={() => page?.nextCursor && setPages((p) => [...p, page.nextCursor!])} testId="orders-next">Next</Button>
         </div>
       </Card>
-      {selected ? <OrderDetail merchant={merchant} order={selected} /> : <Notice>Select an order to see its events and webhook deliveries.</Notice>}
+      {selected ? <OrderDetail order={selected} onChanged={load} streamTick={streamTick} /> : <Notice>Select an order to see its events, refunds and webhook deliveries.</Notice>}
     </div>
   );
 }
 
 type EventWithDeliveries = { eventId: string; type: string; createdAt: string; deliveries: { endpointId: string; attempt: number; statusCode: number | null; succeeded: boolean; durationMs: number | null; error: string | null; at: string }[] };
 
-function OrderDetail({ merchant, order }: { merchant: Merchant; order: ApiOrder }) {
+function OrderDetail({ order, onChanged, streamTick }: { order: ApiOrder; onChanged: () => Promise<void>; streamTick: number }) {
+  // The order's own account: a parent's dashboard shows sub-accounts' orders, whose routes live there.
+  const base = `/api/merchants/${order.merchantId}`;
   const [events, setEvents] = useState<EventWithDeliveries[]>();
   const [error, setError] = useState<string>();
-  useEffect(() => {
-    gatewayFetch<{ data: EventWithDeliveries[] }>(`/api/merchants/${merchant.id}/orders/${order.id}/deliveries`)
-      .then((r) => setEvents(r.data))
-      .catch((e: Error) => setError(e.message));
-  }, [merchant.id, order.id]);
+  const [message, setMessage] = useState<string>();
+  const loadEvents = useCallback(
+    () => gatewayFetch<{ data: EventWithDeliveries[] }>(`${base}/orders/${order.id}/deliveries`).then((r) => setEvents(r.data)).catch((e: Error) => setError(e.message)),
+    [base, order.id],
+  );
+  // Reloaded on every live event of the account (refund and delivery events do not change the order row).
+  useEffect(() => void loadEvents(), [loadEvents, streamTick]);
+
+  const redeliver = async (eventId: string) => {
+    setError(undefined);
+    try {
+      const { queued } = await gatewayFetch<{ queued: number }>(`${base}/events/${eventId}/redeliver`, { method: "POST" });
+      setMessage(queued > 0 ? `Redelivery queued to ${queued} endpoint${queued === 1 ? "" : "s"}.` : "Nothing queued: a delivery of this event is still pending, or no endpoint wants it.");
+      setTimeout(() => void loadEvents(), 1_500);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+
   return (
     <Card title="Order detail" testId="order-detail">
       <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
         <dt className="text-slate-500">Id</dt><dd className="truncate font-mono text-xs">{order.id}</dd>
         <dt className="text-slate-500">Status</dt><dd><Badge tone={statusTone(order.status)}>{STATUS_LABEL[order.status] ?? order.status}</Badge></dd>
         <dt className="text-slate-500">Amount</dt><dd className="font-mono">{order.amount.formatted} {order.token.symbol}</dd>
-        <dt className="text-slate-500">Paid</dt><dd className="font-mono">{order.amountPaid.formatted} {order.token.symbol}</dd>
+        <dt className="text-slate-500">Paid</dt><dd className="font-mono" data-testid="order-detail-paid">{order.amountPaid.formatted} {order.token.symbol}</dd>
+        <dt className="text-slate-500">Refunded</dt><dd className="font-mono" data-testid="order-detail-refunded">{order.amountRefunded.formatted} {order.token.symbol}</dd>
         <dt className="text-slate-500">Deposit</dt><dd className="truncate font-mono text-xs">{order.depositAddress}</dd>
         <dt className="text-slate-500">Checkout</dt><dd><a className="text-brand-700 underline" href={`/pay/${order.id}`} target="_blank" rel="noreferrer">Open</a></dd>
       </dl>
+      {order.amountPaid.baseUnits !== "0" && <Refunds base={base} order={order} onChanged={onChanged} streamTick={streamTick} />}
       <h3 className="mt-5 text-sm font-semibold text-slate-900">Events and webhook deliveries</h3>
       <ErrorText error={error} />
+      {message && <p className="mt-1 text-xs text-emerald-700" data-testid="redeliver-message">{message}</p>}
       <ol className="mt-2 space-y-2 text-sm" data-testid="order-events">
         {events?.length === 0 && <li className="text-slate-500">No events yet.</li>}
         {events?.map((event) => (
           <li key={event.eventId} className="rounded-xl border border-slate-100 p-2" data-testid="order-event" data-type={event.type}>
-            <div className="flex justify-between gap-2"><span className="font-mono text-xs">{event.type}</span><span className="text-xs text-slate-500">{new Date(event.createdAt).toLocaleTimeString()}</span></div>
+            <div className="flex items-center justify-between gap-2">
+              <span className="font-mono text-xs">{event.type}</span>
+              <span className="flex items-center gap-2">
+                <span className="text-xs text-slate-500">{new Date(event.createdAt).toLocaleTimeString()}</span>
+                <button type="button" className="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700 hover:bg-slate-200" data-testid="redeliver" onClick={() => void redeliver(event.eventId)}>Redeliver</button>
+              </span>
+            </div>
             {event.deliveries.length === 0 ? (
               <p className="text-xs text-slate-500">No deliveries</p>
             ) : (
               <ul className="mt-1 space-y-0.5 text-xs">
                 {event.deliveries.map((d) => (
-                  <li key={`${d.endpointId}-${d.attempt}`} data-testid="delivery" data-succeeded={d.succeeded}>
+                  <li key={`${d.endpointId}-${d.attempt}`} data-testid="delivery" data-succeeded={d.succeeded} data-attempt={d.attempt}>
                     Attempt {d.attempt}: <span className={d.succeeded ? "text-emerald-700" : "text-red-700"}>{d.statusCode ?? d.error ?? "no response"}</span>
                     {d.durationMs !== null && <span className="text-slate-500"> · {d.durationMs} ms</span>}
                   </li>
@@ -263,11 +358,130 @@ function OrderDetail({ merchant, order }: { merchant: Merchant; order: ApiOrder 
   );
 }
 
-type ApiKey = { id: string; name: string; prefix: string; createdAt: string; lastUsedAt: string | null; revokedAt?: string | null };
+type Refund = { id: string; kind: "onchain" | "claim_link"; status: "awaiting_claim" | "pending" | "completed" | "failed" | "cancelled"; amount: Money; toAddress: string | null; transactionHash: string | null; error: string | null; createdAt: string };
+type RefundInfo = { data: Refund[]; orderRef: Hex; refunder: Address; paymentRouter: Address | null; routerRefundable: boolean };
+
+const REFUND_TONE = { completed: "green", pending: "amber", awaiting_claim: "amber", failed: "red", cancelled: "slate" } as const;
+
+/**
+ * On-chain refunds through PaymentRouter.refund, sent by the merchant's own wallet (the order's payout
+ * address, which is who the router lets refund): the server records the refund, the wallet approves and
+ * sends it, and the server checks the transaction on chain, so "completed" means the chain says so.
+ */
+function Refunds({ base, order, onChanged, streamTick }: { base: string; order: ApiOrder; onChanged: () => Promise<void>; streamTick: number }) {
+  const { address } = useAccount();
+  const flow = useTransactionFlow();
+  const [info, setInfo] = useState<RefundInfo>();
+  const [amount, setAmount] = useState("");
+  const [link, setLink] = useState<string>();
+  const [error, setError] = useState<string>();
+  const load = useCallback(() => gatewayFetch<RefundInfo>(`${base}/orders/${order.id}/refunds`).then(setInfo).catch((e: Error) => setError(e.message)), [base, order.id]);
+  useEffect(() => void load(), [load, streamTick]);
+
+  const refundable = BigInt(order.amountPaid.baseUnits) - (info?.data ?? []).filter((r) => r.status === "pending" || r.status === "completed" || r.status === "awaiting_claim").reduce((sum, r) => sum + BigInt(r.amount.baseUnits), 0n);
+  const walletIsRefunder = Boolean(address && info && address.toLowerCase() === info.refunder.toLowerCase());
+
+  const send = async (refund: Refund) => {
+    if (!info?.paymentRouter || !refund.toAddress) return;
+    const value = BigInt(refund.amount.baseUnits);
+    const native = order.token.address === zeroAddress;
+    const receipt = await flow.run(
+      `Refund ${refund.amount.formatted} ${order.token.symbol}`,
+      { address: info.paymentRouter, abi: paymentRouterAbi as Abi, functionName: "refund", args: [info.orderRef, refund.toAddress as Address, value], value: native ? value : 0n },
+      native ? undefined : { token: order.token.address as Address, spender: info.paymentRouter, amount: value, symbol: order.token.symbol },
+    );
+    const hash = receipt?.transactionHash;
+    if (hash) {
+      try {
+        await gatewayFetch(`${base}/orders/${order.id}/refunds/${refund.id}/transaction`, { body: { transactionHash: hash } });
+      } catch (e) {
+        setError((e as Error).message);
+      }
+    }
+    await load();
+    await onChanged();
+  };
+
+  const cancel = async (refund: Refund) => {
+    setError(undefined);
+    try {
+      await gatewayFetch(`${base}/orders/${order.id}/refunds/${refund.id}/cancel`, { method: "POST" });
+      await load();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+
+  const claimLink = async () => {
+    setError(undefined);
+    try {
+      const refund = await gatewayFetch<Refund & { claimUrl: string }>(`${base}/orders/${order.id}/refunds`, { body: { kind: "claim_link", ...(amount ? { amount } : {}) }, idempotencyKey: crypto.randomUUID() });
+      setLink(refund.claimUrl);
+      setAmount("");
+      await load();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+
+  const start = async () => {
+    setError(undefined);
+    try {
+      if (amount) parseAmount(amount, order.token.decimals);
+      const refund = await gatewayFetch<Refund>(`${base}/orders/${order.id}/refunds`, { body: { kind: "onchain", ...(amount ? { amount } : {}) }, idempotencyKey: crypto.randomUUID() });
+      setAmount("");
+      await load();
+      await send(refund);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+
+  return (
+    <div className="mt-5" data-testid="refunds">
+      <h3 className="text-sm font-semibold text-slate-900">Refunds</h3>
+      <ul className="mt-2 space-y-1 text-xs">
+        {info?.data.map((refund) => (
+          <li key={refund.id} className="flex flex-wrap items-center justify-between gap-2" data-testid="refund" data-status={refund.status}>
+            <span><Badge tone={REFUND_TONE[refund.status]}>{refund.status}</Badge> <span className="font-mono">{refund.amount.formatted} {order.token.symbol}</span> → <span className="font-mono">{refund.toAddress ? `${refund.toAddress.slice(0, 6)}…${refund.toAddress.slice(-4)}` : "payer's claim"}</span></span>
+            {refund.error && <span className="text-red-700">{refund.error}</span>}
+            <span className="flex gap-2">
+              {refund.status === "pending" && refund.toAddress && !flow.busy && walletIsRefunder && (
+                <Button variant="secondary" testId="refund-send" onClick={() => void send(refund)}>Send from wallet</Button>
+              )}
+              {(refund.status === "awaiting_claim" || (refund.status === "pending" && !refund.transactionHash)) && !flow.busy && (
+                <Button variant="secondary" testId="refund-cancel" onClick={() => void cancel(refund)}>Cancel</Button>
+              )}
+            </span>
+          </li>
+        ))}
+      </ul>
+      {info && !info.routerRefundable ? (
+        <p className="mt-2 text-xs text-slate-500">This order was paid to its deposit address, not through the PaymentRouter, so the router cannot refund it.</p>
+      ) : info && refundable > 0n ? (
+        walletIsRefunder ? (
+          <div className="mt-2 flex flex-wrap gap-2">
+            <input aria-label="Refund amount" name="refundAmount" placeholder={`All (${formatAmount(refundable, order.token.decimals)})`} className={`${inputClass} max-w-[10rem]`} value={amount} onChange={(e) => setAmount(e.target.value)} />
+            <Button variant="danger" disabled={flow.busy} onClick={() => void start()} testId="refund-start">{flow.busy ? "Refunding…" : "Refund to payer"}</Button>
+            <Button variant="secondary" disabled={flow.busy} onClick={() => void claimLink()} testId="refund-claim-link">Claim link</Button>
+          </div>
+        ) : (
+          <p className="mt-2 text-xs text-slate-500" data-testid="refund-wallet-hint">Connect the payout wallet {info.refunder.slice(0, 6)}…{info.refunder.slice(-4)} to refund: the router refunds from the address that was paid.</p>
+        )
+      ) : null}
+      {link && <SecretOnce label="Send this link to the payer; they choose the address, then you send the refund here" value={link} testId="refund-claim-url" onDone={() => setLink(undefined)} />}
+      <TxStatus state={flow.state} earlier={flow.earlier} testId="tx-status" />
+      <ErrorText error={error} />
+    </div>
+  );
+}
+
+type ApiKey = { id: string; name: string; scope: "full" | "pos"; prefix: string; createdAt: string; lastUsedAt: string | null; revokedAt?: string | null };
 
 function ApiKeys({ merchant }: { merchant: Merchant }) {
   const [keys, setKeys] = useState<ApiKey[]>([]);
   const [name, setName] = useState("");
+  const [scope, setScope] = useState<ApiKey["scope"]>("full");
   const [secret, setSecret] = useState<string>();
   const [error, setError] = useState<string>();
   const load = useCallback(() => gatewayFetch<{ data: ApiKey[] }>(`/api/merchants/${merchant.id}/api-keys`).then((r) => setKeys(r.data)).catch((e: Error) => setError(e.message)), [merchant.id]);
@@ -279,7 +493,7 @@ function ApiKeys({ merchant }: { merchant: Merchant }) {
         onSubmit={async (e) => {
           e.preventDefault();
           try {
-            const created = await gatewayFetch<ApiKey & { secret: string }>(`/api/merchants/${merchant.id}/api-keys`, { body: { name } });
+            const created = await gatewayFetch<ApiKey & { secret: string }>(`/api/merchants/${merchant.id}/api-keys`, { body: { name, scope } });
             setSecret(created.secret);
             setName("");
             await load();
@@ -289,15 +503,20 @@ function ApiKeys({ merchant }: { merchant: Merchant }) {
         }}
       >
         <input name="keyName" aria-label="Key name" placeholder="Key name, e.g. Till 1" className={`${inputClass} max-w-xs`} value={name} onChange={(e) => setName(e.target.value)} required />
+        <select name="keyScope" aria-label="Key scope" className="rounded-lg border border-slate-300 px-2 py-1 text-sm" value={scope} onChange={(e) => setScope(e.target.value as ApiKey["scope"])}>
+          <option value="full">Full access (your servers)</option>
+          <option value="pos">POS till (create and watch its own sales)</option>
+        </select>
         <Button type="submit" testId="api-key-create">Create key</Button>
       </form>
+      <p className="mt-2 text-xs text-slate-500">A full key can refund and read every order: keep it on your servers. A till runs in a browser, so give it a POS key: it creates sales and sees only the sales it made.</p>
       {secret && <SecretOnce label="Your new API key" value={secret} testId="api-key-secret" onDone={() => setSecret(undefined)} />}
       <ErrorText error={error} />
       <ul className="mt-4 divide-y divide-slate-100 text-sm">
         {keys.map((key) => (
           <li key={key.id} className="flex items-center justify-between gap-3 py-2" data-testid={`api-key-${key.id}`}>
             <div>
-              <p className="font-medium text-slate-900">{key.name} {key.revokedAt && <Badge tone="red">revoked</Badge>}</p>
+              <p className="font-medium text-slate-900">{key.name} <Badge tone={key.scope === "pos" ? "blue" : "slate"}>{key.scope === "pos" ? "POS till" : "full"}</Badge> {key.revokedAt && <Badge tone="red">revoked</Badge>}</p>
               <p className="font-mono text-xs text-slate-500">{key.prefix}… · created {new Date(key.createdAt).toLocaleDateString()} · {key.lastUsedAt ? `last used ${new Date(key.lastUsedAt).toLocaleString()}` : "never used"}</p>
             </div>
             {!key.revokedAt && (
@@ -323,12 +542,14 @@ function SecretOnce({ label, value, testId, onDone }: { label: string; value: st
   );
 }
 
-type Endpoint = { id: string; url: string; eventTypes: string[]; enabled: boolean; secretPrefix: string; createdAt: string };
+type Endpoint = { id: string; url: string; eventTypes: string[]; enabled: boolean; includeSubAccounts: boolean; secretPrefix: string; createdAt: string };
 
 function Webhooks({ merchant }: { merchant: Merchant }) {
   const [endpoints, setEndpoints] = useState<Endpoint[]>([]);
   const [url, setUrl] = useState("");
   const [types, setTypes] = useState("");
+  const [includeSubAccounts, setIncludeSubAccounts] = useState(false);
+  const [logTick, setLogTick] = useState(0);
   const [secret, setSecret] = useState<string>();
   const [message, setMessage] = useState<string>();
   const [error, setError] = useState<string>();
@@ -343,7 +564,7 @@ function Webhooks({ merchant }: { merchant: Merchant }) {
           setError(undefined);
           try {
             const eventTypes = types.split(",").map((t) => t.trim()).filter(Boolean);
-            const created = await gatewayFetch<Endpoint & { secret: string }>(`/api/merchants/${merchant.id}/webhooks`, { body: { url, eventTypes } });
+            const created = await gatewayFetch<Endpoint & { secret: string }>(`/api/merchants/${merchant.id}/webhooks`, { body: { url, eventTypes, includeSubAccounts } });
             setSecret(created.secret);
             setUrl("");
             await load();
@@ -355,6 +576,10 @@ function Webhooks({ merchant }: { merchant: Merchant }) {
         <input name="webhookUrl" aria-label="Endpoint URL" placeholder="https://example.com/coinpays/webhooks" className={inputClass} value={url} onChange={(e) => setUrl(e.target.value)} required />
         <input name="eventTypes" aria-label="Event types" placeholder="All events (or order.settled, order.*)" className={inputClass} value={types} onChange={(e) => setTypes(e.target.value)} />
         <Button type="submit" testId="webhook-create">Add endpoint</Button>
+        <label className="flex items-center gap-2 text-sm text-slate-700 sm:col-span-3">
+          <input type="checkbox" name="includeSubAccounts" checked={includeSubAccounts} onChange={(e) => setIncludeSubAccounts(e.target.checked)} />
+          Also send the events of {merchant.name}'s sub-accounts
+        </label>
       </form>
       {secret && <SecretOnce label="Signing secret" value={secret} testId="webhook-secret" onDone={() => setSecret(undefined)} />}
       <ErrorText error={error} />
@@ -364,23 +589,56 @@ function Webhooks({ merchant }: { merchant: Merchant }) {
           <li key={endpoint.id} className="flex flex-wrap items-center justify-between gap-3 py-2" data-testid={`webhook-${endpoint.id}`}>
             <div className="min-w-0">
               <p className="truncate font-mono text-xs text-slate-900">{endpoint.url}</p>
-              <p className="text-xs text-slate-500">{endpoint.eventTypes.length ? endpoint.eventTypes.join(", ") : "all events"} · secret {endpoint.secretPrefix}… · {endpoint.enabled ? "enabled" : "disabled"}</p>
+              <p className="text-xs text-slate-500">{endpoint.eventTypes.length ? endpoint.eventTypes.join(", ") : "all events"}{endpoint.includeSubAccounts ? " · with sub-accounts" : ""} · secret {endpoint.secretPrefix}… · {endpoint.enabled ? "enabled" : "disabled"}</p>
             </div>
             <div className="flex gap-2">
               <Button variant="secondary" testId={`webhook-test-${endpoint.id}`} onClick={async () => {
                 try {
                   await gatewayFetch(`/api/merchants/${merchant.id}/webhooks/${endpoint.id}/test`, { method: "POST" });
-                  setMessage("Test event queued.");
+                  setMessage("Test event queued; its delivery appears in the log below.");
+                  setLogTick((tick) => tick + 1);
                 } catch (err) {
                   setError((err as Error).message);
                 }
               }}>Send test</Button>
               <Button variant="danger" onClick={async () => { await gatewayFetch(`/api/merchants/${merchant.id}/webhooks/${endpoint.id}`, { method: "DELETE" }); await load(); }}>Delete</Button>
             </div>
+            <EndpointLog merchantId={merchant.id} endpointId={endpoint.id} refresh={logTick} />
           </li>
         ))}
       </ul>
     </Card>
+  );
+}
+
+type EndpointAttempt = { eventId: string; type: string; orderId: string | null; attempt: number; statusCode: number | null; succeeded: boolean; durationMs: number | null; error: string | null; at: string };
+
+/** An endpoint's latest attempts; after a test-send it polls briefly so the result shows without a reload. */
+function EndpointLog({ merchantId, endpointId, refresh }: { merchantId: string; endpointId: string; refresh: number }) {
+  const [attempts, setAttempts] = useState<EndpointAttempt[]>([]);
+  useEffect(() => {
+    let polls = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const load = () =>
+      gatewayFetch<{ data: EndpointAttempt[] }>(`/api/merchants/${merchantId}/webhooks/${endpointId}/deliveries`)
+        .then((r) => setAttempts(r.data))
+        .catch(() => undefined)
+        .finally(() => {
+          if (refresh > 0 && ++polls < 10) timer = setTimeout(() => void load(), 1_000);
+        });
+    void load();
+    return () => clearTimeout(timer);
+  }, [merchantId, endpointId, refresh]);
+  if (attempts.length === 0) return <p className="w-full text-xs text-slate-500">No deliveries yet.</p>;
+  return (
+    <ul className="w-full space-y-0.5 text-xs" data-testid={`webhook-log-${endpointId}`}>
+      {attempts.slice(0, 5).map((a) => (
+        <li key={`${a.eventId}-${a.attempt}`} data-testid="endpoint-delivery" data-type={a.type} data-succeeded={a.succeeded}>
+          <span className="font-mono">{a.type}</span> · attempt {a.attempt}: <span className={a.succeeded ? "text-emerald-700" : "text-red-700"}>{a.statusCode ?? a.error ?? "no response"}</span>
+          <span className="text-slate-500"> · {new Date(a.at).toLocaleTimeString()}</span>
+        </li>
+      ))}
+    </ul>
   );
 }
 

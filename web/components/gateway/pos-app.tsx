@@ -14,9 +14,9 @@ const TIPS_STORAGE = "coinpays.pos.tips";
 type Stage = "amount" | "tip" | "order";
 
 /**
- * The till: the merchant enters an API key once (kept in this browser only), then each sale is
- * keypad → optional tip → QR with live status → "Paid" → new sale. `?order=ord_…` watches an order
- * created elsewhere (e.g. by the merchant's own system) with the same screen.
+ * The till: the merchant enters a POS-scoped API key once (kept in this browser only; it can create
+ * sales and read the ones it created, nothing else), then each sale is keypad → optional tip → QR with
+ * live status → "Paid" → new sale. `?order=ord_…` reopens one of this till's sales.
  */
 export function PosApp() {
   const chainId = useChainId();
@@ -58,7 +58,9 @@ export function PosApp() {
         setOrder(found);
         setStage("order");
       })
-      .catch((e: Error) => setError(e.message));
+      .catch((e: Error & { status?: number }) =>
+        setError(e.status === 404 ? "This till can only open sales it created itself (its POS key sees nothing else)." : e.message),
+      );
   }, [loaded, apiKey]);
 
   const base = useMemo(() => {
@@ -222,9 +224,9 @@ function Settings({ apiKey, symbol, askTip, tokens, onSave, onForget }: { apiKey
       }}
     >
       <label className="block">
-        <span className="font-medium text-slate-700">API key</span>
+        <span className="font-medium text-slate-700">POS key</span>
         <input name="apiKey" type="password" autoComplete="off" value={key} onChange={(e) => setKey(e.target.value)} placeholder="cp_live_…" className="mt-1 w-full rounded-xl border border-slate-300 px-3 py-2 font-mono" />
-        <span className="mt-1 block text-xs text-slate-500">Stored in this browser only. Create one in the dashboard under API keys.</span>
+        <span className="mt-1 block text-xs text-slate-500">Stored in this browser only. Create a <strong>POS till</strong> key in the dashboard under API keys: it can only create this till's sales and see them, so a lost or shared till exposes nothing else. Never enter a full-access key here.</span>
       </label>
       <label className="block">
         <span className="font-medium text-slate-700">Token</span>

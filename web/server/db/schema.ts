@@ -93,6 +93,13 @@ export const sessions = pgTable(
   (table) => [index("sessions_user_idx").on(table.userId)],
 );
 
+/**
+ * What an API key may do. `full`: the whole /api/v1 for its account. `pos`: a till's key, safe to keep
+ * in a shop's browser: it creates orders and reads, watches and cancels the orders it created itself,
+ * nothing else (no other orders, refunds, keys, webhooks or settings).
+ */
+export const apiKeyScope = pgEnum("api_key_scope", ["full", "pos"]);
+
 /** API keys: shown once, stored as SHA-256 of the secret, scoped to one merchant or sub-account. */
 export const apiKeys = pgTable(
   "api_keys",
@@ -103,6 +110,7 @@ export const apiKeys = pgTable(
     /** First characters of the key, shown in lists so people can tell keys apart. */
     prefix: text("prefix").notNull(),
     secretHash: text("secret_hash").notNull().unique(),
+    scope: apiKeyScope("scope").notNull().default("full"),
     createdBy: uuid("created_by").references(() => users.id),
     lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
     revokedAt: timestamp("revoked_at", { withTimezone: true }),
@@ -169,6 +177,8 @@ export const orders = pgTable(
     depositAddress: text("deposit_address").notNull(),
     metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default({}),
     redirectUrl: text("redirect_url"),
+    /** The API key that created the order (null: created otherwise); a `pos` key sees only its own. */
+    apiKeyId: uuid("api_key_id").references(() => apiKeys.id),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
     /** Payments arriving after expiry are still detected until then (default 24 h after expiry). */
     monitorUntil: timestamp("monitor_until", { withTimezone: true }).notNull(),
@@ -200,7 +210,8 @@ export const orderEvents = pgTable(
   (table) => [index("order_events_order_idx").on(table.orderId, table.id)],
 );
 
-export const paymentMethod = pgEnum("payment_method", ["router", "deposit_address"]);
+/** `subscription`: a Subscriptions charge, pulled by the contract straight to the merchant (see subscriptions below). */
+export const paymentMethod = pgEnum("payment_method", ["router", "deposit_address", "subscription"]);
 export const observationStatus = pgEnum("observation_status", ["pending", "confirmed", "reorged"]);
 
 /**
@@ -256,7 +267,7 @@ export const sweeps = pgTable(
 );
 
 export const refundKind = pgEnum("refund_kind", ["onchain", "claim_link"]);
-export const refundStatus = pgEnum("refund_status", ["awaiting_claim", "pending", "completed", "cancelled"]);
+export const refundStatus = pgEnum("refund_status", ["awaiting_claim", "pending", "completed", "failed", "cancelled"]);
 
 /** Refunds: through the router on-chain, or a claim link the payer opens to give an address. */
 export const refunds = pgTable(
@@ -271,6 +282,8 @@ export const refunds = pgTable(
     /** SHA-256 of the claim token in the link (claim links only). */
     claimTokenHash: text("claim_token_hash").unique(),
     transactionHash: text("transaction_hash"),
+    /** Why an on-chain refund failed (reverted, or the transaction does not refund this order). */
+    error: text("error"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -288,6 +301,8 @@ export const webhookEndpoints = pgTable(
     /** Event types delivered to this endpoint; empty means all. */
     eventTypes: jsonb("event_types").$type<string[]>().notNull().default([]),
     enabled: boolean("enabled").notNull().default(true),
+    /** Also deliver the events of this account's sub-accounts (and theirs): the account hierarchy. */
+    includeSubAccounts: boolean("include_sub_accounts").notNull().default(false),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -342,5 +357,91 @@ export const chainCursors = pgTable("chain_cursors", {
   chainId: integer("chain_id").primaryKey(),
   blockNumber: bigint("block_number", { mode: "bigint" }).notNull(),
   blockHash: text("block_hash").notNull(),
+  updatedAt: updatedAt(),
+});
+
+// ── Subscriptions (server/gateway/subscriptions) ──────────────────────────────────────────────
+// A projection of the Subscriptions contract of each chain, built from its events by the keeper job.
+// A plan belongs to the gateway merchant whose payout address is the plan's merchant address (the
+// wallet that created it); see docs/ARCHITECTURE.md.
+
+/** Plans as created on-chain (immutable there, so never updated here except `active`). */
+export const subscriptionPlans = pgTable(
+  "subscription_plans",
+  {
+    chainId: integer("chain_id").notNull(),
+    planId: bigint("plan_id", { mode: "bigint" }).notNull(),
+    /** The address the plan pays (its creator), checksummed. */
+    merchantAddress: text("merchant_address").notNull(),
+    token: text("token").notNull(),
+    amount: baseUnits("amount").notNull(),
+    periodSeconds: integer("period_seconds").notNull(),
+    trialSeconds: integer("trial_seconds").notNull(),
+    active: boolean("active").notNull().default(true),
+    createdAt: createdAt(),
+  },
+  (table) => [primaryKey({ columns: [table.chainId, table.planId] }), index("subscription_plans_merchant_idx").on(table.chainId, table.merchantAddress)],
+);
+
+export const subscriptionStatus = pgEnum("subscription_status", ["active", "past_due", "cancelled"]);
+
+/** One row per on-chain subscription; `merchantId` is null while no gateway merchant owns the plan. */
+export const subscriptions = pgTable(
+  "subscriptions",
+  {
+    chainId: integer("chain_id").notNull(),
+    subscriptionId: bigint("subscription_id", { mode: "bigint" }).notNull(),
+    planId: bigint("plan_id", { mode: "bigint" }).notNull(),
+    merchantId: uuid("merchant_id").references(() => merchants.id),
+    subscriber: text("subscriber").notNull(),
+    /** Start of period 0 (start + trial), from the chain. */
+    anchor: timestamp("anchor", { withTimezone: true }).notNull(),
+    status: subscriptionStatus("status").notNull().default("active"),
+    /** The first period not charged yet: the contract's own `nextPeriod`, as of the last projected block. */
+    nextPeriod: integer("next_period").notNull().default(0),
+    /** Block time of the last failed charge; the keeper waits before trying a past-due one again. */
+    lastFailedAt: timestamp("last_failed_at", { withTimezone: true }),
+    cancelledBy: text("cancelled_by"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.chainId, table.subscriptionId] }),
+    index("subscriptions_merchant_idx").on(table.merchantId, table.createdAt),
+    index("subscriptions_open_idx").on(table.chainId, table.status),
+  ],
+);
+
+/**
+ * One row per successful charge, and the settled order it became. Unique per (subscription, period):
+ * the contract never charges a period twice and the gateway never records one twice.
+ */
+export const subscriptionCharges = pgTable(
+  "subscription_charges",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    chainId: integer("chain_id").notNull(),
+    subscriptionId: bigint("subscription_id", { mode: "bigint" }).notNull(),
+    periodIndex: integer("period_index").notNull(),
+    orderId: text("order_id").references(() => orders.id),
+    amount: baseUnits("amount").notNull(),
+    merchantAmount: baseUnits("merchant_amount").notNull(),
+    fee: baseUnits("fee").notNull(),
+    transactionHash: text("transaction_hash").notNull(),
+    logIndex: integer("log_index").notNull(),
+    blockNumber: bigint("block_number", { mode: "bigint" }).notNull(),
+    chargedAt: timestamp("charged_at", { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    uniqueIndex("subscription_charges_period_idx").on(table.chainId, table.subscriptionId, table.periodIndex),
+    uniqueIndex("subscription_charges_log_idx").on(table.chainId, table.transactionHash, table.logIndex),
+  ],
+);
+
+/** How far the subscriptions projection has read each chain (confirmed blocks only). */
+export const subscriptionCursors = pgTable("subscription_cursors", {
+  chainId: integer("chain_id").primaryKey(),
+  blockNumber: bigint("block_number", { mode: "bigint" }).notNull(),
   updatedAt: updatedAt(),
 });

@@ -1,20 +1,23 @@
 // The gateway's HTTP API as one framework-free router over Fetch API Request/Response. The custom
 // server answers /api/v1 with `handle` directly (server/app.ts); Next.js route handlers
-// (app/api/{auth,merchants}/…) only forward to it. The same route table drives dispatch and the
+// (app/api/{auth,merchants,refunds}/…) only forward to it. The same route table drives dispatch and the
 // OpenAPI document, so every served route is documented.
 import type { Logger } from "pino";
 import type { PublicClient } from "viem";
 import { z } from "zod";
 import type { AppDatabase } from "../db/index.ts";
-import { createApiKeySchema, createApiKeyService } from "./api-keys/service.ts";
+import { createApiKeySchema, createApiKeyService, type ApiKeyPrincipal, type ApiKeyScope } from "./api-keys/service.ts";
 import { createAuthService, SESSION_COOKIE, type SessionUser } from "./auth/service.ts";
 import { ApiError, errorResponse, json, notFound, unauthorized, validationError } from "./http/errors.ts";
-import { parseBody, parseQuery, readJson } from "./http/request.ts";
+import type { OrderAccess } from "./orders/service.ts";
+import { cookieFrom, parseBody, parseQuery, readJson } from "./http/request.ts";
 import { addMemberSchema, createMerchantSchema, createMerchantService, createSubAccountSchema, updateMemberSchema, updateMerchantSchema } from "./merchants/service.ts";
 import { buildOpenApiDocument } from "./openapi.ts";
-import { createOrderSchema, listOrdersQuerySchema, refundSchema } from "./orders/schemas.ts";
+import { claimRefundSchema, createOrderSchema, dashboardOrdersQuerySchema, listOrdersQuerySchema, refundSchema, refundTransactionSchema } from "./orders/schemas.ts";
 import { createQrRenderer, etagMatches, QR_CACHE_CONTROL, QR_CONTENT_TYPE, qrEtag } from "./orders/qr.ts";
 import { createOrderService, paymentUriOf, type StoredResponse } from "./orders/service.ts";
+import { signedSubscriptionSchema, type SubscriptionRelay } from "./subscriptions/relay.ts";
+import { createSubscriptionService } from "./subscriptions/service.ts";
 import type { WebhookService } from "./webhooks/delivery.ts";
 import { createWebhookEndpointSchema, createWebhookEndpointService, updateWebhookEndpointSchema } from "./webhooks/endpoints.ts";
 
@@ -26,14 +29,18 @@ export type GatewayDeps = {
   logger: Logger;
   /** Webhook delivery of this process (queues redeliveries and test events), once the job queue runs. */
   webhookDelivery?: () => WebhookService | undefined;
+  /** Submits signed subscription terms with the relayer key; absent without a deployment or relayer. */
+  subscriptionRelay?: SubscriptionRelay;
 };
 
 type Method = "GET" | "POST" | "PATCH" | "DELETE";
-export type RouteContext = { request: Request; url: URL; params: Record<string, string>; origin: string; host: string };
+export type RouteContext = { request: Request; url: URL; params: Record<string, string>; origin: string; host: string; route: Route };
 export type RouteDoc = {
   summary: string;
   tag: string;
   auth: "none" | "session" | "apiKey";
+  /** apiKey routes: the key scopes allowed to call it (default: `full` only), enforced on every call. */
+  scopes?: readonly ApiKeyScope[];
   body?: z.ZodType;
   query?: z.ZodObject;
   idempotent?: boolean;
@@ -50,14 +57,6 @@ const siweVerifySchema = z
   .meta({ id: "SiweVerifyRequest" });
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
-
-function cookieValue(request: Request, name: string): string | undefined {
-  for (const part of (request.headers.get("cookie") ?? "").split(";")) {
-    const index = part.indexOf("=");
-    if (index > 0 && part.slice(0, index).trim() === name) return part.slice(index + 1).trim();
-  }
-  return undefined;
-}
 
 function idempotencyKeyOf(request: Request): string | undefined {
   const key = request.headers.get("idempotency-key");
@@ -78,15 +77,26 @@ export function createGatewayApi(deps: GatewayDeps) {
   const merchants = createMerchantService({ db });
   const keys = createApiKeyService({ db, merchants });
   const webhookEndpoints = createWebhookEndpointService({ db, merchants, delivery: deps.webhookDelivery ?? (() => undefined) });
-  const orders = createOrderService({ db, chainId: deps.chainId });
+  const orders = createOrderService({ db, chainId: deps.chainId, chainClient: deps.chainClient });
   const qr = createQrRenderer();
+  const subscriptionsView = createSubscriptionService({ db, chainId: deps.chainId });
 
   async function session(ctx: RouteContext): Promise<SessionUser> {
-    const user = await auth.authenticate(cookieValue(ctx.request, SESSION_COOKIE));
+    const user = await auth.authenticate(cookieFrom(ctx.request.headers.get("cookie"), SESSION_COOKIE));
     if (!user) throw unauthorized("Sign in first");
     return user;
   }
-  const apiKey = (ctx: RouteContext) => keys.authenticate(ctx.request.headers.get("authorization"));
+  /** The route's API key, refused with 403 when its scope is not among the route's `scopes`. */
+  async function apiKey(ctx: RouteContext): Promise<ApiKeyPrincipal> {
+    const principal = await keys.authenticate(ctx.request.headers.get("authorization"));
+    const allowed = ctx.route.scopes ?? ["full"];
+    if (!allowed.includes(principal.scope)) {
+      throw new ApiError(403, "insufficient_scope", `This API key has the ${principal.scope} scope; ${ctx.route.operationId} needs ${allowed.join(" or ")}`);
+    }
+    return principal;
+  }
+  /** A `pos` key reaches only the orders it created. */
+  const orderAccess = (principal: ApiKeyPrincipal): OrderAccess => ({ merchantId: principal.merchantId, ...(principal.scope === "pos" ? { apiKeyId: principal.keyId } : {}) });
 
   function sessionCookie(token: string, expiresAt: Date | null): string {
     const attributes = [`${SESSION_COOKIE}=${token}`, "Path=/", "HttpOnly", "SameSite=Lax"];
@@ -300,6 +310,12 @@ export function createGatewayApi(deps: GatewayDeps) {
       handler: async (ctx) => json(await webhookEndpoints.testSend((await session(ctx)).userId, ctx.params.merchantId!, ctx.params.endpointId!), 202),
     },
     {
+      method: "GET", path: "/api/merchants/{merchantId}/webhooks/{endpointId}/deliveries", operationId: "listEndpointDeliveries", tag: "webhooks", auth: "session",
+      summary: "The endpoint's latest 20 delivery attempts with event type and HTTP status, test events included (any role).",
+      responses: { 200: { description: "Attempts, newest first" }, 401: error401, 404: error404 },
+      handler: async (ctx) => json({ data: await webhookEndpoints.deliveriesOfEndpoint((await session(ctx)).userId, ctx.params.merchantId!, ctx.params.endpointId!) }),
+    },
+    {
       method: "POST", path: "/api/merchants/{merchantId}/events/{eventId}/redeliver", operationId: "redeliverEvent", tag: "webhooks", auth: "session",
       summary: "Queues the event again, to one endpoint (?endpointId=) or to every endpoint that wants it (manager).",
       responses: { 202: { description: "Queued" }, 401: error401, 403: error403, 404: error404, 503: { description: "Delivery not running in this process" } },
@@ -317,13 +333,16 @@ export function createGatewayApi(deps: GatewayDeps) {
     },
     // ── Orders for the dashboard (session, by role) ─────────────────────────────────────────
     {
-      method: "GET", path: "/api/merchants/{merchantId}/orders", operationId: "dashboardListOrders", tag: "dashboard", auth: "session", query: listOrdersQuerySchema,
-      summary: "The account's orders for the dashboard (any role); same filters and cursor as /api/v1/orders.",
+      method: "GET", path: "/api/merchants/{merchantId}/orders", operationId: "dashboardListOrders", tag: "dashboard", auth: "session", query: dashboardOrdersQuerySchema,
+      summary: "Orders of the account and its sub-accounts for the dashboard (any role), or of one of them (?account=); same filters and cursor as /api/v1/orders.",
       responses: { 200: { description: "Page", schema: undefined }, 400: error400, 401: error401, 404: error404 },
       handler: async (ctx) => {
         const user = await session(ctx);
         await merchants.authorize(user.userId, ctx.params.merchantId!, "viewer");
-        return json(await orders.list(ctx.params.merchantId!, parseQuery(ctx.url, listOrdersQuerySchema), ctx.origin));
+        const { account, ...query } = parseQuery(ctx.url, dashboardOrdersQuerySchema);
+        const tree = await merchants.accountTree(ctx.params.merchantId!);
+        if (account !== undefined && !tree.includes(account)) throw notFound("Sub-account");
+        return json(await orders.list({ merchantIds: account ? [account] : tree }, query, ctx.origin));
       },
     },
     {
@@ -334,16 +353,102 @@ export function createGatewayApi(deps: GatewayDeps) {
         const user = await session(ctx);
         await merchants.authorize(user.userId, ctx.params.merchantId!, "manager");
         const { hash } = await bodyAndHash(ctx, z.object({}).strict());
-        return stored(await orders.cancel(ctx.params.merchantId!, ctx.params.orderId!, { origin: ctx.origin, requestHash: hash, idempotencyKey: idempotencyKeyOf(ctx.request) }));
+        return stored(await orders.cancel({ merchantId: ctx.params.merchantId! }, ctx.params.orderId!, { origin: ctx.origin, requestHash: hash, idempotencyKey: idempotencyKeyOf(ctx.request) }));
+      },
+    },
+    {
+      method: "GET", path: "/api/merchants/{merchantId}/orders/{orderId}/refunds", operationId: "dashboardListRefunds", tag: "dashboard", auth: "session",
+      summary: "The order's refunds, and what the merchant's wallet needs to send an on-chain refund through the PaymentRouter (any role).",
+      responses: { 200: { description: "Refunds" }, 401: error401, 404: error404 },
+      handler: async (ctx) => {
+        const user = await session(ctx);
+        await merchants.authorize(user.userId, ctx.params.merchantId!, "viewer");
+        return json(await orders.listRefunds(ctx.params.merchantId!, ctx.params.orderId!));
+      },
+    },
+    {
+      method: "POST", path: "/api/merchants/{merchantId}/orders/{orderId}/refunds", operationId: "dashboardCreateRefund", tag: "dashboard", auth: "session", body: refundSchema,
+      summary: "Starts a refund from the dashboard: on-chain (then sent by the merchant's wallet) or a claim link (manager).",
+      responses: { 201: { description: "Refund" }, 400: error400, 401: error401, 403: error403, 404: error404, 409: { description: "Nothing to refund" }, 422: { description: "More than refundable, or no payer address" } },
+      handler: async (ctx) => {
+        const user = await session(ctx);
+        await merchants.authorize(user.userId, ctx.params.merchantId!, "manager");
+        const idempotencyKey = idempotencyKeyOf(ctx.request);
+        const { body, hash } = await bodyAndHash(ctx, refundSchema);
+        return stored(await orders.createRefund(ctx.params.merchantId!, ctx.params.orderId!, body, { origin: ctx.origin, idempotencyKey, requestHash: hash }));
+      },
+    },
+    {
+      method: "POST", path: "/api/merchants/{merchantId}/orders/{orderId}/refunds/{refundId}/transaction", operationId: "dashboardRecordRefundTransaction", tag: "dashboard", auth: "session", body: refundTransactionSchema,
+      summary: "Reports the wallet's PaymentRouter.refund transaction; the server checks it on chain: completed, failed, or still pending until mined (manager).",
+      responses: { 200: { description: "Refund and order" }, 400: error400, 401: error401, 403: error403, 404: error404, 409: { description: "Not an on-chain refund, or no longer pending" }, 503: { description: "Chain unreachable" } },
+      handler: async (ctx) => {
+        const user = await session(ctx);
+        await merchants.authorize(user.userId, ctx.params.merchantId!, "manager");
+        const input = await parseBody(ctx.request, refundTransactionSchema);
+        return json(await orders.recordRefundTransaction(ctx.params.merchantId!, ctx.params.orderId!, ctx.params.refundId!, input.transactionHash as `0x${string}`, ctx.origin));
+      },
+    },
+    {
+      method: "POST", path: "/api/merchants/{merchantId}/orders/{orderId}/refunds/{refundId}/cancel", operationId: "dashboardCancelRefund", tag: "dashboard", auth: "session",
+      summary: "Withdraws a refund not sent yet (awaiting its claim, or pending without a transaction); its amount becomes refundable again (manager).",
+      responses: { 200: { description: "Refund" }, 401: error401, 403: error403, 404: error404, 409: { description: "Already sent, completed, failed or cancelled" } },
+      handler: async (ctx) => {
+        const user = await session(ctx);
+        await merchants.authorize(user.userId, ctx.params.merchantId!, "manager");
+        await bodyAndHash(ctx, z.object({}).strict());
+        return json(await orders.cancelRefund(ctx.params.merchantId!, ctx.params.orderId!, ctx.params.refundId!));
+      },
+    },
+    // ── Refund claim links (public: the unguessable token in the link is the credential) ──────
+    {
+      method: "GET", path: "/api/refunds/claim/{claimToken}", operationId: "getRefundClaim", tag: "refunds", auth: "none",
+      summary: "The refund a claim link offers: amount, token and order.",
+      responses: { 200: { description: "Claim" }, 404: error404 },
+      handler: async (ctx) => json(await orders.getClaim(ctx.params.claimToken!)),
+    },
+    {
+      method: "POST", path: "/api/refunds/claim/{claimToken}", operationId: "claimRefund", tag: "refunds", auth: "none", body: claimRefundSchema,
+      summary: "The payer gives the address to refund to (once); the merchant then sends it on chain.",
+      responses: { 200: { description: "Claimed" }, 400: error400, 404: error404, 409: { description: "Already claimed, completed or cancelled" } },
+      handler: async (ctx) => {
+        const input = await parseBody(ctx.request, claimRefundSchema);
+        return json(await orders.claimRefund(ctx.params.claimToken!, input.toAddress));
+      },
+    },
+    {
+      method: "GET", path: "/api/merchants/{merchantId}/subscriptions", operationId: "dashboardListSubscriptions", tag: "dashboard", auth: "session",
+      summary: "Subscriptions to the account's on-chain plans (plans whose merchant is the payout address) with their charges and orders (any role).",
+      responses: { 200: { description: "Subscriptions, newest first" }, 401: error401, 404: error404 },
+      handler: async (ctx) => {
+        const user = await session(ctx);
+        await merchants.authorize(user.userId, ctx.params.merchantId!, "viewer");
+        return json(await subscriptionsView.listForMerchant(ctx.params.merchantId!));
+      },
+    },
+    {
+      method: "POST", path: "/api/v1/subscriptions/signed", operationId: "relaySignedSubscription", tag: "subscriptions", auth: "none", body: signedSubscriptionSchema,
+      summary: "Submits EIP-712 signed SubscriptionTerms (subscribeWithSignature) with CoinPays' relayer paying the gas; for plans of gateway merchants, and only when the subscriber has approved and holds one period's price.",
+      responses: {
+        201: { description: "Subscribed: { subscriptionId, transactionHash }" },
+        400: error400,
+        404: { description: "No such plan" },
+        422: { description: "Not relayed (plan not a gateway merchant's, allowance or balance below one period) or refused by the contract (error name in details)" },
+        503: { description: "No relayer in this server" },
+      },
+      handler: async (ctx) => {
+        const body = await parseBody(ctx.request, signedSubscriptionSchema);
+        if (!deps.subscriptionRelay) throw new ApiError(503, "relay_unavailable", "This server has no relayer for sign-ups");
+        return json(await deps.subscriptionRelay.relay(body), 201);
       },
     },
     // ── Orders API (API key) ────────────────────────────────────────────────────────────────
     {
-      method: "POST", path: "/api/v1/orders", operationId: "createOrder", tag: "orders", auth: "apiKey", body: createOrderSchema, idempotent: true,
+      method: "POST", path: "/api/v1/orders", operationId: "createOrder", tag: "orders", auth: "apiKey", scopes: ["full", "pos"], body: createOrderSchema, idempotent: true,
       summary: "Creates an order: deposit address, EIP-681 URI, checkout URL and the URLs of its QR code as SVG and PNG.",
       responses: {
         201: { description: "The order", schema: undefined },
-        400: error400, 401: error401,
+        400: error400, 401: error401, 403: { description: "The key's scope does not allow this" },
         409: { description: "Reference already used" },
         422: { description: "Token not deployed/accepted, chain not served, or Idempotency-Key reused with another body" },
       },
@@ -351,42 +456,43 @@ export function createGatewayApi(deps: GatewayDeps) {
         const principal = await apiKey(ctx);
         const idempotencyKey = idempotencyKeyOf(ctx.request);
         const { body, hash } = await bodyAndHash(ctx, createOrderSchema);
-        return stored(await orders.create(principal.merchantId, body, { origin: ctx.origin, idempotencyKey, requestHash: hash }));
+        return stored(await orders.create(principal.merchantId, body, { origin: ctx.origin, idempotencyKey, requestHash: hash, apiKeyId: principal.keyId, ownKeyOnly: principal.scope === "pos" }));
       },
     },
     {
-      method: "GET", path: "/api/v1/orders", operationId: "listOrders", tag: "orders", auth: "apiKey", query: listOrdersQuerySchema,
-      summary: "Lists orders, newest first, with filters and an opaque cursor.",
+      method: "GET", path: "/api/v1/orders", operationId: "listOrders", tag: "orders", auth: "apiKey", scopes: ["full", "pos"], query: listOrdersQuerySchema,
+      summary: "Lists orders, newest first, with filters and an opaque cursor (a pos key: the orders it created).",
       responses: { 200: { description: "Page" }, 400: error400, 401: error401 },
       handler: async (ctx) => {
         const principal = await apiKey(ctx);
-        return json(await orders.list(principal.merchantId, parseQuery(ctx.url, listOrdersQuerySchema), ctx.origin));
+        const access = orderAccess(principal);
+        return json(await orders.list({ merchantIds: [access.merchantId], apiKeyId: access.apiKeyId }, parseQuery(ctx.url, listOrdersQuerySchema), ctx.origin));
       },
     },
     {
-      method: "GET", path: "/api/v1/orders/{orderId}", operationId: "getOrder", tag: "orders", auth: "apiKey",
-      summary: "One order.",
+      method: "GET", path: "/api/v1/orders/{orderId}", operationId: "getOrder", tag: "orders", auth: "apiKey", scopes: ["full", "pos"],
+      summary: "One order (a pos key: only one it created).",
       responses: { 200: { description: "Order" }, 401: error401, 404: error404 },
       handler: async (ctx) => {
         const principal = await apiKey(ctx);
-        return json(await orders.get(principal.merchantId, ctx.params.orderId!, ctx.origin));
+        return json(await orders.get(orderAccess(principal), ctx.params.orderId!, ctx.origin));
       },
     },
     {
-      method: "POST", path: "/api/v1/orders/{orderId}/cancel", operationId: "cancelOrder", tag: "orders", auth: "apiKey", idempotent: true,
-      summary: "Cancels an order before any payment.",
+      method: "POST", path: "/api/v1/orders/{orderId}/cancel", operationId: "cancelOrder", tag: "orders", auth: "apiKey", scopes: ["full", "pos"], idempotent: true,
+      summary: "Cancels an order before any payment (a pos key: only one it created, e.g. a sale the customer walked away from).",
       responses: { 200: { description: "Order" }, 401: error401, 404: error404, 409: { description: "Paid, in flight or final" } },
       handler: async (ctx) => {
         const principal = await apiKey(ctx);
         const idempotencyKey = idempotencyKeyOf(ctx.request);
         const { hash } = await bodyAndHash(ctx, z.object({}).strict());
-        return stored(await orders.cancel(principal.merchantId, ctx.params.orderId!, { origin: ctx.origin, idempotencyKey, requestHash: hash }));
+        return stored(await orders.cancel(orderAccess(principal), ctx.params.orderId!, { origin: ctx.origin, idempotencyKey, requestHash: hash }));
       },
     },
     {
       method: "POST", path: "/api/v1/orders/{orderId}/refunds", operationId: "createRefund", tag: "orders", auth: "apiKey", body: refundSchema, idempotent: true,
       summary: "Records a refund: on-chain (completed from the dashboard through PaymentRouter.refund) or a claim link for the payer.",
-      responses: { 201: { description: "Refund" }, 400: error400, 401: error401, 404: error404, 409: { description: "Nothing to refund" }, 422: { description: "More than refundable, or no payer address" } },
+      responses: { 201: { description: "Refund" }, 400: error400, 401: error401, 403: { description: "A pos key cannot refund" }, 404: error404, 409: { description: "Nothing to refund" }, 422: { description: "More than refundable, or no payer address" } },
       handler: async (ctx) => {
         const principal = await apiKey(ctx);
         const idempotencyKey = idempotencyKeyOf(ctx.request);
@@ -450,7 +556,7 @@ export function createGatewayApi(deps: GatewayDeps) {
         }
         params[name] = value;
       });
-      return await found.entry.route.handler({ request, url, params, host, origin: `${proto}://${host}` });
+      return await found.entry.route.handler({ request, url, params, host, origin: `${proto}://${host}`, route: found.entry.route });
     } catch (error) {
       if (error instanceof ApiError) return errorResponse(error);
       deps.logger.error({ err: error, path: request.url }, "gateway request failed");

@@ -61,7 +61,7 @@ export function buildOpenApiDocument(routes: readonly Route[], origin: string) {
       operationId: route.operationId,
       summary: route.summary,
       tags: [route.tag],
-      security: route.auth === "apiKey" ? [{ apiKey: [] }] : route.auth === "session" ? [{ session: [] }] : [],
+      security: route.auth === "apiKey" ? [{ apiKey: [...(route.scopes ?? ["full"])] }] : route.auth === "session" ? [{ session: [] }] : [],
       ...(parameters.length ? { parameters } : {}),
       ...(route.body ? { requestBody: { required: true, content: { "application/json": { schema: jsonSchema(route.body, "input") } } } } : {}),
       responses,

@@ -1,8 +1,15 @@
 // The live-status hub at /ws. Clients send JSON messages:
-//   { "type": "subscribe", "orderId": "ord_…" }             public: the order id is unguessable
-//   { "type": "subscribe_merchant", "apiKey": "sk_…" }       a merchant's whole stream (API key)
+//   { "type": "subscribe", "orderId": "ord_…" }                public: the order id is unguessable
+//   { "type": "subscribe_merchant", "apiKey": "cp_live_…" }     the key's account stream (a pos key:
+//                                                               only the orders it created)
+//   { "type": "subscribe_merchant", "merchantId": "<uuid>" }   the dashboard: the signed-in session
+//                                                               (httpOnly cookie sent with the upgrade)
+//                                                               of a member of that account (any role)
 // and receive { type: "subscribed", … , order? } then { type: "order.event", event, order } per event,
 // where `order` is the order's current state (status and amounts as decimal strings).
+//
+// Account hierarchy: an account's stream also carries the events of its sub-accounts (and theirs);
+// `order.merchantId` says whose order it is.
 //
 // Fan-out across processes: every process LISTENs on ORDER_EVENTS_CHANNEL, which appendOrderEvent
 // NOTIFYs in the transaction of the change, so a change committed by any process reaches the
@@ -16,6 +23,8 @@ import type { Logger } from "pino";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { AppDatabase } from "../db/index.ts";
 import { apiKeys, orders } from "../db/schema.ts";
+import { SESSION_COOKIE } from "../gateway/auth/service.ts";
+import { cookieFrom } from "../gateway/http/request.ts";
 import { ORDER_EVENTS_CHANNEL, type OrderEventNotification } from "../gateway/events.ts";
 import { orderSnapshot } from "../gateway/settlement/order-sync.ts";
 
@@ -31,19 +40,64 @@ export type RealtimeHub = {
 
 type Listener = { close(): Promise<void> };
 
+/** The gateway's own session, role and hierarchy services, as the hub uses them. */
+export type AccountAccess = {
+  authenticate(token: string | undefined): Promise<{ userId: string } | undefined>;
+  effectiveRole(userId: string, merchantId: string): Promise<string | undefined>;
+  /** The account and its ancestors, nearest first. */
+  lineage(merchantId: string): Promise<string[]>;
+};
+
+/**
+ * A socket's subscription to an account stream; `apiKeyId` set: only that key's orders (a pos key);
+ * `session` set: opened by a dashboard session, re-checked before delivery once `checkedAt` is older
+ * than SESSION_RECHECK_MS (a signed-out or removed member stops hearing the account within seconds).
+ */
+type MerchantSubscription = { apiKeyId?: string; session?: { userId: string; checkedAt: number } };
+type SocketState = {
+  orders: Set<string>;
+  merchants: Map<string, MerchantSubscription>;
+  /** The session cookie sent with the upgrade, when it came from this site's own pages. */
+  sessionToken?: string;
+};
+
+export const SESSION_RECHECK_MS = 5_000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Browsers send cookies with a WebSocket upgrade from any page (there is no CORS for WebSockets), so a
+ * session is honoured only when the upgrade's Origin is this very host; clients without an Origin
+ * header are not browsers and cannot have been tricked into sending somebody's cookie.
+ */
+function sameOriginSession(request: http.IncomingMessage): string | undefined {
+  const token = cookieFrom(request.headers.cookie, SESSION_COOKIE);
+  if (!token) return undefined;
+  const origin = request.headers.origin;
+  if (origin === undefined) return token;
+  try {
+    return new URL(origin).host === request.headers.host ? token : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function startRealtimeHub(options: {
   db: AppDatabase;
   logger: Logger;
   /** PostgreSQL URL for the dedicated LISTEN connection; absent for PGlite (uses its in-process listen). */
   listenUrl?: string;
   pglite?: { listen(channel: string, callback: (payload: string) => void): Promise<() => Promise<void>> };
+  /** Sessions (the dashboard subscribes with its cookie), roles, and the account hierarchy. */
+  accounts: AccountAccess;
 }): Promise<RealtimeHub> {
   const { db } = options;
   const logger = options.logger.child({ component: "realtime" });
   const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 });
   const byOrder = new Map<string, Set<WebSocket>>();
   const byMerchant = new Map<string, Set<WebSocket>>();
-  const socketSubscriptions = new Map<WebSocket, { orders: Set<string>; merchants: Set<string> }>();
+  const socketSubscriptions = new Map<WebSocket, SocketState>();
+  // An account's ancestors never change (no route moves an account), so they are cached for good.
+  const lineageCache = new Map<string, string[]>();
   // Notifications are handled one at a time, so each socket sees an order's events in commit order.
   let queue: Promise<void> = Promise.resolve();
 
@@ -68,12 +122,51 @@ export async function startRealtimeHub(options: {
     } catch {
       return;
     }
-    const targets = new Set([...(byOrder.get(note.orderId) ?? []), ...(byMerchant.get(note.merchantId) ?? [])]);
-    if (targets.size === 0) return;
+    const accounts = byMerchant.size > 0 ? await lineageOf(note.merchantId) : [];
+    const streamSockets = accounts.flatMap((account) => [...(byMerchant.get(account) ?? [])].map((socket) => ({ socket, account })));
+    if (!byOrder.has(note.orderId) && streamSockets.length === 0) return;
     const [order] = await db.select().from(orders).where(eq(orders.id, note.orderId));
     if (!order) return;
+    const targets = new Set(byOrder.get(note.orderId) ?? []);
+    for (const { socket, account } of streamSockets) {
+      const filter = socketSubscriptions.get(socket)?.merchants.get(account);
+      if (!filter || (filter.apiKeyId !== undefined && filter.apiKeyId !== order.apiKeyId)) continue;
+      if (filter.session && !(await sessionStillAllows(socket, account, filter.session))) continue;
+      targets.add(socket);
+    }
     const message = { type: "order.event", event: { id: note.eventId, type: note.type, status: note.status }, order: orderSnapshot(order) };
     for (const socket of targets) send(socket, message);
+  }
+
+  /** The account and its ancestors, nearest first. */
+  async function lineageOf(merchantId: string): Promise<string[]> {
+    const cached = lineageCache.get(merchantId);
+    if (cached) return cached;
+    const lineage = await options.accounts.lineage(merchantId);
+    if (lineage.length > 0) lineageCache.set(merchantId, lineage);
+    return lineage;
+  }
+
+  /** Re-checks a session subscription at most every SESSION_RECHECK_MS; ends it when the session or the role is gone. */
+  async function sessionStillAllows(socket: WebSocket, account: string, session: { userId: string; checkedAt: number }): Promise<boolean> {
+    if (Date.now() - session.checkedAt < SESSION_RECHECK_MS) return true;
+    const state = socketSubscriptions.get(socket);
+    const user = state?.sessionToken ? await options.accounts.authenticate(state.sessionToken) : undefined;
+    const allowed = user?.userId === session.userId && Boolean(await options.accounts.effectiveRole(session.userId, account));
+    if (allowed) {
+      session.checkedAt = Date.now();
+      return true;
+    }
+    state?.merchants.delete(account);
+    remove(byMerchant, account, socket);
+    send(socket, { type: "error", error: { code: "session_ended", message: "Your session ended or you are no longer a member of this account; sign in and subscribe again" }, merchantId: account });
+    return false;
+  }
+
+  function subscribeMerchant(socket: WebSocket, state: SocketState, merchantId: string, filter: MerchantSubscription) {
+    state.merchants.set(merchantId, filter);
+    add(byMerchant, merchantId, socket);
+    send(socket, { type: "subscribed", merchantId, ...(filter.apiKeyId ? { only: "orders created by this key" } : {}) });
   }
   const enqueue = (payload: string) => {
     queue = queue.then(() => onNotification(payload)).catch((error: unknown) => logger.warn({ err: error }, "live status fan-out failed"));
@@ -82,14 +175,14 @@ export async function startRealtimeHub(options: {
   const listener = options.pglite ? await listenPglite(options.pglite, enqueue) : await listenPostgres(options.listenUrl!, enqueue, logger);
 
   async function handleMessage(socket: WebSocket, raw: string): Promise<void> {
-    let message: { type?: unknown; orderId?: unknown; apiKey?: unknown };
+    let message: { type?: unknown; orderId?: unknown; apiKey?: unknown; merchantId?: unknown };
     try {
       message = JSON.parse(raw) as typeof message;
     } catch {
       return send(socket, { type: "error", error: { code: "invalid_json", message: "Messages must be JSON" } });
     }
     const subscriptions = socketSubscriptions.get(socket)!;
-    if (subscriptions.orders.size + subscriptions.merchants.size >= MAX_SUBSCRIPTIONS_PER_SOCKET) {
+    if (message.type !== "ping" && subscriptions.orders.size + subscriptions.merchants.size >= MAX_SUBSCRIPTIONS_PER_SOCKET) {
       return send(socket, { type: "error", error: { code: "too_many_subscriptions", message: `At most ${MAX_SUBSCRIPTIONS_PER_SOCKET} subscriptions per connection` } });
     }
     if (message.type === "subscribe" && typeof message.orderId === "string" && /^ord_[0-9a-zA-Z]{8,64}$/.test(message.orderId)) {
@@ -102,20 +195,26 @@ export async function startRealtimeHub(options: {
     if (message.type === "subscribe_merchant" && typeof message.apiKey === "string" && message.apiKey.length <= 256) {
       const secretHash = createHash("sha256").update(message.apiKey).digest("hex");
       const [key] = await db
-        .select({ merchantId: apiKeys.merchantId })
+        .select({ id: apiKeys.id, merchantId: apiKeys.merchantId, scope: apiKeys.scope })
         .from(apiKeys)
         .where(and(eq(apiKeys.secretHash, secretHash), isNull(apiKeys.revokedAt)));
       if (!key) return send(socket, { type: "error", error: { code: "unauthorized", message: "Invalid or revoked API key" } });
-      subscriptions.merchants.add(key.merchantId);
-      add(byMerchant, key.merchantId, socket);
-      return send(socket, { type: "subscribed", merchantId: key.merchantId });
+      return subscribeMerchant(socket, subscriptions, key.merchantId, key.scope === "pos" ? { apiKeyId: key.id } : {});
+    }
+    if (message.type === "subscribe_merchant" && typeof message.merchantId === "string" && message.apiKey === undefined) {
+      const user = subscriptions.sessionToken ? await options.accounts.authenticate(subscriptions.sessionToken) : undefined;
+      if (!user) return send(socket, { type: "error", error: { code: "unauthorized", message: "Sign in on this site first (session cookie), or subscribe with an API key" } });
+      // Not a member and no such account look the same, as on the REST API: account ids do not leak.
+      const role = UUID.test(message.merchantId) ? await options.accounts.effectiveRole(user.userId, message.merchantId) : undefined;
+      if (!role) return send(socket, { type: "error", error: { code: "merchant_not_found", message: "No such account among yours" } });
+      return subscribeMerchant(socket, subscriptions, message.merchantId, { session: { userId: user.userId, checkedAt: Date.now() } });
     }
     if (message.type === "ping") return send(socket, { type: "pong" });
-    send(socket, { type: "error", error: { code: "invalid_message", message: 'Expected {"type":"subscribe","orderId"} or {"type":"subscribe_merchant","apiKey"}' } });
+    send(socket, { type: "error", error: { code: "invalid_message", message: 'Expected {"type":"subscribe","orderId"}, {"type":"subscribe_merchant","apiKey"} or {"type":"subscribe_merchant","merchantId"}' } });
   }
 
-  wss.on("connection", (socket: WebSocket) => {
-    socketSubscriptions.set(socket, { orders: new Set(), merchants: new Set() });
+  wss.on("connection", (socket: WebSocket, request: http.IncomingMessage) => {
+    socketSubscriptions.set(socket, { orders: new Set(), merchants: new Map(), sessionToken: sameOriginSession(request) });
     let alive = true;
     socket.on("pong", () => (alive = true));
     const heartbeat = setInterval(() => {
@@ -133,7 +232,7 @@ export async function startRealtimeHub(options: {
       clearInterval(heartbeat);
       const subscriptions = socketSubscriptions.get(socket);
       for (const orderId of subscriptions?.orders ?? []) remove(byOrder, orderId, socket);
-      for (const merchantId of subscriptions?.merchants ?? []) remove(byMerchant, merchantId, socket);
+      for (const merchantId of subscriptions?.merchants.keys() ?? []) remove(byMerchant, merchantId, socket);
       socketSubscriptions.delete(socket);
     });
   });

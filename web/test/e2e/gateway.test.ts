@@ -1,16 +1,18 @@
 // The payment gateway end to end in Chromium: a merchant signs in on /dashboard with the injected
-// test wallet (SIWE), creates an API key and registers a webhook endpoint in the UI; an order is
-// created through the REST API with that key; the till (/pos) watches it; a payer pays it on the
-// checkout page with their wallet (approve + PaymentRouter.pay); the till turns to "Paid" over the
-// WebSocket and the webhook receiver gets the signed order.settled event.
+// test wallet (SIWE), creates a POS-scoped API key for the till and registers a webhook endpoint in
+// the UI; an order is created through the SDK with that key (which cannot refund nor read other
+// orders); the till (/pos) watches it; a payer pays it on the checkout page with their wallet
+// (approve + PaymentRouter.pay); the till turns to "Paid" over the WebSocket, the webhook receiver
+// gets the signed order.settled event; the dashboard (live over its session's /ws stream) refunds
+// part of it from the merchant's wallet through the router and redelivers the webhook.
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
-import { createCoinPaysClient } from "@coinpays/sdk";
+import { CoinPaysApiError, createCoinPaysClient } from "@coinpays/sdk";
 import { erc20Abi, type LocalAccount } from "viem";
 import { devAccount } from "../../../scripts/lib/dev-accounts.ts";
 import { verifySignature } from "../../server/gateway/webhooks/signature.ts";
 import { startReceiver } from "../gateway/support/webhook-receiver.ts";
-import { balanceOf, tokenAddress, waitForConfirmed } from "./support/helpers.ts";
+import { apiOrder, balanceOf, merchantApiKey, tokenAddress, waitForConfirmed } from "./support/helpers.ts";
 import { closeE2eStack, e2eStack } from "./support/stack.ts";
 
 after(closeE2eStack);
@@ -25,7 +27,7 @@ async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T |
   }
 }
 
-test("gateway: dashboard sign-in, API key and webhook in the UI, order via the API, paid on checkout, POS turns to Paid, webhook received", async () => {
+test("gateway: dashboard sign-in, POS key and webhook in the UI, order via the SDK, paid on checkout, POS turns to Paid, webhook received, refunded and redelivered from the dashboard", async () => {
   const stack = await e2eStack();
   const receiver = await startReceiver();
   try {
@@ -44,15 +46,21 @@ test("gateway: dashboard sign-in, API key and webhook in the UI, order via the A
 
   await dash.page.getByTestId("tab-keys").click();
   await dash.page.locator('input[name="keyName"]').fill("Till 1");
+  await dash.page.locator('select[name="keyScope"]').selectOption("pos");
   await dash.page.getByTestId("api-key-create").click();
   const apiKey = (await dash.page.getByTestId("api-key-secret").innerText()).trim();
   assert.match(apiKey, /^cp_/);
+  await dash.page.getByTestId("api-keys").getByText("POS till", { exact: true }).waitFor();
 
   await dash.page.getByTestId("tab-webhooks").click();
   await dash.page.locator('input[name="webhookUrl"]').fill(receiver.url);
   await dash.page.getByTestId("webhook-create").click();
   const webhookSecret = (await dash.page.getByTestId("webhook-secret").innerText()).trim();
   assert.match(webhookSecret, /^whsec_/);
+  // Test-send from the dashboard: the receiver gets a signed webhook.test, and the endpoint's log shows its 200.
+  await dash.page.locator('[data-testid^="webhook-test-"]').click();
+  await dash.page.locator('[data-testid="endpoint-delivery"][data-type="webhook.test"][data-succeeded="true"]').waitFor({ timeout: 15_000 });
+  assert.ok(receiver.requests.some((r) => r.headers["coinpays-event-type"] === "webhook.test"));
 
   // ── An order through the SDK with that key (same Idempotency-Key: a retry returns the same order) ──
   const client = createCoinPaysClient({ baseUrl: stack.baseUrl, apiKey });
@@ -61,6 +69,9 @@ test("gateway: dashboard sign-in, API key and webhook in the UI, order via the A
   assert.equal(order.status, "new");
   assert.equal(order.amount.baseUnits, "12500000");
   assert.equal((await client.orders.create(input, { idempotencyKey: "e2e-order-1" })).id, order.id);
+  // The till's key sits in a browser: it can neither refund nor list anything but its own sales.
+  const refused = await client.orders.refund(order.id, { kind: "claim_link" }).then(() => undefined, (error: unknown) => error);
+  assert.ok(refused instanceof CoinPaysApiError && refused.status === 403 && refused.code === "insufficient_scope", `refund with a POS key: ${String(refused)}`);
 
   // ── The till: API key entered once in settings, then watching the order ──
   const pos = await stack.openPage("/pos", merchant);
@@ -115,7 +126,51 @@ test("gateway: dashboard sign-in, API key and webhook in the UI, order via the A
   await row.and(dash.page.locator('[data-status="settled"]')).waitFor();
   await row.click();
   await dash.page.locator('[data-testid="order-event"][data-type="order.settled"] [data-testid="delivery"][data-succeeded="true"]').waitFor();
+  await dash.page.locator('[data-testid="orders-live"][data-live="true"]').waitFor();
+
+  // ── Redeliver the order.settled webhook from the order detail: the same event id arrives again ──
+  const settledDeliveries = () => receiver.requests.filter((r) => r.eventId === settled.eventId).length;
+  const deliveredBefore = settledDeliveries();
+  await dash.page.locator('[data-testid="order-event"][data-type="order.settled"]').getByTestId("redeliver").click();
+  await dash.page.getByTestId("redeliver-message").filter({ hasText: "Redelivery queued" }).waitFor();
+  await waitFor("redelivered webhook", () => (settledDeliveries() > deliveredBefore ? true : undefined));
+  await dash.page.locator('[data-testid="order-event"][data-type="order.settled"] [data-testid="delivery"][data-attempt="2"]').waitFor();
+
+  // ── Refund 2.5 USDC to the payer from the merchant's wallet, through the PaymentRouter ──
+  const detail = dash.page.getByTestId("order-detail");
+  const payerBeforeRefund = await balanceOf(stack, usdc, payer.address);
+  await detail.locator('input[name="refundAmount"]').fill("2.5");
+  await detail.getByTestId("refund-start").click();
+  await waitForConfirmed(detail, "Approve USDC");
+  await waitForConfirmed(detail, "Refund 2.5 USDC");
+  await detail.locator('[data-testid="refund"][data-status="completed"]').waitFor();
+  await detail.getByTestId("order-detail-refunded").filter({ hasText: "2.5 USDC" }).waitFor();
+  await row.and(dash.page.locator('[data-status="partially_refunded"]')).waitFor();
+  assert.equal(await balanceOf(stack, usdc, payer.address), payerBeforeRefund + 2_500_000n);
+  await dash.page.locator('[data-testid="order-event"][data-type="refund.completed"]').waitFor();
   await stack.screenshot(dash.page, "gateway-dashboard-order");
+
+  // ── A claim link for 1 USDC: the payer opens it and names an address, the merchant's wallet sends it ──
+  await detail.locator('input[name="refundAmount"]').fill("1");
+  await detail.getByTestId("refund-claim-link").click();
+  const claimUrl = (await detail.getByTestId("refund-claim-url").innerText()).trim();
+  assert.match(claimUrl, /\/refunds\/claim\/[A-Za-z0-9_-]{43}$/);
+  const refundTo = devAccount(15).address;
+  const refundToBefore = await balanceOf(stack, usdc, refundTo);
+  await checkout.page.goto(claimUrl);
+  const claimPage = checkout.page.getByTestId("refund-claim");
+  await claimPage.getByTestId("claim-amount").filter({ hasText: "1 USDC" }).waitFor();
+  await claimPage.locator('input[name="toAddress"]').fill(refundTo);
+  await claimPage.getByTestId("claim-submit").click();
+  await checkout.page.locator('[data-testid="refund-claim"][data-status="pending"]').waitFor();
+  await stack.screenshot(checkout.page, "gateway-refund-claimed");
+  // The dashboard hears refund.claimed on its stream and offers to send it.
+  await detail.getByTestId("refund-send").click();
+  await waitForConfirmed(detail, "Refund 1 USDC");
+  await detail.locator('[data-testid="refund"][data-status="completed"]').nth(1).waitFor();
+  await detail.getByTestId("order-detail-refunded").filter({ hasText: "3.5 USDC" }).waitFor();
+  assert.equal(await balanceOf(stack, usdc, refundTo), refundToBefore + 1_000_000n);
+  await checkout.page.locator('[data-testid="refund-claim"][data-status="completed"]').waitFor({ timeout: 15_000 });
 
   // ── A sale keyed on the till itself: keypad, 15 % tip, new order over the API ──
   await pos.page.getByTestId("pos-new-sale").click();
@@ -135,31 +190,6 @@ test("gateway: dashboard sign-in, API key and webhook in the UI, order via the A
     await receiver.close();
   }
 });
-
-/** Signs in on /dashboard as `account`, creates its merchant and an API key in the UI; returns the key. */
-async function merchantApiKey(stack: Awaited<ReturnType<typeof e2eStack>>, account: LocalAccount, name: string): Promise<string> {
-  const { page, context } = await stack.openPage("/dashboard", account);
-  await page.getByTestId("dashboard-sign-in").click();
-  await page.getByTestId("merchant-create").locator('input[name="name"]').fill(name);
-  await page.getByTestId("merchant-create-submit").click();
-  await page.getByTestId("signed-in-address").waitFor();
-  await page.getByTestId("tab-keys").click();
-  await page.locator('input[name="keyName"]').fill("e2e");
-  await page.getByTestId("api-key-create").click();
-  const key = (await page.getByTestId("api-key-secret").innerText()).trim();
-  await context.close();
-  return key;
-}
-
-async function apiOrder(baseUrl: string, apiKey: string, body: Record<string, unknown>, path = "/api/v1/orders"): Promise<{ id: string; status: string; depositAddress: `0x${string}` }> {
-  const response = await fetch(new URL(path, baseUrl), {
-    method: "POST",
-    headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json", "idempotency-key": crypto.randomUUID() },
-    body: JSON.stringify(body),
-  });
-  assert.ok(response.ok, `${path}: HTTP ${response.status} ${await response.clone().text()}`);
-  return (await response.json()) as never;
-}
 
 test("checkout: a partial transfer to the deposit address shows what is left, the wallet pays the rest; a cancelled order says so", async () => {
   const stack = await e2eStack();

@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { coinPaysLendingAbi, mockAggregatorV3Abi } from "@coinpays/sdk/contracts";
 import { formatAmount } from "@coinpays/sdk";
-import { parseEventLogs, type Abi } from "viem";
+import { erc20Abi, parseEventLogs, type Abi } from "viem";
 import { devAccount } from "../../../scripts/lib/dev-accounts.ts";
-import { balanceOf, waitForConfirmed } from "./support/helpers.ts";
+import { apiOrder, balanceOf, merchantApiKey, waitForConfirmed } from "./support/helpers.ts";
 import { closeE2eStack, e2eStack } from "./support/stack.ts";
 
 after(closeE2eStack);
@@ -109,5 +109,84 @@ test("lending: supply, deposit collateral, borrow, the price drops, a liquidator
   await act("withdraw", "1000", "Withdraw supply 1000 USDC");
   assert.equal(await balanceOf(stack, market.loanToken, lender.address), lenderUsdc + 1_000_000_000n);
   await stack.screenshot(page, "lending-5-withdrawn");
+  await context.close();
+});
+
+test("pay with credit: the payer deposits collateral, the checkout offers credit and says why when it is short, pays in one transaction, the order settles, the debt shows", async () => {
+  const stack = await e2eStack();
+  const lending = stack.deployment.contracts.CoinPaysLending.address;
+  const creditPayment = stack.deployment.contracts.CreditPayment.address;
+  const market = stack.deployment.lending.markets[0]!;
+  const params = { loanToken: market.loanToken, collateralToken: market.collateralToken, oracle: market.oracle, rateModel: market.rateModel, lltv: BigInt(market.lltv) };
+  const [lender, merchant, payer] = [devAccount(0), devAccount(1), devAccount(2)];
+  await stack.send(lender, market.feed, mockAggregatorV3Abi as Abi, "setAnswer", [3_000n * 10n ** 8n]);
+  await stack.send(lender, market.loanToken, erc20Abi, "approve", [lending, 2_000_000_000n]);
+  await stack.send(lender, lending, coinPaysLendingAbi as Abi, "supply", [params, 2_000_000_000n, 0n, lender.address]);
+
+  const apiKey = await merchantApiKey(stack, merchant, "Credit Corner");
+  const large = await apiOrder(stack.baseUrl, apiKey, { amount: "30", token: "USDC", chainId: 31337, reference: "credit-large" });
+  const order = await apiOrder(stack.baseUrl, apiKey, { amount: "12.5", token: "USDC", chainId: 31337, reference: "credit-1" });
+
+  // Without collateral the checkout offers no credit at all.
+  const { page, wallet, context } = await stack.openPage(`/pay/${large.id}`, payer);
+  await page.getByTestId("checkout-pay-button").waitFor();
+  await page.getByTestId("credit-pay-none").waitFor({ state: "attached" });
+  assert.equal(await page.getByTestId("credit-pay").count(), 0);
+
+  // The payer deposits 0.01 WETH (worth 30 USDC, borrowing power 25.8 USDC) on the market page.
+  await page.goto(new URL(`/lending/${market.id}`, stack.baseUrl).toString());
+  await page.getByTestId("action-supplyCollateral").click();
+  await page.locator('input[name="lendingAmount"]').fill("0.01");
+  await page.getByTestId("lending-submit").click();
+  await waitForConfirmed(page.getByTestId("lending-actions"), "Deposit collateral 0.01 WETH");
+
+  // 30 USDC is more than the collateral supports: the checkout says so instead of offering it.
+  await page.goto(new URL(`/pay/${large.id}`, stack.baseUrl).toString());
+  const short = page.getByTestId("credit-unavailable");
+  await short.and(page.locator('[data-reason="insufficient-collateral"]')).waitFor();
+  assert.match(await short.innerText(), /supports 25\.8 USDC more debt, this order needs 30 USDC/);
+  assert.equal(await page.getByTestId("credit-pay-button").count(), 0);
+  await stack.screenshot(page, "credit-1-capacity-short");
+
+  // 12.5 USDC fits: borrowed 12.5, health 25.8 / 12.5 = 2.064, liquidation at 12.5 / 0.86 / 0.01 ≈ 1453.49 USDC per WETH.
+  await page.goto(new URL(`/pay/${order.id}`, stack.baseUrl).toString());
+  const credit = page.getByTestId("credit-pay");
+  await credit.getByTestId("credit-quote").and(page.locator('[data-ok="true"]')).waitFor();
+  assert.equal(await credit.getByTestId("credit-borrow").innerText(), "12.5 USDC");
+  assert.equal(await credit.getByTestId("credit-collateral").innerText(), "0.01 WETH");
+  await credit.getByTestId("credit-health-after").filter({ hasText: "2.064" }).waitFor();
+  await credit.getByTestId("credit-liquidation-price").filter({ hasText: /^1453\.48\d* USDC per WETH$/ }).waitFor();
+  await credit.getByTestId("credit-authorise-hint").waitFor();
+  await stack.screenshot(page, "credit-2-offer");
+
+  const payerUsdc = await balanceOf(stack, market.loanToken, payer.address);
+  const merchantUsdc = await balanceOf(stack, market.loanToken, merchant.address);
+  const sentBefore = wallet.transactions.length;
+  await credit.getByTestId("credit-pay-button").click();
+  await waitForConfirmed(page.getByTestId("checkout"), "Authorise credit payments");
+  await waitForConfirmed(page.getByTestId("checkout"), "Pay 12.5 USDC with credit");
+
+  // Two wallet transactions the first time (authorisation, then the payment), one CreditPayment call paying.
+  const sent = wallet.transactions.slice(sentBefore);
+  assert.equal(sent.length, 2);
+  const paymentReceipt = await stack.publicClient.waitForTransactionReceipt({ hash: sent[1]! });
+  assert.equal(paymentReceipt.to?.toLowerCase(), creditPayment.toLowerCase());
+  assert.equal(await stack.read<boolean>(lending, coinPaysLendingAbi as Abi, "isAuthorized", [payer.address, creditPayment]), true);
+
+  // The gateway watcher settles it like any router payment.
+  await page.locator('[data-testid="checkout"][data-status="settled"]').waitFor({ timeout: 20_000 });
+  await page.getByTestId("receipt-amount").filter({ hasText: "12.5 USDC" }).waitFor();
+  await page.getByTestId("receipt-tx").filter({ hasText: sent[1]! }).waitFor();
+  await stack.screenshot(page, "credit-3-settled");
+  assert.equal(await balanceOf(stack, market.loanToken, payer.address), payerUsdc, "paid entirely with borrowed USDC");
+  assert.equal(await balanceOf(stack, market.loanToken, merchant.address), merchantUsdc + 12_375_000n, "12.5 USDC minus the 1% platform fee");
+
+  // The borrow position shows the debt on the market page.
+  const debt = await stack.read<bigint>(lending, coinPaysLendingAbi as Abi, "expectedBorrowAssets", [params, payer.address]);
+  assert.ok(debt >= 12_500_000n && debt < 12_500_100n, `debt ${debt}`);
+  await page.goto(new URL(`/lending/${market.id}`, stack.baseUrl).toString());
+  await page.getByTestId("position-debt").filter({ hasText: /^12\.5\d* USDC$/ }).waitFor();
+  await page.getByTestId("health-factor").filter({ hasText: /^2\.06/ }).waitFor();
+  await stack.screenshot(page, "credit-4-debt");
   await context.close();
 });

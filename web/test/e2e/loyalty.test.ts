@@ -8,7 +8,7 @@ import { closeE2eStack, e2eStack } from "./support/stack.ts";
 
 after(closeE2eStack);
 
-test("loyalty: a merchant sets up a program, a payer earns points on one payment and redeems them on the next", async () => {
+test("loyalty: a merchant sets up a program, a payer earns points on one payment and redeems them on the next, the merchant refunds the first and the points are clawed back", async () => {
   const stack = await e2eStack();
   const factory = stack.deployment.contracts.LoyaltyProgramFactory.address;
   const usdc = tokenAddress(stack, "USDC");
@@ -62,5 +62,26 @@ test("loyalty: a merchant sets up a program, a payer earns points on one payment
   assert.equal(await balanceOf(stack, usdc, payer.address), payerUsdc - 48_000_000n);
   // The merchant gets the cash less the 1% platform fee: 39.6 + 7.92 USDC.
   assert.equal(await balanceOf(stack, usdc, merchant.address), merchantUsdc + 47_520_000n);
+
+  // The merchant refunds the 40 USDC payment in full. It earned 2 CAFE, but the payer spent those and
+  // holds 0.4 CAFE: 0.4 is clawed back and the missing 1.6 comes off the cash refund (38.4 USDC).
+  await wallet.switchAccount(merchant);
+  await page.getByTestId("connected-address").and(page.locator(`[data-address="${merchant.address}"]`)).waitFor();
+  await page.getByTestId("tab-merchant").click();
+  const payments = page.getByTestId("loyalty-payments");
+  await payments.locator('[data-testid^="loyalty-payment-0x"]').nth(1).waitFor();
+  const first = payments.locator('[data-testid^="loyalty-payment-0x"]').filter({ hasText: "40 USDC · earned 2 CAFE" });
+  const refundButton = first.locator('[data-testid^="loyalty-refund-0x"]');
+  await refundButton.click();
+  await waitForConfirmed(first, "Approve USDC");
+  await waitForConfirmed(first, "Refund 40 USDC");
+  await first.and(page.locator('[data-refunded="40000000"][data-points-reversed="2000000"]')).waitFor();
+  await first.getByTestId("loyalty-payment-summary").filter({ hasText: "refunded 40 USDC · points reversed 2 CAFE" }).waitFor();
+  await first.getByTestId("loyalty-refund-outcome").filter({ hasText: "Cash sent 38.4 USDC · 0.4 CAFE clawed back · 1.6 CAFE already spent, deducted from the cash" }).waitFor();
+  assert.equal(await refundButton.count(), 0, "nothing left to refund");
+  await stack.screenshot(page, "loyalty-4-refunded");
+  assert.equal(await balanceOf(stack, usdc, payer.address), payerUsdc - 48_000_000n + 38_400_000n);
+  assert.equal(await stack.read<bigint>(program, loyaltyTokenAbi as Abi, "balanceOf", [payer.address]), 0n);
+  assert.equal(await stack.read<bigint>(program, loyaltyTokenAbi as Abi, "totalSupply", []), 0n, "supply = minted 2.4 - redeemed 2 - clawed back 0.4");
   await context.close();
 });

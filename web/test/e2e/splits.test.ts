@@ -26,7 +26,7 @@ async function createSplit(page: Page, rows: [string, string][]): Promise<Addres
   return (await created.getAttribute("data-address")) as Address;
 }
 
-test("splits: a payment into a rep's split is distributed up two levels and the company account withdraws", async () => {
+test("splits: a payment into a rep's split is distributed up two levels and the company account withdraws; the controller updates the rules and hands control over in two steps", async () => {
   const stack = await e2eStack();
   const splitMain = stack.deployment.contracts.SplitMain.address;
   const usdc = tokenAddress(stack, "USDC");
@@ -64,5 +64,47 @@ test("splits: a payment into a rep's split is distributed up two levels and the 
   assert.equal(await balanceOf(stack, usdc, headOffice.address), before + 9_000_000n);
   assert.equal(await stack.read<bigint>(splitMain, splitMainAbi as Abi, "balanceOf", [headOffice.address, usdc]), 0n);
   await stack.screenshot(page, "splits-2-head-office-withdrew");
+
+  // The owner (controller) rewrites the company split's rules: head office 50%, partner 50%. The page shows
+  // the new version and its rule-set id, which is what the contract now stores and will emit.
+  await wallet.switchAccount(owner);
+  await page.getByTestId("connected-address").and(page.locator(`[data-address="${owner.address}"]`)).waitFor();
+  await page.getByLabel("Split address").fill(company);
+  await page.getByRole("button", { name: "View" }).click();
+  const rules = page.getByTestId("split-rules");
+  await rules.getByTestId("split-rules-version").filter({ hasText: "v1" }).waitFor();
+  const update = rules.getByTestId("split-update");
+  const order = [headOffice.address, partner.address].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+  for (const [i, recipient] of order.entries()) {
+    assert.equal(await update.locator(`input[name="update-recipient-${i}"]`).inputValue(), recipient, "the form starts from the current rules");
+    await update.locator(`input[name="update-percent-${i}"]`).fill("50");
+  }
+  await update.getByTestId("split-update-total").filter({ hasText: "100% ✓" }).waitFor();
+  await update.getByTestId("split-update-submit").click();
+  await waitForConfirmed(rules, "Update rules");
+  const result = update.getByTestId("split-update-result");
+  await result.and(page.locator('[data-version="2"]')).waitFor();
+  const shownId = await result.getAttribute("data-rule-set");
+  const onChainId = await stack.read<string>(splitMain, splitMainAbi as Abi, "ruleSetOf", [company]);
+  assert.equal(shownId, onChainId);
+  assert.equal(onChainId, await stack.read<string>(splitMain, splitMainAbi as Abi, "ruleSetIdOf", [2, order, [500_000, 500_000], 0]));
+  await rules.getByTestId("split-rules-current").and(page.locator(`[data-version="2"][data-rule-set="${onChainId}"]`)).waitFor();
+  await stack.screenshot(page, "splits-3-rules-v2");
+
+  // Two-step hand-over to the partner: offered by the owner, effective only when the partner accepts.
+  await rules.locator('input[name="new-controller"]').fill(partner.address);
+  await rules.getByTestId("split-transfer-submit").click();
+  await waitForConfirmed(rules, "Start control transfer");
+  await rules.getByTestId("split-pending-controller").filter({ hasText: partner.address }).waitFor();
+  assert.equal(await stack.read<string>(splitMain, splitMainAbi as Abi, "pendingControllerOf", [company]), partner.address);
+  assert.equal((await stack.read<{ controller: string }>(splitMain, splitMainAbi as Abi, "configOf", [company])).controller, owner.address, "still the owner's until accepted");
+  await wallet.switchAccount(partner);
+  await page.getByTestId("connected-address").and(page.locator(`[data-address="${partner.address}"]`)).waitFor();
+  await rules.getByTestId("split-accept-control").click();
+  await waitForConfirmed(rules, "Accept control");
+  await rules.getByTestId("split-controller").filter({ hasText: partner.address }).waitFor();
+  assert.equal((await stack.read<{ controller: string }>(splitMain, splitMainAbi as Abi, "configOf", [company])).controller, partner.address);
+  await rules.getByTestId("split-update").waitFor(); // the new controller can now edit
+  await stack.screenshot(page, "splits-4-control-accepted");
   await context.close();
 });

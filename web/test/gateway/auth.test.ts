@@ -281,6 +281,83 @@ describe("sign-in with Ethereum and authorization", () => {
       assert.equal((await call(gateway, "GET", "/api/v1/orders", { apiKey: "cp_live_nope" })).status, 401);
     });
 
+    it("a pos key creates orders and reads and cancels only its own; refunds and every full-scope route are 403", async () => {
+      const keysBefore = await gateway.count("api_keys");
+      assert.equal((await call(gateway, "POST", `/api/merchants/${merchantA}/api-keys`, { cookie: vera.cookie, body: { name: "till", scope: "pos" } })).status, 403);
+      const badScope = await call(gateway, "POST", `/api/merchants/${merchantA}/api-keys`, { cookie: manny.cookie, body: { name: "till", scope: "admin" } });
+      assert.equal(badScope.status, 400);
+      assert.equal(await gateway.count("api_keys"), keysBefore);
+      const created = await call(gateway, "POST", `/api/merchants/${merchantA}/api-keys`, { cookie: manny.cookie, body: { name: "Till 1", scope: "pos" } });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      assert.equal(created.body.scope, "pos");
+      const pos = created.body.secret as string;
+      const listed = await call(gateway, "GET", `/api/merchants/${merchantA}/api-keys`, { cookie: vera.cookie });
+      assert.equal(listed.body.data.find((k: { id: string }) => k.id === created.body.id).scope, "pos");
+
+      const sale = await order(pos, "till-sale-1");
+      assert.equal(sale.status, 201, JSON.stringify(sale.body));
+      const other = await order(pos);
+      assert.equal((await call(gateway, "GET", `/api/v1/orders/${sale.body.id}`, { apiKey: pos })).body.status, "new");
+      // Orders of the same account created by another key stay invisible to the till.
+      assert.equal((await call(gateway, "GET", `/api/v1/orders/${orderA}`, { apiKey: pos })).status, 404);
+      const list = await call(gateway, "GET", "/api/v1/orders", { apiKey: pos });
+      assert.deepEqual(list.body.data.map((o: { id: string }) => o.id).sort(), [sale.body.id, other.body.id].sort());
+      assert.equal((await call(gateway, "POST", `/api/v1/orders/${orderA}/cancel`, { apiKey: pos })).status, 404);
+      assert.equal((await call(gateway, "GET", `/api/v1/orders/${orderA}`, { apiKey: keyA })).body.status, "new");
+      const cancelled = await call(gateway, "POST", `/api/v1/orders/${other.body.id}/cancel`, { apiKey: pos });
+      assert.equal(cancelled.status, 200);
+      assert.equal(cancelled.body.status, "cancelled");
+      // The full key of the account still sees the till's orders.
+      assert.equal((await call(gateway, "GET", `/api/v1/orders/${sale.body.id}`, { apiKey: keyA })).status, 200);
+
+      // Another key's Idempotency-Key never replays that key's order to the till.
+      const body = { amount: "2", token: "USDC", chainId: CHAIN_ID };
+      const first = await call(gateway, "POST", "/api/v1/orders", { apiKey: keyA, body, headers: { "idempotency-key": "shared-key-1" } });
+      const fromTill = await call(gateway, "POST", "/api/v1/orders", { apiKey: pos, body, headers: { "idempotency-key": "shared-key-1" } });
+      assert.equal(fromTill.status, 201);
+      assert.notEqual(fromTill.body.id, first.body.id);
+      assert.equal(fromTill.headers.get("idempotent-replayed"), null);
+      // The till's own retry replays its own order (the key is looked up in the till's namespace).
+      const tillRetry = await call(gateway, "POST", "/api/v1/orders", { apiKey: pos, body, headers: { "idempotency-key": "shared-key-1" } });
+      assert.equal(tillRetry.status, 201);
+      assert.equal(tillRetry.body.id, fromTill.body.id);
+      assert.equal(tillRetry.headers.get("idempotent-replayed"), "true");
+      const fullRetry = await call(gateway, "POST", "/api/v1/orders", { apiKey: keyA, body, headers: { "idempotency-key": "shared-key-1" } });
+      assert.equal(fullRetry.body.id, first.body.id);
+      // A second till of the same account does not see the first till's orders.
+      const secondTill = await call(gateway, "POST", `/api/merchants/${merchantA}/api-keys`, { cookie: manny.cookie, body: { name: "Till 2", scope: "pos" } });
+      assert.equal(secondTill.status, 201);
+      assert.equal((await call(gateway, "GET", `/api/v1/orders/${sale.body.id}`, { apiKey: secondTill.body.secret as string })).status, 404);
+      assert.equal((await call(gateway, "GET", `/api/v1/orders/${fromTill.body.id}`, { apiKey: pos })).status, 200);
+
+      // Every route the route table does not open to pos keys refuses one, before reading anything.
+      const document = (await call(gateway, "GET", "/api/v1/openapi.json")).body as { paths: Record<string, Record<string, { operationId: string; security: Record<string, string[]>[] }>> };
+      const posOperations: string[] = [];
+      let refused = 0;
+      const refundsBefore = await gateway.count("refunds");
+      for (const [path, operations] of Object.entries(document.paths)) {
+        for (const [method, operation] of Object.entries(operations)) {
+          const scopes = operation.security?.find((requirement) => requirement.apiKey)?.apiKey;
+          if (!scopes) continue;
+          if (scopes.includes("pos")) {
+            posOperations.push(operation.operationId);
+            continue;
+          }
+          const result = await call(gateway, method.toUpperCase(), path.replace("{orderId}", sale.body.id), { apiKey: pos, body: method === "get" ? undefined : { kind: "claim_link" } });
+          assert.equal(result.status, 403, `${method} ${path}: ${JSON.stringify(result.body)}`);
+          assert.equal(result.body.error.code, "insufficient_scope");
+          refused++;
+        }
+      }
+      assert.deepEqual(posOperations.sort(), ["cancelOrder", "createOrder", "getOrder", "listOrders"]);
+      assert.ok(refused >= 1, "the refund route at least");
+      assert.equal(await gateway.count("refunds"), refundsBefore, "nothing written");
+      // A key is never a session: the dashboard routes ignore it.
+      for (const [method, path] of [["GET", `/api/merchants/${merchantA}/api-keys`], ["POST", `/api/merchants/${merchantA}/webhooks`], ["GET", `/api/merchants/${merchantA}/orders`]]) {
+        assert.equal((await call(gateway, method!, path!, { apiKey: pos, body: method === "POST" ? { url: "https://example.com/h" } : undefined })).status, 401, `${method} ${path}`);
+      }
+    });
+
     it("an owner cannot remove the last owner of a top-level account", async () => {
       const result = await call(gateway, "DELETE", `/api/merchants/${merchantA}/members/${alice.userId}`, { cookie: alice.cookie });
       assert.equal(result.status, 409);

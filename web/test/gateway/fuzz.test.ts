@@ -129,6 +129,46 @@ describe("fuzzing every endpoint", () => {
     assert.equal(order!.status, "new");
   });
 
+  it("dashboard refunds and order list: invalid bodies, ids and queries are clear 4xx and write nothing", async () => {
+    const refundBody = fc.oneof(
+      fc.anything(),
+      fc.record({ kind: fc.oneof(fc.string(), fc.constantFrom("onchain", "claim_link")), amount: fc.oneof(fc.string(), fc.double()), toAddress: fc.string(), reason: fc.anything() }, { requiredKeys: [] }),
+    );
+    const base = `/api/merchants/${merchantId}/orders`;
+    await fc.assert(
+      fc.asyncProperty(refundBody, fc.oneof(fc.constant(orderId), fc.string({ minLength: 1 })), async (body, id) => {
+        assertClearRefusal(await call(gateway, "POST", `${base}/${encodeURIComponent(id)}/refunds`, { cookie: owner.cookie, body }), `refund ${id} ${JSON.stringify(body)}`);
+      }),
+      { numRuns: RUNS * 2 },
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(fc.anything(), fc.record({ transactionHash: fc.oneof(fc.string(), fc.stringMatching(/^0x[0-9a-f]{64}$/)) })),
+        fc.oneof(fc.string({ minLength: 1 }), fc.uuid()),
+        async (body, refundId) => {
+          const result = await call(gateway, "POST", `${base}/${orderId}/refunds/${encodeURIComponent(refundId)}/transaction`, { cookie: owner.cookie, body });
+          assertClearRefusal(result, `transaction ${refundId} ${JSON.stringify(body)}`);
+        },
+      ),
+      { numRuns: RUNS * 2 },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.dictionary(fc.constantFrom("account", "status", "limit", "other"), fc.oneof(fc.string(), fc.uuid(), fc.constant(merchantId))), async (query) => {
+        const result = await call(gateway, "GET", `${base}?${new URLSearchParams(query)}`, { cookie: owner.cookie });
+        if (result.status !== 200) assertClearRefusal(result, JSON.stringify(query));
+      }),
+      { numRuns: RUNS * 2 },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.string({ minLength: 1 }), fc.stringMatching(/^[A-Za-z0-9_-]{43}$/)), fc.option(fc.oneof(fc.anything(), fc.record({ toAddress: fc.oneof(fc.string(), fc.constant("0x70997970C51812dc3A010C7d01b50e0d17dc79C8")) })), { nil: undefined }), async (token, body) => {
+        const path = `/api/refunds/claim/${encodeURIComponent(token)}`;
+        assertClearRefusal(await call(gateway, body === undefined ? "GET" : "POST", path, { body }), `claim ${token} ${JSON.stringify(body)}`);
+      }),
+      { numRuns: RUNS * 2 },
+    );
+    assert.equal(await gateway.count("refunds"), 0);
+  });
+
   it("auth: verify with arbitrary bodies never signs anyone in", async () => {
     const sessions = await gateway.count("sessions");
     await fc.assert(

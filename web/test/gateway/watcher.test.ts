@@ -4,9 +4,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { asc, eq } from "drizzle-orm";
-import { zeroAddress, type Address } from "viem";
+import { createWalletClient, http, zeroAddress, type Address, type Hex } from "viem";
+import { mockErc20Abi, paymentRouterAbi } from "@coinpays/sdk/contracts";
+import { devAccount } from "../../../scripts/lib/dev-accounts.ts";
 import { openDatabase, type Database } from "../../server/db/index.ts";
-import { orderEvents, orders, payments } from "../../server/db/schema.ts";
+import { orderEvents, orders, payments, refunds } from "../../server/db/schema.ts";
 import { createChainWatcher, expireOrders, type ChainWatcher } from "../../server/gateway/settlement/watcher.ts";
 import { createMerchant, createOrder, silentLogger, startChainFixture, startDatabaseFixture, waitUntil, watchedChain, type ChainFixture, type DatabaseFixture } from "./support/fixtures.ts";
 
@@ -126,6 +128,42 @@ describe("chain watcher", { timeout: 180_000 }, () => {
     const rows = await database.db.select().from(payments).where(eq(payments.orderId, created.id));
     assert.deepEqual(rows.map((row) => row.method), ["router"]);
     assert.equal((await order(decoy.id)).status, "new");
+  });
+
+  it("records router refunds from the chain: completes the pending refund nobody reported, and one made outside the dashboard", async () => {
+    const merchantWallet = devAccount(7);
+    const merchant = await createMerchant(database, { payoutAddress: merchantWallet.address });
+    const created = await createOrder(database, { merchant, token: chain.usdc, amount: 6_000_000n, predict: chain.predict });
+    const decoy = await createOrder(database, { merchant: await createMerchant(database, { payoutAddress: devAccount(8).address }), token: chain.usdc, amount: 6_000_000n, predict: chain.predict });
+    await chain.payThroughRouter(created.orderRef as Hex, merchantWallet.address, chain.usdc, 6_000_000n);
+    await watcher.tick();
+    assert.equal((await order(created.id)).status, "settled");
+    // The dashboard recorded a refund and the wallet sent it, but the browser closed before reporting the transaction.
+    const [reserved] = await database.db.insert(refunds).values({ orderId: created.id, kind: "onchain", status: "pending", amount: 2_000_000n, toAddress: chain.payer.address }).returning();
+    const wallet = createWalletClient({ account: merchantWallet, chain: chain.publicClient.chain!, transport: http(chain.rpcUrl) });
+    const router = chain.deployment.contracts.PaymentRouter.address;
+    const send = async (amount: bigint, to: Address) => {
+      await chain.publicClient.waitForTransactionReceipt({ hash: await wallet.writeContract({ address: chain.usdc, abi: mockErc20Abi, functionName: "approve", args: [router, amount] }) });
+      const hash = await wallet.writeContract({ address: router, abi: paymentRouterAbi, functionName: "refund", args: [created.orderRef as Hex, to, amount] });
+      await chain.publicClient.waitForTransactionReceipt({ hash });
+      return hash;
+    };
+    const reportedNowhere = await send(2_000_000n, chain.payer.address);
+    // …and another refund straight through the router, to someone else, that the gateway never heard of.
+    const outside = await send(1_000_000n, devAccount(9).address);
+    await watcher.tick();
+    await watcher.tick(); // a second pass over the same blocks changes nothing
+
+    const current = await order(created.id);
+    assert.equal(current.amountRefunded, 3_000_000n);
+    assert.equal(current.status, "partially_refunded");
+    const rows = await database.db.select().from(refunds).where(eq(refunds.orderId, created.id)).orderBy(asc(refunds.createdAt));
+    assert.deepEqual(rows.map((row) => [row.id === reserved!.id, row.status, row.amount, row.transactionHash]), [
+      [true, "completed", 2_000_000n, reportedNowhere],
+      [false, "completed", 1_000_000n, outside],
+    ]);
+    assert.equal((await eventTypes(created.id)).filter((type) => type === "refund.completed").length, 2);
+    assert.equal((await order(decoy.id)).amountRefunded, 0n);
   });
 
   it("detects native coin sent to a deposit address", async () => {

@@ -49,6 +49,15 @@ describe("webhook endpoints API", { timeout: 120_000 }, () => {
     const request = await waitFor("the test event", async () => receiver.requests.find((r) => r.eventId === test.body.eventId));
     assert.ok(verifySignature({ secret: created.body.secret, header: String(request.headers["coinpays-signature"]), body: request.body }));
     assert.equal(JSON.parse(request.body).type, "webhook.test");
+    // The endpoint's log in the dashboard shows the test delivery with its status.
+    const log = await waitFor("the logged test delivery", async () => {
+      const result = await call(gateway, "GET", `/api/merchants/${merchant.id}/webhooks/${created.body.id}/deliveries`, { cookie: owner.cookie });
+      return result.body.data?.find((attempt: { eventId: string }) => attempt.eventId === test.body.eventId);
+    });
+    assert.equal(log.type, "webhook.test");
+    assert.equal(log.statusCode, 200);
+    assert.equal(log.succeeded, true);
+    assert.equal((await call(gateway, "GET", `/api/merchants/${merchant.id}/webhooks/${crypto.randomUUID()}/deliveries`, { cookie: owner.cookie })).status, 404);
   });
 
   it("redelivers an order's event and lists every attempt with its HTTP status", async () => {
@@ -69,6 +78,33 @@ describe("webhook endpoints API", { timeout: 120_000 }, () => {
     assert.equal(again.status, 202);
     assert.equal(again.body.queued, 1);
     await waitFor("the redelivery", async () => (receiver.requests.filter((r) => r.eventId === log[0].eventId).length === 2 ? true : undefined));
+  });
+
+  it("an endpoint that includes sub-accounts hears their orders until the option is switched off", async () => {
+    const parentReceiver = await startReceiver();
+    try {
+      const parent = await createMerchant(gateway, owner, "Parent");
+      const sub = (await call(gateway, "POST", `/api/merchants/${parent.id}/sub-accounts`, { cookie: owner.cookie, body: { name: "Branch" } })).body;
+      const endpoint = await call(gateway, "POST", `/api/merchants/${parent.id}/webhooks`, { cookie: owner.cookie, body: { url: parentReceiver.url, includeSubAccounts: true } });
+      assert.equal(endpoint.status, 201, JSON.stringify(endpoint.body));
+      assert.equal(endpoint.body.includeSubAccounts, true);
+      const subKey = await createApiKey(gateway, owner, sub.id);
+      const first = await call(gateway, "POST", "/api/v1/orders", { apiKey: subKey.secret, body: { amount: "1", token: "USDC", chainId: 31337 } });
+      const heard = await waitFor("the sub-account's order.created at the parent", async () => parentReceiver.requests.find((r) => JSON.parse(r.body).data?.orderId === first.body.id));
+      assert.equal(JSON.parse(heard.body).merchantId, sub.id);
+
+      const off = await call(gateway, "PATCH", `/api/merchants/${parent.id}/webhooks/${endpoint.body.id}`, { cookie: owner.cookie, body: { includeSubAccounts: false } });
+      assert.equal(off.body.includeSubAccounts, false);
+      const second = await call(gateway, "POST", "/api/v1/orders", { apiKey: subKey.secret, body: { amount: "1", token: "USDC", chainId: 31337 } });
+      const parentKey = await createApiKey(gateway, owner, parent.id);
+      const own = await call(gateway, "POST", "/api/v1/orders", { apiKey: parentKey.secret, body: { amount: "1", token: "USDC", chainId: 31337 } });
+      // The parent's own order arrives after the sub-account's second one was relayed: by then it would have been delivered.
+      await waitFor("the parent's own order.created", async () => parentReceiver.requests.find((r) => JSON.parse(r.body).data?.orderId === own.body.id));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.ok(!parentReceiver.requests.some((r) => JSON.parse(r.body).data?.orderId === second.body.id));
+    } finally {
+      await parentReceiver.close();
+    }
   });
 
   it("refuses viewers, strangers and bad input without changing anything", async () => {

@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { PgBoss } from "pg-boss";
 import { webhookDeliveries, webhookEndpoints } from "../../server/db/schema.ts";
 import {
@@ -49,13 +49,19 @@ describe("webhooks", { timeout: 120_000 }, () => {
     receivers.push(receiver);
     return receiver;
   };
-  const endpointFor = async (merchantId: string, url: string, eventTypes: string[] = []) => {
+  const endpointFor = async (merchantId: string, url: string, eventTypes: string[] = [], includeSubAccounts = false) => {
     const [endpoint] = await dbf.database.db
       .insert(webhookEndpoints)
-      .values({ merchantId, url, secret: `whsec_${randomBytes(16).toString("hex")}`, eventTypes })
+      .values({ merchantId, url, secret: `whsec_${randomBytes(16).toString("hex")}`, eventTypes, includeSubAccounts })
       .returning();
     return endpoint!;
   };
+  /** A redelivery is refused while an earlier job of the same (event, endpoint) is unfinished. */
+  const deliveryJobsFinished = () =>
+    waitUntil(async () => {
+      const result = await dbf.database.db.execute(sql`select count(*)::int as open from pgboss.job where name = 'webhook-delivery' and state in ('created', 'retry', 'active')`);
+      return (result as unknown as { rows: { open: number }[] }).rows[0]!.open === 0;
+    }, 10_000);
   const deliveries = (endpointId: string) => dbf.database.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.endpointId, endpointId));
 
   it("signs every delivery (t + v1 over '<t>.<body>') and sends the event id; filters by event type", async () => {
@@ -137,6 +143,7 @@ describe("webhooks", { timeout: 120_000 }, () => {
     await createOrder(dbf.database, { merchant, token: USDC, amount: 1n, predict: fakePredict });
     await waitUntil(async () => receiver.requests.length === 1, 10_000);
     const eventId = receiver.requests[0]!.eventId;
+    await deliveryJobsFinished();
     assert.deepEqual(await service.redeliver(eventId, endpoint.id), { queued: 1 });
     await waitUntil(async () => receiver.requests.length === 2, 10_000);
     assert.equal(receiver.requests[1]!.eventId, eventId);
@@ -146,6 +153,41 @@ describe("webhooks", { timeout: 120_000 }, () => {
     await waitUntil(async () => receiver.requests.length === 3, 10_000);
     assert.equal(receiver.requests[2]!.eventId, testEventId);
     assert.equal(receiver.requests[2]!.headers["coinpays-event-type"], "webhook.test");
+  });
+
+  it("delivers a sub-account's events to the parent's endpoints that include sub-accounts, and only to those", async () => {
+    const parentAll = await receiverFor();
+    const parentOwn = await receiverFor();
+    const grandparentAll = await receiverFor();
+    const subOwn = await receiverFor();
+    const sibling = await receiverFor();
+    const grandparent = await createMerchant(dbf.database);
+    const parent = await createMerchant(dbf.database, { parentId: grandparent.id });
+    const sub = await createMerchant(dbf.database, { parentId: parent.id });
+    const siblingAccount = await createMerchant(dbf.database, { parentId: parent.id });
+    const including = await endpointFor(parent.id, parentAll.url, [], true);
+    await endpointFor(parent.id, parentOwn.url);
+    await endpointFor(grandparent.id, grandparentAll.url, ["order.*"], true);
+    await endpointFor(sub.id, subOwn.url);
+    await endpointFor(siblingAccount.id, sibling.url, [], true);
+
+    const order = await createOrder(dbf.database, { merchant: sub, token: USDC, amount: 5n, predict: fakePredict });
+    await waitUntil(async () => parentAll.requests.length === 1 && subOwn.requests.length === 1 && grandparentAll.requests.length === 1, 10_000);
+    const bodies = [parentAll, subOwn, grandparentAll].map((receiver) => JSON.parse(receiver.requests[0]!.body) as { id: string; merchantId: string; data: { orderId: string } });
+    // One event, one id everywhere: a receiver hearing it twice through two accounts can de-duplicate.
+    assert.equal(new Set(bodies.map((body) => body.id)).size, 1);
+    assert.ok(bodies.every((body) => body.merchantId === sub.id && body.data.orderId === order.id), "the payload names the sub-account");
+    // The parent's endpoint without the option, and a sibling's, hear nothing of it.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    assert.equal(parentOwn.requests.length, 0);
+    assert.equal(sibling.requests.length, 0);
+
+    // A redelivery of the sub-account's event reaches the including parent endpoint again, with the same id.
+    await deliveryJobsFinished();
+    assert.deepEqual(await service.redeliver(bodies[0]!.id), { queued: 3 });
+    await waitUntil(async () => parentAll.requests.length === 2, 10_000);
+    assert.equal(parentAll.requests[1]!.eventId, bodies[0]!.id);
+    assert.equal((await deliveries(including.id)).length, 2);
   });
 });
 

@@ -1,6 +1,9 @@
 // API keys for /api/v1: `cp_live_` + 43 base62 characters (256 random bits), shown once at
 // creation; only the SHA-256 of the whole key is stored, with a short prefix to tell keys apart.
 // A key acts for exactly one account (a merchant or one sub-account) and sees only its orders.
+// Its scope limits it further: `full` may use every /api/v1 route of its account; `pos` (a till's key,
+// which lives in a shop's browser) only the routes that list it in the route table's `scopes`, and
+// only on the orders it created itself.
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import { LRUCache } from "lru-cache";
 import { z } from "zod";
@@ -15,9 +18,20 @@ const API_KEY_PATTERN = /^cp_live_[0-9A-Za-z]{43}$/;
 /** How much of the key lists show: "cp_live_" and four characters. */
 const SHOWN_PREFIX_LENGTH = API_KEY_PREFIX.length + 4;
 
-export const createApiKeySchema = z.object({ name: z.string().trim().min(1).max(100) }).strict();
+export const API_KEY_SCOPES = ["full", "pos"] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
-export type ApiKeyPrincipal = { keyId: string; merchantId: string };
+export const createApiKeySchema = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    scope: z
+      .enum(API_KEY_SCOPES)
+      .default("full")
+      .meta({ description: "`full`: the whole orders API of the account. `pos`: for a till: create orders, and read, watch and cancel the orders this key created; nothing else." }),
+  })
+  .strict();
+
+export type ApiKeyPrincipal = { keyId: string; merchantId: string; scope: ApiKeyScope };
 
 type ApiKeyRow = typeof apiKeys.$inferSelect;
 
@@ -36,6 +50,7 @@ function keyJson(row: ApiKeyRow) {
     id: row.id,
     merchantId: row.merchantId,
     name: row.name,
+    scope: row.scope,
     prefix: row.prefix,
     createdAt: row.createdAt.toISOString(),
     lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
@@ -56,7 +71,7 @@ export function createApiKeyService({ db, merchants: merchantService }: { db: Ap
       const secret = `${API_KEY_PREFIX}${randomBase62(32)}`;
       const [row] = await db
         .insert(apiKeys)
-        .values({ merchantId, name: input.name, prefix: secret.slice(0, SHOWN_PREFIX_LENGTH), secretHash: sha256Hex(secret), createdBy: userId })
+        .values({ merchantId, name: input.name, scope: input.scope, prefix: secret.slice(0, SHOWN_PREFIX_LENGTH), secretHash: sha256Hex(secret), createdBy: userId })
         .returning();
       // The only time the secret leaves the server.
       return { ...keyJson(row!), secret };
@@ -91,13 +106,13 @@ export function createApiKeyService({ db, merchants: merchantService }: { db: Ap
       let entry = verified.get(secretHash);
       if (!entry) {
         const [row] = await db
-          .select({ id: apiKeys.id, merchantId: apiKeys.merchantId, lastUsedAt: apiKeys.lastUsedAt })
+          .select({ id: apiKeys.id, merchantId: apiKeys.merchantId, scope: apiKeys.scope, lastUsedAt: apiKeys.lastUsedAt })
           .from(apiKeys)
           .innerJoin(merchants, eq(merchants.id, apiKeys.merchantId))
           .where(and(eq(apiKeys.secretHash, secretHash), isNull(apiKeys.revokedAt)))
           .limit(1);
         if (!row) throw unauthorized("The API key is unknown or revoked");
-        entry = { principal: { keyId: row.id, merchantId: row.merchantId }, lastUsedAt: row.lastUsedAt?.getTime() ?? 0 };
+        entry = { principal: { keyId: row.id, merchantId: row.merchantId, scope: row.scope }, lastUsedAt: row.lastUsedAt?.getTime() ?? 0 };
         verified.set(secretHash, entry);
       }
       if (Date.now() - entry.lastUsedAt > LAST_USED_RESOLUTION_MS) {

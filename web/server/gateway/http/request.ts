@@ -66,6 +66,15 @@ export function parseQuery<S extends z.ZodType>(url: URL, schema: S): z.output<S
   return result.data;
 }
 
+/** One cookie's value from a Cookie header (the API's requests and the WebSocket upgrade alike). */
+export function cookieFrom(header: string | null | undefined, name: string): string | undefined {
+  for (const part of (header ?? "").split(";")) {
+    const index = part.indexOf("=");
+    if (index > 0 && part.slice(0, index).trim() === name) return part.slice(index + 1).trim();
+  }
+  return undefined;
+}
+
 /** Canonical JSON (sorted keys) so the same body always hashes the same, whatever its layout. */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;

@@ -108,8 +108,32 @@ export function createMerchantService({ db }: { db: AppDatabase }) {
     return (result as unknown as { rows: { depth: number }[] }).rows[0]?.depth ?? 0;
   }
 
+  /** The account and every account below it (sub-accounts and theirs), the account first. */
+  async function accountTree(merchantId: string): Promise<string[]> {
+    const result = await db.execute(sql`
+      with recursive tree(id, depth) as (
+        select id, 0 from merchants where id = ${merchantId}
+        union all
+        select m.id, t.depth + 1 from merchants m join tree t on m.parent_id = t.id where t.depth < ${MAX_HIERARCHY_DEPTH}
+      ) select id from tree order by depth`);
+    return (result as unknown as { rows: { id: string }[] }).rows.map((row) => row.id);
+  }
+
+  /** The account and its ancestors, nearest first. */
+  async function lineage(merchantId: string): Promise<string[]> {
+    const result = await db.execute(sql`
+      with recursive lineage(id, parent_id, depth) as (
+        select id, parent_id, 0 from merchants where id = ${merchantId}
+        union all
+        select m.id, m.parent_id, l.depth + 1 from merchants m join lineage l on m.id = l.parent_id where l.depth < ${MAX_HIERARCHY_DEPTH}
+      ) select id from lineage order by depth`);
+    return (result as unknown as { rows: { id: string }[] }).rows.map((row) => row.id);
+  }
+
   return {
     authorize,
+    accountTree,
+    lineage,
     effectiveRole: (userId: string, merchantId: string) => effectiveRole(db, userId, merchantId),
 
     async create(userId: string, input: z.output<typeof createMerchantSchema>) {

@@ -61,6 +61,26 @@ export const listOrdersQuerySchema = z
   })
   .strict();
 
+/** The dashboard's order list: /api/v1's filters, plus one account of the hierarchy. */
+export const dashboardOrdersQuerySchema = listOrdersQuerySchema.extend({
+  account: z.uuid({ error: "must be the id of this account or one of its sub-accounts" }).optional().meta({ description: "Only this account's orders (the account itself or one of its sub-accounts); default: all of them." }),
+});
+
+export const refundTransactionSchema = z
+  .object({ transactionHash: z.string().regex(/^0x[0-9a-fA-F]{64}$/, { error: "must be a 0x-prefixed 32-byte transaction hash" }) })
+  .strict()
+  .meta({ id: "RefundTransactionRequest" });
+
+export const claimRefundSchema = z
+  .object({
+    toAddress: z
+      .string()
+      .refine((value) => isAddress(value, { strict: false }), { error: "must be a 0x-prefixed 20-byte address" })
+      .meta({ description: "Where the refund goes, on the order's chain." }),
+  })
+  .strict()
+  .meta({ id: "ClaimRefundRequest" });
+
 export const refundSchema = z
   .object({
     kind: z.enum(["onchain", "claim_link"]).meta({ description: "`onchain`: the merchant sends it from the dashboard through PaymentRouter.refund. `claim_link`: the payer opens a link to give an address." }),
@@ -123,7 +143,7 @@ export const refundResponseSchema = z
     object: z.literal("refund"),
     orderId: z.string(),
     kind: z.enum(["onchain", "claim_link"]),
-    status: z.enum(["awaiting_claim", "pending", "completed", "cancelled"]),
+    status: z.enum(["awaiting_claim", "pending", "completed", "failed", "cancelled"]),
     amount: moneySchema,
     toAddress: z.string().nullable(),
     claimUrl: z.string().optional().meta({ description: "claim_link refunds: the link for the payer, shown only now." }),

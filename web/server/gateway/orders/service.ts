@@ -2,15 +2,21 @@
 // Idempotency-Key), read, list with keyset pagination, cancel before payment, and refunds recorded
 // for the dashboard (on-chain) or the payer (claim link). Every change writes its event through
 // appendOrderEvent in the same transaction.
+//
+// Access is an `OrderAccess`: the account, and for a `pos` API key the key itself, which then sees
+// only the orders it created (a till must not read the rest of the shop's sales).
 import { randomBytes } from "node:crypto";
-import { and, desc, eq, gte, inArray, lt, ne, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, lt, ne, notInArray, sql, type SQL } from "drizzle-orm";
 import { AmountError, buildPaymentUri, formatAmount, parseAmount } from "@coinpays/sdk";
-import { getAddress, zeroAddress, type Address } from "viem";
-import type { z } from "zod";
+import { decodeEventLog, getAddress, zeroAddress, type Address, type Hex, type PublicClient } from "viem";
+import { paymentRouterAbi } from "@coinpays/sdk/contracts";
+import { z } from "zod";
 import type { AppDatabase } from "../../db/index.ts";
 import { findDeployment } from "../../contracts.ts";
 import { idempotencyKeys, merchants, orders, payments, refunds } from "../../db/schema.ts";
 import { appendOrderEvent, orderEventStatement, type Executor } from "../events.ts";
+import { sameAddress } from "../settlement/order-sync.ts";
+import { completeRefund } from "../settlement/refunds.ts";
 import { amountDue } from "../order-state.ts";
 import { canonicalJson } from "../http/request.ts";
 import { newOrderId, ORDER_ID_PATTERN, sha256Hex } from "../crypto.ts";
@@ -23,6 +29,16 @@ export const LATE_PAYMENT_WINDOW_MS = 24 * 60 * 60 * 1000;
 const MAX_UINT256 = 2n ** 256n - 1n;
 
 type OrderRow = typeof orders.$inferSelect;
+type RefundRow = typeof refunds.$inferSelect;
+
+/** Whose orders a caller may touch: one account, and with `apiKeyId` only the orders that key created. */
+export type OrderAccess = { merchantId: string; apiKeyId?: string };
+/** Whose orders a list shows: several accounts (an account and its sub-accounts), optionally one key's. */
+export type OrderListAccess = { merchantIds: string[]; apiKeyId?: string };
+
+/** Refunds that still hold (or used) part of the paid amount. */
+const LIVE_REFUND = notInArray(refunds.status, ["cancelled", "failed"]);
+
 export type StoredResponse = { status: number; body: unknown; replayed: boolean };
 
 const money = (value: bigint, decimals: number) => ({ baseUnits: value.toString(), formatted: formatAmount(value, decimals) });
@@ -102,10 +118,28 @@ function isUniqueViolation(error: unknown, constraint: string): boolean {
   return false;
 }
 
-export type OrderServiceDeps = { db: AppDatabase; chainId: number };
+export function refundJson(refund: RefundRow, decimals: number) {
+  return {
+    id: refund.id,
+    object: "refund" as const,
+    orderId: refund.orderId,
+    kind: refund.kind,
+    status: refund.status,
+    amount: money(refund.amount, decimals),
+    toAddress: refund.toAddress,
+    transactionHash: refund.transactionHash,
+    error: refund.error,
+    createdAt: refund.createdAt.toISOString(),
+    updatedAt: refund.updatedAt.toISOString(),
+  };
+}
 
-export function createOrderService({ db, chainId: servedChainId }: OrderServiceDeps) {
-  // Named prepared statement: built once here, parsed and planned once per database connection.
+const REFUND_EVENT = paymentRouterAbi.find((item) => item.type === "event" && item.name === "PaymentRefunded")!;
+
+export type OrderServiceDeps = { db: AppDatabase; chainId: number; chainClient?: PublicClient };
+
+export function createOrderService({ db, chainId: servedChainId, chainClient }: OrderServiceDeps) {
+  // Named prepared statements: built once here, parsed and planned once per database connection.
   const merchantWithStoredResponse = db
     .select({ merchant: merchants, stored: idempotencyKeys })
     .from(merchants)
@@ -118,10 +152,19 @@ export function createOrderService({ db, chainId: servedChainId }: OrderServiceD
     .where(and(eq(orders.id, sql.placeholder("orderId")), eq(orders.merchantId, sql.placeholder("merchantId"))))
     .limit(1)
     .prepare("order_of_merchant");
+  /** For a key limited to its own orders (`pos`): the order only if this key created it. */
+  const orderOfKey = db
+    .select()
+    .from(orders)
+    .where(and(eq(orders.id, sql.placeholder("orderId")), eq(orders.merchantId, sql.placeholder("merchantId")), eq(orders.apiKeyId, sql.placeholder("apiKeyId"))))
+    .limit(1)
+    .prepare("order_of_api_key");
 
-  async function loadOrder(executor: Executor, merchantId: string, orderId: string, lock = false): Promise<OrderRow> {
+  async function loadOrder(executor: Executor, access: OrderAccess, orderId: string, lock = false): Promise<OrderRow> {
     if (!ORDER_ID_PATTERN.test(orderId)) throw notFound("Order");
-    const query = executor.select().from(orders).where(and(eq(orders.id, orderId), eq(orders.merchantId, merchantId))).limit(1);
+    const conditions = [eq(orders.id, orderId), eq(orders.merchantId, access.merchantId)];
+    if (access.apiKeyId) conditions.push(eq(orders.apiKeyId, access.apiKeyId));
+    const query = executor.select().from(orders).where(and(...conditions)).limit(1);
     const [order] = lock ? await query.for("update") : await query;
     if (!order) throw notFound("Order");
     return order;
@@ -168,14 +211,10 @@ export function createOrderService({ db, chainId: servedChainId }: OrderServiceD
   return {
     requestHash: (method: string, path: string, body: unknown) => sha256Hex(`${method} ${path}\n${canonicalJson(body)}`),
 
-    /**
-     * Two round trips: the merchant (with this Idempotency-Key's stored response, if any), then one
-     * statement that inserts the order, its Idempotency-Key row with the response, its first event
-     * and the NOTIFY, atomically. Concurrent requests with one key: the key row's primary key makes
-     * all but one statement fail, and those replay the winner's stored response.
-     */
-    async create(merchantId: string, input: z.output<typeof createOrderSchema>, options: { origin: string; idempotencyKey?: string; requestHash: string }): Promise<StoredResponse> {
-      const key = options.idempotencyKey;
+    async create(merchantId: string, input: z.output<typeof createOrderSchema>, options: { origin: string; idempotencyKey?: string; requestHash: string; apiKeyId?: string; ownKeyOnly?: boolean }): Promise<StoredResponse> {
+      // A key limited to its own orders has its own Idempotency-Key namespace: replaying another key's
+      // key must not hand it that key's order.
+      const key = options.ownKeyOnly && options.idempotencyKey !== undefined ? `key:${options.apiKeyId}:${options.idempotencyKey}` : options.idempotencyKey;
       // "" is never a valid Idempotency-Key, so without a key the join finds nothing.
       const [found] = await merchantWithStoredResponse.execute({ merchantId, key: key ?? "" });
       if (!found) throw notFound("Merchant");
@@ -213,6 +252,7 @@ export function createOrderService({ db, chainId: servedChainId }: OrderServiceD
         depositAddress,
         metadata: input.metadata ?? {},
         redirectUrl: input.redirectUrl ?? null,
+        apiKeyId: options.apiKeyId ?? null,
         expiresAt,
         monitorUntil: new Date(expiresAt.getTime() + LATE_PAYMENT_WINDOW_MS),
         settledAt: null,
@@ -263,9 +303,11 @@ export function createOrderService({ db, chainId: servedChainId }: OrderServiceD
       throw conflict("reference_taken", `An order with reference "${input.reference}" already exists${taken ? ` (${taken.id})` : ""}`);
     },
 
-    async get(merchantId: string, orderId: string, origin: string) {
+    async get(access: OrderAccess, orderId: string, origin: string) {
       if (!ORDER_ID_PATTERN.test(orderId)) throw notFound("Order");
-      const [order] = await orderOfMerchant.execute({ orderId, merchantId });
+      const [order] = access.apiKeyId
+        ? await orderOfKey.execute({ orderId, merchantId: access.merchantId, apiKeyId: access.apiKeyId })
+        : await orderOfMerchant.execute({ orderId, merchantId: access.merchantId });
       if (!order) throw notFound("Order");
       return orderJson(order, origin);
     },
@@ -278,16 +320,18 @@ export function createOrderService({ db, chainId: servedChainId }: OrderServiceD
       return order;
     },
 
-    async list(merchantId: string, query: z.output<typeof listOrdersQuerySchema>, origin: string) {
+    async list(access: OrderListAccess, query: z.output<typeof listOrdersQuerySchema>, origin: string) {
       const limit = query.limit ?? 20;
-      const conditions: SQL[] = [eq(orders.merchantId, merchantId)];
+      const ownership: SQL[] = [inArray(orders.merchantId, access.merchantIds)];
+      if (access.apiKeyId) ownership.push(eq(orders.apiKeyId, access.apiKeyId));
+      const conditions: SQL[] = [...ownership];
       if (query.status) conditions.push(inArray(orders.status, query.status));
       if (query.reference !== undefined) conditions.push(eq(orders.reference, query.reference));
       if (query.createdFrom) conditions.push(gte(orders.createdAt, new Date(query.createdFrom)));
       if (query.createdTo) conditions.push(lt(orders.createdAt, new Date(query.createdTo)));
       if (query.cursor !== undefined) {
         const afterId = decodeCursor(query.cursor);
-        const [anchor] = await db.select({ id: orders.id }).from(orders).where(and(eq(orders.id, afterId), eq(orders.merchantId, merchantId)));
+        const [anchor] = await db.select({ id: orders.id }).from(orders).where(and(eq(orders.id, afterId), ...ownership));
         if (!anchor) throw badRequest("cursor is not one this API returned", [{ field: "cursor", message: "invalid" }]);
         // Compared in SQL against the anchor row itself: created_at keeps microseconds that a JS Date would lose.
         conditions.push(sql`(${orders.createdAt}, ${orders.id}) < (select o.created_at, o.id from orders o where o.id = ${afterId})`);
@@ -303,9 +347,11 @@ export function createOrderService({ db, chainId: servedChainId }: OrderServiceD
       return { object: "list" as const, data: page.map((row) => orderJson(row, origin)), hasMore, nextCursor: hasMore ? encodeCursor(page.at(-1)!.id) : null };
     },
 
-    async cancel(merchantId: string, orderId: string, options: { origin: string; idempotencyKey?: string; requestHash: string }): Promise<StoredResponse> {
-      return idempotent(merchantId, options.idempotencyKey, options.requestHash, async (tx) => {
-        const order = await loadOrder(tx, merchantId, orderId, true);
+    async cancel(access: OrderAccess, orderId: string, options: { origin: string; idempotencyKey?: string; requestHash: string }): Promise<StoredResponse> {
+      const { merchantId } = access;
+      const idempotencyKey = access.apiKeyId && options.idempotencyKey !== undefined ? `key:${access.apiKeyId}:${options.idempotencyKey}` : options.idempotencyKey;
+      return idempotent(merchantId, idempotencyKey, options.requestHash, async (tx) => {
+        const order = await loadOrder(tx, access, orderId, true);
         if (order.status === "cancelled") throw conflict("order_not_cancellable", "The order is already cancelled");
         const [anyPayment] = await tx.select({ id: payments.id }).from(payments).where(and(eq(payments.orderId, order.id), ne(payments.status, "reorged"))).limit(1);
         if ((order.status !== "new" && order.status !== "expired") || order.amountPaid > 0n || order.amountPending > 0n || anyPayment) {
@@ -322,13 +368,13 @@ export function createOrderService({ db, chainId: servedChainId }: OrderServiceD
         throw new ApiError(400, "validation_failed", "toAddress: a claim link asks the payer for the address", [{ field: "toAddress", message: "not allowed with claim_link" }]);
       }
       return idempotent(merchantId, options.idempotencyKey, options.requestHash, async (tx) => {
-        const order = await loadOrder(tx, merchantId, orderId, true);
+        const order = await loadOrder(tx, { merchantId }, orderId, true);
         const decimals = tokenByAddress(order.chainId, order.token)?.decimals ?? 18;
         if (order.amountPaid === 0n) throw conflict("nothing_to_refund", "The order has no confirmed payment to refund");
         const [reserved] = await tx
           .select({ total: sql<string>`coalesce(sum(${refunds.amount}), 0)::text` })
           .from(refunds)
-          .where(and(eq(refunds.orderId, order.id), ne(refunds.status, "cancelled")));
+          .where(and(eq(refunds.orderId, order.id), LIVE_REFUND));
         const refundable = order.amountPaid - BigInt(reserved?.total ?? "0");
         if (refundable <= 0n) throw conflict("nothing_to_refund", "Everything paid has already been refunded or is being refunded");
         const amount = input.amount === undefined ? refundable : amountField(input.amount, decimals, "amount");
@@ -385,7 +431,135 @@ export function createOrderService({ db, chainId: servedChainId }: OrderServiceD
         };
       });
     },
+
+    /** The order's refunds, and whether the router can refund it (only router payments are refundable there). */
+    async listRefunds(merchantId: string, orderId: string) {
+      const order = await loadOrder(db, { merchantId }, orderId);
+      const decimals = tokenByAddress(order.chainId, order.token)?.decimals ?? 18;
+      const rows = await db.select().from(refunds).where(eq(refunds.orderId, order.id)).orderBy(refunds.createdAt);
+      const [routerPayment] = await db
+        .select({ id: payments.id })
+        .from(payments)
+        .where(and(eq(payments.orderId, order.id), eq(payments.method, "router"), eq(payments.status, "confirmed")))
+        .limit(1);
+      return {
+        data: rows.map((row) => refundJson(row, decimals)),
+        orderRef: order.orderRef,
+        /** The router refunds from this address (the order's payout destination) only. */
+        refunder: order.destination,
+        paymentRouter: findDeployment(order.chainId)?.contracts.PaymentRouter.address ?? null,
+        routerRefundable: Boolean(routerPayment),
+      };
+    },
+
+    /**
+     * The merchant's wallet sent `PaymentRouter.refund` for a pending on-chain refund: checks the
+     * transaction's receipt on the chain. Mined and carrying the matching `PaymentRefunded` log
+     * (this order's ref, its destination as merchant, the refund's recipient and amount): the refund
+     * completes and the order's refunded amount and status follow. Reverted, or refunding something
+     * else: the refund fails and its amount is refundable again. Not mined yet: nothing changes.
+     */
+    async recordRefundTransaction(merchantId: string, orderId: string, refundId: string, transactionHash: Hex, origin: string) {
+      if (!chainClient) throw new ApiError(503, "chain_unavailable", "This server has no chain client");
+      if (!z.uuid().safeParse(refundId).success) throw notFound("Refund");
+      const order = await loadOrder(db, { merchantId }, orderId);
+      // Checked before asking the chain, so a wrong id is a 404 whatever the chain's state; again under the lock below.
+      const [known] = await db.select({ kind: refunds.kind, status: refunds.status }).from(refunds).where(and(eq(refunds.id, refundId), eq(refunds.orderId, order.id)));
+      if (!known) throw notFound("Refund");
+      if (known.kind === "claim_link" && known.status === "awaiting_claim") throw conflict("refund_not_claimed", "The payer has not claimed this refund yet: no address to send it to");
+      const receipt = await chainClient.getTransactionReceipt({ hash: transactionHash }).catch((error: Error) => {
+        if (error.name === "TransactionReceiptNotFoundError") return null;
+        throw new ApiError(503, "chain_unavailable", `Could not read the transaction: ${error.message.split("\n")[0]}`);
+      });
+      const router = findDeployment(order.chainId)?.contracts.PaymentRouter.address;
+      return db.transaction(async (tx) => {
+        const locked = await loadOrder(tx, { merchantId }, order.id, true);
+        const decimals = tokenByAddress(locked.chainId, locked.token)?.decimals ?? 18;
+        const [refund] = await tx.select().from(refunds).where(and(eq(refunds.id, refundId), eq(refunds.orderId, locked.id)));
+        if (!refund) throw notFound("Refund");
+        if (refund.status !== "pending") {
+          if (refund.transactionHash === transactionHash) return { refund: refundJson(refund, decimals), order: orderJson(locked, origin) };
+          throw conflict("refund_not_pending", `The refund is already ${refund.status}`);
+        }
+        if (!receipt) {
+          const [updated] = await tx.update(refunds).set({ transactionHash, updatedAt: sql`now()` }).where(eq(refunds.id, refund.id)).returning();
+          return { refund: refundJson(updated!, decimals), order: orderJson(locked, origin) };
+        }
+        const [usedElsewhere] = await tx
+          .select({ id: refunds.id })
+          .from(refunds)
+          .where(and(eq(refunds.transactionHash, transactionHash), eq(refunds.status, "completed")))
+          .limit(1);
+        const matching = receipt.status === "success" && router && !usedElsewhere
+          ? receipt.logs.some((log) => {
+              if (!sameAddress(log.address, router)) return false;
+              try {
+                const decoded = decodeEventLog({ abi: [REFUND_EVENT], data: log.data, topics: log.topics });
+                const args = decoded.args as { orderRef: Hex; merchant: Address; to: Address; amount: bigint };
+                return args.orderRef.toLowerCase() === locked.orderRef.toLowerCase() && sameAddress(args.merchant, locked.destination) && refund.toAddress !== null && sameAddress(args.to, refund.toAddress) && args.amount === refund.amount;
+              } catch {
+                return false;
+              }
+            })
+          : false;
+        if (!matching) {
+          const error = receipt.status !== "success" ? "The transaction reverted" : usedElsewhere ? "The transaction already completed another refund" : "The transaction does not refund this order's amount to its recipient through the PaymentRouter";
+          const [failed] = await tx.update(refunds).set({ status: "failed", transactionHash, error, updatedAt: sql`now()` }).where(eq(refunds.id, refund.id)).returning();
+          await appendOrderEvent(tx, { orderId: locked.id, merchantId: locked.merchantId, type: "refund.failed", data: { refundId: refund.id, transactionHash, error } });
+          return { refund: refundJson(failed!, decimals), order: orderJson(locked, origin) };
+        }
+        const completed = await completeRefund(tx, locked, refund, { transactionHash, blockNumber: receipt.blockNumber }, new Date());
+        return { refund: refundJson(completed.refund, decimals), order: orderJson(completed.sync.order, origin) };
+      });
+    },
+
+    /** Withdraws a refund nobody has sent yet (awaiting its claim, or pending without a transaction); its amount is refundable again. */
+    async cancelRefund(merchantId: string, orderId: string, refundId: string) {
+      if (!z.uuid().safeParse(refundId).success) throw notFound("Refund");
+      return db.transaction(async (tx) => {
+        const order = await loadOrder(tx, { merchantId }, orderId, true);
+        const [refund] = await tx.select().from(refunds).where(and(eq(refunds.id, refundId), eq(refunds.orderId, order.id)));
+        if (!refund) throw notFound("Refund");
+        if (!(refund.status === "awaiting_claim" || (refund.status === "pending" && refund.transactionHash === null))) {
+          throw conflict("refund_not_cancellable", `A ${refund.status} refund${refund.transactionHash ? " with a transaction" : ""} cannot be cancelled`);
+        }
+        const [cancelled] = await tx.update(refunds).set({ status: "cancelled", updatedAt: sql`now()` }).where(eq(refunds.id, refund.id)).returning();
+        await appendOrderEvent(tx, { orderId: order.id, merchantId: order.merchantId, type: "refund.cancelled", data: { refundId: refund.id } });
+        return refundJson(cancelled!, tokenByAddress(order.chainId, order.token)?.decimals ?? 18);
+      });
+    },
+
+    /** What the payer sees on a claim link: the amount and the order, nothing about the merchant's other business. */
+    async getClaim(claimToken: string) {
+      const { refund, order } = await claimOf(db, claimToken);
+      const token = tokenByAddress(order.chainId, order.token);
+      return {
+        refund: { id: refund.id, status: refund.status, amount: money(refund.amount, token?.decimals ?? 18), toAddress: refund.toAddress },
+        order: { id: order.id, reference: order.reference, chainId: order.chainId, token: { address: order.token, symbol: token?.symbol ?? "UNKNOWN", decimals: token?.decimals ?? 18 } },
+      };
+    },
+
+    /** The payer names the address to refund to, once; the merchant then sends it from the dashboard. */
+    async claimRefund(claimToken: string, toAddress: string) {
+      return db.transaction(async (tx) => {
+        const { refund, order } = await claimOf(tx, claimToken, true);
+        if (refund.status !== "awaiting_claim") throw conflict("refund_already_claimed", `This refund is already ${refund.status === "pending" ? "claimed" : refund.status}`);
+        const [claimed] = await tx.update(refunds).set({ status: "pending", toAddress: getAddress(toAddress), updatedAt: sql`now()` }).where(eq(refunds.id, refund.id)).returning();
+        await appendOrderEvent(tx, { orderId: order.id, merchantId: order.merchantId, type: "refund.claimed", data: { refundId: refund.id, toAddress: claimed!.toAddress } });
+        return { refund: { id: claimed!.id, status: claimed!.status, toAddress: claimed!.toAddress } };
+      });
+    },
   };
+}
+
+/** A refund by its claim token (only the token's hash is stored), with its order; 404 for anything else. */
+async function claimOf(executor: Executor, claimToken: string, lock = false) {
+  if (!/^[A-Za-z0-9_-]{43}$/.test(claimToken)) throw notFound("Refund claim");
+  const query = executor.select().from(refunds).where(eq(refunds.claimTokenHash, sha256Hex(claimToken))).limit(1);
+  const [refund] = lock ? await query.for("update") : await query;
+  if (!refund) throw notFound("Refund claim");
+  const [order] = await executor.select().from(orders).where(eq(orders.id, refund.orderId));
+  return { refund, order: order! };
 }
 
 export type OrderService = ReturnType<typeof createOrderService>;

@@ -1,14 +1,15 @@
 // Starts and stops the gateway's background work in this process: the chain watcher of the
-// configured chain, the deposit sweeper, the expiry job, and webhook delivery (relay + pg-boss
-// worker). Each piece is safe to run in several processes at once (advisory lock per chain,
-// SKIP LOCKED, pg-boss).
+// configured chain, the deposit sweeper, the subscription keeper (a pg-boss job), the expiry job,
+// and webhook delivery (relay + pg-boss worker). Each piece is safe to run in several processes at
+// once (advisory lock per chain, SKIP LOCKED, pg-boss).
 import type { PgBoss } from "pg-boss";
 import type { Logger } from "pino";
 import type { ServerConfig } from "../../config.ts";
 import { findDeployment } from "../../contracts.ts";
 import type { Database } from "../../db/index.ts";
 import { createWebhookService, type WebhookService } from "../webhooks/delivery.ts";
-import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
+import { relayerAccount as accountOf } from "../../relayer.ts";
+import { createSubscriptionKeeper, startSubscriptionKeeperWorker, type KeeperWorker } from "../subscriptions/keeper.ts";
 import { createSweeper, type Sweeper } from "./sweeper.ts";
 import { createChainWatcher, expireOrders, type ChainWatcher } from "./watcher.ts";
 
@@ -28,6 +29,7 @@ export async function startGatewayWorkers(options: {
   const deployment = findDeployment(config.chainId);
   let watcher: ChainWatcher | undefined;
   let sweeper: Sweeper | undefined;
+  let keeper: KeeperWorker | undefined;
   if (deployment) {
     watcher = createChainWatcher({
       db: database.db,
@@ -37,24 +39,44 @@ export async function startGatewayWorkers(options: {
         rpcUrl: config.rpcUrl,
         confirmations: config.gateway.confirmations,
         paymentRouter: deployment.contracts.PaymentRouter.address,
+        creditPayment: deployment.contracts.CreditPayment.address,
         pollIntervalMs: config.gateway.watcherPollMs,
       },
     });
     watcher.start();
-    const relayer = config.gateway.relayer;
-    if (relayer) {
+    const relayerAccount = accountOf(config.gateway.relayer);
+    keeper = await startSubscriptionKeeperWorker({
+      boss: options.boss,
+      chainId: config.chainId,
+      intervalMs: config.gateway.subscriptionKeeperIntervalMs,
+      logger,
+      keeper: createSubscriptionKeeper({
+        db: database.db,
+        logger,
+        rpcUrl: config.rpcUrl,
+        chain: {
+          chainId: config.chainId,
+          contract: deployment.contracts.Subscriptions.address,
+          fromBlock: BigInt(deployment.contracts.Subscriptions.blockNumber),
+          confirmations: config.gateway.confirmations,
+        },
+        relayer: relayerAccount,
+        retryPastDueAfterSeconds: config.gateway.subscriptionRetrySeconds,
+      }),
+    });
+    if (relayerAccount) {
       sweeper = createSweeper({
         db: database.db,
         logger,
         chainId: config.chainId,
         rpcUrl: config.rpcUrl,
         factory: deployment.contracts.DepositAddressFactory.address,
-        relayer: "privateKey" in relayer ? privateKeyToAccount(relayer.privateKey) : mnemonicToAccount(relayer.mnemonic, { addressIndex: relayer.addressIndex }),
+        relayer: relayerAccount,
         pollIntervalMs: config.gateway.sweepIntervalMs,
       });
       sweeper.start();
     } else {
-      logger.warn({ chainId: config.chainId }, "no RELAYER_PRIVATE_KEY: deposit sweeps are not sent by this process");
+      logger.warn({ chainId: config.chainId }, "no RELAYER_PRIVATE_KEY: deposit sweeps and subscription charges are not sent by this process");
     }
   } else {
     logger.warn({ chainId: config.chainId }, "no CoinPays deployment on this chain: chain watcher not started");
@@ -75,7 +97,7 @@ export async function startGatewayWorkers(options: {
     sweeper,
     async stop() {
       clearInterval(expiryTimer);
-      await Promise.all([watcher?.stop(), sweeper?.stop(), webhooks.stop(), expiring]);
+      await Promise.all([watcher?.stop(), sweeper?.stop(), keeper?.stop(), webhooks.stop(), expiring]);
     },
   };
 }

@@ -4,7 +4,12 @@
 // What counts as a payment:
 // - an ERC-20 `Transfer` log whose `to` is an open order's deposit address (never the tx's `to`);
 // - a native transfer to a deposit address (top-level transactions of each scanned block);
-// - a PaymentRouter `PaymentSettled` event whose orderRef and merchant match an order.
+// - a PaymentRouter `PaymentSettled` event whose orderRef and merchant match an order. When the router's
+//   payer is the CreditPayment contract (pay with credit), the payer recorded is the borrower named in the
+//   same transaction's `CreditPaid`: on-chain refunds default to the payer, and the contract could not
+//   return what it received.
+// PaymentRouter `PaymentRefunded` events complete the order's refunds (settlement/refunds.ts), for any
+// order however old, so a refund is recorded even when nobody reported its transaction.
 // Each is one row in `payments`, unique per (chain, tx, logIndex): a re-scan never counts twice.
 // Transfers of another token are recorded but never counted (a `payment.wrong_token` event).
 //
@@ -19,11 +24,12 @@
 import { and, eq, gt, gte, inArray, ne, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import { createPublicClient, getAddress, http, parseAbiItem, zeroAddress, type Address, type Hex, type PublicClient } from "viem";
-import { paymentRouterAbi } from "@coinpays/sdk/contracts";
+import { creditPaymentAbi, paymentRouterAbi } from "@coinpays/sdk/contracts";
 import type { AppDatabase } from "../../db/index.ts";
 import { chainCursors, merchants, orders, payments } from "../../db/schema.ts";
 import { appendOrderEvent, type Executor } from "../events.ts";
 import { paymentSnapshot, sameAddress, syncOrder, type OrderRow } from "./order-sync.ts";
+import { recordRouterRefund } from "./refunds.ts";
 
 export type WatchedChain = {
   chainId: number;
@@ -31,6 +37,8 @@ export type WatchedChain = {
   /** Default confirmations on this chain (a merchant's own setting wins). */
   confirmations: number;
   paymentRouter: Address;
+  /** CreditPayment on this chain, if deployed: its router payments are attributed to the borrower. */
+  creditPayment?: Address;
   pollIntervalMs: number;
   /** Blocks scanned per tick at most (getLogs range). */
   maxBlockRange?: number;
@@ -42,6 +50,8 @@ export type WatchedChain = {
 
 const TRANSFER_EVENT = parseAbiItem("event Transfer(address indexed from, address indexed to, uint256 value)");
 const PAYMENT_SETTLED_EVENT = paymentRouterAbi.find((item) => item.type === "event" && item.name === "PaymentSettled")!;
+const CREDIT_PAID_EVENT = creditPaymentAbi.find((item) => item.type === "event" && item.name === "CreditPaid")!;
+const PAYMENT_REFUNDED_EVENT = paymentRouterAbi.find((item) => item.type === "event" && item.name === "PaymentRefunded")!;
 /** "Coin" in ASCII: the first key of the watcher's advisory locks; the chain id is the second. */
 const WATCHER_LOCK_CLASS = 0x436f696e;
 /** Orders stay watched this long past monitorUntil, so a watcher catching up still sees late blocks. */
@@ -87,6 +97,7 @@ export function createChainWatcher(options: {
   const reorgWindow = BigInt(chain.reorgWindow ?? 64);
   const initialLookback = BigInt(chain.initialLookback ?? 1000);
   const router = getAddress(chain.paymentRouter);
+  const creditPayment = chain.creditPayment ? getAddress(chain.creditPayment) : undefined;
 
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
@@ -125,6 +136,12 @@ export function createChainWatcher(options: {
       const touched = new Set<string>();
       for (const observation of observations) {
         if (await recordObservation(tx, observation, blockTimes)) touched.add(observation.order.id);
+      }
+      const refundLogs = await client.getLogs({ address: router, event: PAYMENT_REFUNDED_EVENT, fromBlock, toBlock });
+      for (const log of refundLogs) {
+        if (log.removed) continue;
+        const { orderRef, merchant, to, amount } = log.args as { orderRef: Hex; merchant: Address; to: Address; amount: bigint };
+        await recordRouterRefund(tx, { orderRef, merchant, to, amount, transactionHash: log.transactionHash, blockNumber: log.blockNumber }, now());
       }
       // Confirmations move with every new head, including for payments recorded in earlier ticks.
       await confirmPayments(tx, toBlock, touched);
@@ -185,12 +202,15 @@ export function createChainWatcher(options: {
     }
 
     const routerLogs = await client.getLogs({ address: router, event: PAYMENT_SETTLED_EVENT, fromBlock, toBlock });
+    const borrowers = await creditPayers(routerLogs.map((log) => log.args.payer as Address), fromBlock, toBlock);
     for (const log of routerLogs) {
       const { orderRef, merchant, payer, token, amount } = log.args as { orderRef: Hex; merchant: Address; payer: Address; token: Address; amount: bigint };
       // The router keys orders by (merchant, orderRef): a payment to somebody else's destination is not ours.
       const order = byRef.get(orderRef.toLowerCase())?.find((candidate) => sameAddress(candidate.destination, merchant));
       if (!order || log.removed) continue;
-      observations.push({ order, method: "router", token: getAddress(token), amount, payer, transactionHash: log.transactionHash, logIndex: log.logIndex, blockNumber: log.blockNumber, blockHash: log.blockHash });
+      // Never the CreditPayment contract itself: without its CreditPaid, no payer is known (a refund then needs an address).
+      const realPayer = creditPayment && sameAddress(payer, creditPayment) ? (borrowers.get(creditKey(log.transactionHash, orderRef, merchant)) ?? null) : payer;
+      observations.push({ order, method: "router", token: getAddress(token), amount, payer: realPayer, transactionHash: log.transactionHash, logIndex: log.logIndex, blockNumber: log.blockNumber, blockHash: log.blockHash });
     }
 
     // Native coin: top-level transfers to a deposit address whose order asks for native coin.
@@ -205,6 +225,18 @@ export function createChainWatcher(options: {
       }
     }
     return observations;
+  }
+
+  /** Borrowers of the credit payments in the range, by transaction and order; read only when the router saw one. */
+  async function creditPayers(routerPayers: Address[], fromBlock: bigint, toBlock: bigint): Promise<Map<string, Address>> {
+    const borrowers = new Map<string, Address>();
+    if (!creditPayment || !routerPayers.some((payer) => sameAddress(payer, creditPayment))) return borrowers;
+    const logs = await client.getLogs({ address: creditPayment, event: CREDIT_PAID_EVENT, fromBlock, toBlock });
+    for (const log of logs) {
+      if (log.removed) continue;
+      borrowers.set(creditKey(log.transactionHash, log.args.orderRef!, log.args.merchant!), getAddress(log.args.payer!));
+    }
+    return borrowers;
   }
 
   async function blockTime(blockNumber: bigint, cache: Map<bigint, Date>): Promise<Date> {
@@ -353,4 +385,8 @@ export async function expireOrders(db: AppDatabase, now: Date = new Date(), batc
     }
     return expired;
   });
+}
+
+function creditKey(transactionHash: Hex, orderRef: Hex, merchant: Address): string {
+  return `${transactionHash}:${orderRef}:${merchant}`.toLowerCase();
 }

@@ -16,6 +16,7 @@ import type { Logger } from "pino";
 import type { AppDatabase } from "../../db/index.ts";
 import { webhookDeliveries, webhookEndpoints, webhookEvents } from "../../db/schema.ts";
 import type { Executor } from "../events.ts";
+import { MAX_HIERARCHY_DEPTH } from "../merchants/service.ts";
 import { EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signatureHeader } from "./signature.ts";
 
 export const WEBHOOK_QUEUE = "webhook-delivery";
@@ -78,6 +79,27 @@ export function endpointWants(eventTypes: readonly string[], type: string): bool
   return eventTypes.some((pattern) => pattern === "*" || pattern === type || (pattern.endsWith(".*") && type.startsWith(pattern.slice(0, -1))));
 }
 
+type EndpointTarget = { accountId: string; id: string; eventTypes: string[] };
+
+/**
+ * The enabled endpoints that hear events of each account: its own, and those of its ancestors that
+ * include sub-accounts (the account hierarchy). One query for a whole relay batch.
+ */
+async function endpointsHearing(tx: Executor, accountIds: string[]): Promise<EndpointTarget[]> {
+  if (accountIds.length === 0) return [];
+  const result = await tx.execute(sql`
+    with recursive lineage(account_id, ancestor_id, depth) as (
+      select id, id, 0 from merchants where id in (${sql.join(accountIds.map((id) => sql`${id}::uuid`), sql`, `)})
+      union all
+      select l.account_id, m.parent_id, l.depth + 1 from lineage l join merchants m on m.id = l.ancestor_id
+      where m.parent_id is not null and l.depth < ${MAX_HIERARCHY_DEPTH}
+    )
+    select l.account_id as "accountId", e.id, e.event_types as "eventTypes"
+    from lineage l join webhook_endpoints e on e.merchant_id = l.ancestor_id
+    where e.enabled and (l.depth = 0 or e.include_sub_accounts)`);
+  return (result as unknown as { rows: EndpointTarget[] }).rows;
+}
+
 /** A stable uuid per (event, endpoint): the first enqueue's job id, so a replayed relay inserts nothing. */
 function jobIdFor(eventId: string, endpointId: string): string {
   const hex = createHash("sha256").update(`${eventId}:${endpointId}`).digest("hex");
@@ -113,15 +135,11 @@ export function createWebhookService(options: WebhookServiceOptions): WebhookSer
         .limit(200)
         .for("update", { skipLocked: true });
       if (events.length === 0) return 0;
-      const merchantIds = [...new Set(events.map((event) => event.merchantId))];
-      const endpoints = await tx
-        .select({ id: webhookEndpoints.id, merchantId: webhookEndpoints.merchantId, eventTypes: webhookEndpoints.eventTypes })
-        .from(webhookEndpoints)
-        .where(and(inArray(webhookEndpoints.merchantId, merchantIds), eq(webhookEndpoints.enabled, true)));
+      const endpoints = await endpointsHearing(tx, [...new Set(events.map((event) => event.merchantId))]);
       let jobs = 0;
       for (const event of events) {
         for (const endpoint of endpoints) {
-          if (endpoint.merchantId !== event.merchantId || !endpointWants(endpoint.eventTypes, event.type)) continue;
+          if (endpoint.accountId !== event.merchantId || !endpointWants(endpoint.eventTypes, event.type)) continue;
           if (await enqueue(tx, event.id, endpoint.id, true)) jobs++;
         }
       }
@@ -228,10 +246,10 @@ export function createWebhookService(options: WebhookServiceOptions): WebhookSer
       return db.transaction(async (tx) => {
         const [event] = await tx.select().from(webhookEvents).where(eq(webhookEvents.id, eventId));
         if (!event) return { queued: 0 };
-        const endpoints = await tx
-          .select()
-          .from(webhookEndpoints)
-          .where(and(eq(webhookEndpoints.merchantId, event.merchantId), endpointId ? eq(webhookEndpoints.id, endpointId) : undefined));
+        // Explicitly named endpoints are redelivered to even when disabled or filtering the type out.
+        const endpoints = endpointId
+          ? await tx.select({ id: webhookEndpoints.id, eventTypes: webhookEndpoints.eventTypes }).from(webhookEndpoints).where(eq(webhookEndpoints.id, endpointId))
+          : await endpointsHearing(tx, [event.merchantId]);
         let queued = 0;
         for (const endpoint of endpoints) {
           if (!endpointId && !endpointWants(endpoint.eventTypes, event.type)) continue;

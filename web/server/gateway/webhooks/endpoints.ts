@@ -14,8 +14,10 @@ import type { WebhookService } from "./delivery.ts";
 const endpointUrl = z.url({ protocol: /^https?$/ }).max(2_000);
 const eventTypes = z.array(z.string().regex(/^([a-z_]+(\.[a-z_]+)*(\.\*)?|\*)$/, { error: "event types look like order.settled or order.*" })).max(50);
 
-export const createWebhookEndpointSchema = z.object({ url: endpointUrl, eventTypes: eventTypes.default([]) }).strict();
-export const updateWebhookEndpointSchema = z.object({ url: endpointUrl.optional(), eventTypes: eventTypes.optional(), enabled: z.boolean().optional() }).strict();
+const includeSubAccounts = z.boolean().meta({ description: "Also deliver the events of this account's sub-accounts (and theirs); the payload's merchantId names the account." });
+
+export const createWebhookEndpointSchema = z.object({ url: endpointUrl, eventTypes: eventTypes.default([]), includeSubAccounts: includeSubAccounts.default(false) }).strict();
+export const updateWebhookEndpointSchema = z.object({ url: endpointUrl.optional(), eventTypes: eventTypes.optional(), enabled: z.boolean().optional(), includeSubAccounts: includeSubAccounts.optional() }).strict();
 
 type EndpointRow = typeof webhookEndpoints.$inferSelect;
 
@@ -26,6 +28,7 @@ function endpointJson(row: EndpointRow) {
     url: row.url,
     eventTypes: row.eventTypes,
     enabled: row.enabled,
+    includeSubAccounts: row.includeSubAccounts,
     /** Enough to tell secrets apart; the whole secret is shown only when the endpoint is created. */
     secretPrefix: row.secret.slice(0, 10),
     createdAt: row.createdAt.toISOString(),
@@ -53,7 +56,7 @@ export function createWebhookEndpointService(deps: { db: AppDatabase; merchants:
     async create(userId: string, merchantId: string, input: z.output<typeof createWebhookEndpointSchema>) {
       await merchants.authorize(userId, merchantId, "manager");
       const secret = `whsec_${randomBase62(32)}`;
-      const [row] = await db.insert(webhookEndpoints).values({ merchantId, url: input.url, eventTypes: input.eventTypes, secret }).returning();
+      const [row] = await db.insert(webhookEndpoints).values({ merchantId, url: input.url, eventTypes: input.eventTypes, includeSubAccounts: input.includeSubAccounts, secret }).returning();
       return { ...endpointJson(row!), secret };
     },
 
@@ -90,6 +93,30 @@ export function createWebhookEndpointService(deps: { db: AppDatabase; merchants:
       if (!event) throw notFound("Event");
       if (endpointId) await endpointOf(merchantId, endpointId);
       return delivery().redeliver(eventId, endpointId);
+    },
+
+    /** The endpoint's latest delivery attempts (test events included), newest first: its log in the dashboard. */
+    async deliveriesOfEndpoint(userId: string, merchantId: string, endpointId: string, limit = 20) {
+      await merchants.authorize(userId, merchantId, "viewer");
+      await endpointOf(merchantId, endpointId);
+      const rows = await db
+        .select({ attempt: webhookDeliveries, type: webhookEvents.type, orderId: webhookEvents.orderId })
+        .from(webhookDeliveries)
+        .innerJoin(webhookEvents, eq(webhookEvents.id, webhookDeliveries.eventId))
+        .where(eq(webhookDeliveries.endpointId, endpointId))
+        .orderBy(desc(webhookDeliveries.createdAt))
+        .limit(limit);
+      return rows.map(({ attempt, type, orderId }) => ({
+        eventId: attempt.eventId,
+        type,
+        orderId,
+        attempt: attempt.attempt,
+        statusCode: attempt.statusCode,
+        succeeded: attempt.succeeded,
+        durationMs: attempt.durationMs,
+        error: attempt.error,
+        at: attempt.createdAt.toISOString(),
+      }));
     },
 
     /** The order's events with every delivery attempt, for the order detail page. */

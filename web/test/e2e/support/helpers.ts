@@ -1,5 +1,6 @@
+import assert from "node:assert/strict";
 import type { Locator, Page } from "playwright-core";
-import { erc20Abi, type Address } from "viem";
+import { erc20Abi, type Address, type LocalAccount } from "viem";
 import type { E2eStack } from "./stack.ts";
 
 /** Waits until the transaction banner inside `scope` says `label: Confirmed`; fails fast with the page's error text. */
@@ -25,4 +26,29 @@ export function tokenAddress(stack: E2eStack, symbol: string): Address {
 
 export function balanceOf(stack: E2eStack, token: Address, account: Address): Promise<bigint> {
   return stack.read<bigint>(token, erc20Abi, "balanceOf", [account]);
+}
+
+/** Signs in on /dashboard as `account`, creates its merchant and an API key in the UI; returns the key. */
+export async function merchantApiKey(stack: E2eStack, account: LocalAccount, name: string): Promise<string> {
+  const { page, context } = await stack.openPage("/dashboard", account);
+  await page.getByTestId("dashboard-sign-in").click();
+  await page.getByTestId("merchant-create").locator('input[name="name"]').fill(name);
+  await page.getByTestId("merchant-create-submit").click();
+  await page.getByTestId("signed-in-address").waitFor();
+  await page.getByTestId("tab-keys").click();
+  await page.locator('input[name="keyName"]').fill("e2e");
+  await page.getByTestId("api-key-create").click();
+  const key = (await page.getByTestId("api-key-secret").innerText()).trim();
+  await context.close();
+  return key;
+}
+
+export async function apiOrder(baseUrl: string, apiKey: string, body: Record<string, unknown>, path = "/api/v1/orders"): Promise<{ id: string; status: string; depositAddress: `0x${string}` }> {
+  const response = await fetch(new URL(path, baseUrl), {
+    method: "POST",
+    headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json", "idempotency-key": crypto.randomUUID() },
+    body: JSON.stringify(body),
+  });
+  assert.ok(response.ok, `${path}: HTTP ${response.status} ${await response.clone().text()}`);
+  return (await response.json()) as never;
 }

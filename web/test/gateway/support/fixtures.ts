@@ -136,11 +136,11 @@ export async function startDatabaseFixture(label: string): Promise<DatabaseFixtu
 
 let accountIndex = 2;
 
-export async function createMerchant(database: Database, options: { confirmations?: Record<string, number>; payoutAddress?: Address } = {}) {
+export async function createMerchant(database: Database, options: { confirmations?: Record<string, number>; payoutAddress?: Address; parentId?: string } = {}) {
   const payoutAddress = options.payoutAddress ?? devAccount(accountIndex++ % 20).address;
   const [merchant] = await database.db
     .insert(merchants)
-    .values({ name: `Merchant ${randomBytes(3).toString("hex")}`, payoutAddress, confirmations: options.confirmations ?? {} })
+    .values({ name: `Merchant ${randomBytes(3).toString("hex")}`, payoutAddress, confirmations: options.confirmations ?? {}, parentId: options.parentId ?? null })
     .returning();
   return merchant!;
 }
@@ -183,7 +183,7 @@ export async function createOrder(database: Database, options: OrderOptions) {
 }
 
 export function watchedChain(chain: ChainFixture) {
-  return { chainId: 31337, rpcUrl: chain.rpcUrl, confirmations: 1, paymentRouter: chain.deployment.contracts.PaymentRouter.address, pollIntervalMs: 50 };
+  return { chainId: 31337, rpcUrl: chain.rpcUrl, confirmations: 1, paymentRouter: chain.deployment.contracts.PaymentRouter.address, creditPayment: chain.deployment.contracts.CreditPayment.address, pollIntervalMs: 50 };
 }
 
 export async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
