@@ -93,7 +93,7 @@ export function createCoinPaysClient(options: CoinPaysClientOptions) {
 
   return {
     orders: {
-      /** Creates an order (201): deposit address, EIP-681 `paymentUri`, `checkoutUrl` and `qr` images. */
+      /** Creates an order (201): deposit address, EIP-681 `paymentUri`, `checkoutUrl` and the QR image URLs `qrSvgUrl`, `qrPngUrl`. */
       create(input: CreateOrderInput, requestOptions: MutationOptions = {}): Promise<Order> {
         const body = { ...input, amount: amountToDecimalString(input.amount) };
         return http.request<Order>({ method: "POST", path: "/api/v1/orders", body, idempotencyKey: requestOptions.idempotencyKey ?? newIdempotencyKey(), signal: requestOptions.signal });

@@ -45,10 +45,10 @@ export type Order = {
   /** EIP-681 URI for wallets (the QR code's content). */
   paymentUri: string;
   checkoutUrl: string;
+  /** The payment QR code (content: `paymentUri`) as SVG: public, immutable, cacheable (ETag). */
   qrSvgUrl: string;
+  /** The same QR code as a 320 px PNG. */
   qrPngUrl: string;
-  /** Only in the response of `orders.create`. */
-  qr?: { svg: string; pngDataUrl: string };
   metadata: Record<string, unknown>;
   redirectUrl: string | null;
   expiresAt: string;

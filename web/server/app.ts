@@ -8,6 +8,7 @@ import { configuredChain, createChainClient } from "./chain.ts";
 import type { ServerConfig } from "./config.ts";
 import { openDatabase } from "./db/index.ts";
 import { createGatewayApi } from "./gateway/api.ts";
+import { serveWithFetchHandler } from "./gateway/http/node.ts";
 import { createHealthService } from "./health.ts";
 import { createLogger } from "./logger.ts";
 import { createNetworkService } from "./network.ts";
@@ -19,6 +20,9 @@ import { registerServices, unregisterServices } from "./registry.ts";
 import { findDeployment } from "./contracts.ts";
 import { relayerAccount } from "./relayer.ts";
 import { createSubscriptionRelay } from "./gateway/subscriptions/relay.ts";
+
+/** Paths the gateway router answers without Next.js: /api/v1 and everything under it. */
+const GATEWAY_API_PATH = /^\/api\/v1(?:[/?#]|$)/;
 
 export type RunningServer = {
   url: string;
@@ -140,7 +144,10 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
           "request completed",
         );
       });
-      handleWithNext(request, response).catch((error: unknown) => {
+      // The orders API is answered here, before Next: its route table needs no framework (and
+      // serves its own OpenAPI document); Next keeps the pages and the session-cookie APIs.
+      const handled = GATEWAY_API_PATH.test(request.url ?? "/") ? serveWithFetchHandler(gateway.handle, request, response) : handleWithNext(request, response);
+      handled.catch((error: unknown) => {
         logger.error({ err: error, path: request.url }, "request handler failed");
         if (!response.headersSent) response.writeHead(500, { "content-type": "application/json" });
         response.end(JSON.stringify({ error: { code: "internal_error", message: "Internal server error" } }));

@@ -129,7 +129,7 @@ export async function startFakeGateway() {
       const result = idempotent(req, res, () => {
         const order = makeOrder(input as { amount: string });
         orders.push(order);
-        return { status: 201, body: { ...order, qr: { svg: "<svg/>", pngDataUrl: "data:image/png;base64," } } };
+        return { status: 201, body: order };
       });
       if (result) send(res, result.status, result.body);
       return;

@@ -1,6 +1,7 @@
-// The gateway's HTTP API as one framework-free router over Fetch API Request/Response. Next.js
-// route handlers (app/api/{auth,merchants,v1}/…) only forward to `handle`; the same route table
-// drives dispatch and the OpenAPI document, so every served route is documented.
+// The gateway's HTTP API as one framework-free router over Fetch API Request/Response. The custom
+// server answers /api/v1 with `handle` directly (server/app.ts); Next.js route handlers
+// (app/api/{auth,merchants,refunds}/…) only forward to it. The same route table drives dispatch and the
+// OpenAPI document, so every served route is documented.
 import type { Logger } from "pino";
 import type { PublicClient } from "viem";
 import { z } from "zod";
@@ -14,8 +15,8 @@ import { cookieFrom, parseBody, parseQuery, readJson } from "./http/request.ts";
 import { addMemberSchema, createMerchantSchema, createMerchantService, createSubAccountSchema, updateMemberSchema, updateMerchantSchema } from "./merchants/service.ts";
 import { buildOpenApiDocument } from "./openapi.ts";
 import { claimRefundSchema, createOrderSchema, dashboardOrdersQuerySchema, listOrdersQuerySchema, refundSchema, refundTransactionSchema } from "./orders/schemas.ts";
+import { createQrRenderer, etagMatches, QR_CACHE_CONTROL, QR_CONTENT_TYPE, qrEtag } from "./orders/qr.ts";
 import { createOrderService, paymentUriOf, type StoredResponse } from "./orders/service.ts";
-import QRCode from "qrcode";
 import { signedSubscriptionSchema, type SubscriptionRelay } from "./subscriptions/relay.ts";
 import { createSubscriptionService } from "./subscriptions/service.ts";
 import type { WebhookService } from "./webhooks/delivery.ts";
@@ -91,6 +92,7 @@ export function createGatewayApi(deps: GatewayDeps) {
   const keys = createApiKeyService({ db, merchants });
   const webhookEndpoints = createWebhookEndpointService({ db, merchants, delivery: deps.webhookDelivery ?? (() => undefined) });
   const orders = createOrderService({ db, chainId: deps.chainId, chainClient: deps.chainClient });
+  const qr = createQrRenderer();
   const subscriptionsView = createSubscriptionService({ db, chainId: deps.chainId });
   const analytics = createAnalyticsService({ db, merchants, indexerUrl: deps.indexerUrl });
 
@@ -479,9 +481,9 @@ export function createGatewayApi(deps: GatewayDeps) {
     // ── Orders API (API key) ────────────────────────────────────────────────────────────────
     {
       method: "POST", path: "/api/v1/orders", operationId: "createOrder", tag: "orders", auth: "apiKey", scopes: ["full", "pos"], body: createOrderSchema, idempotent: true,
-      summary: "Creates an order: deposit address, EIP-681 URI, checkout URL and QR code.",
+      summary: "Creates an order: deposit address, EIP-681 URI, checkout URL and the URLs of its QR code as SVG and PNG.",
       responses: {
-        201: { description: "The order, with `qr`", schema: undefined },
+        201: { description: "The order", schema: undefined },
         400: error400, 401: error401, 403: { description: "The key's scope does not allow this" },
         409: { description: "Reference already used" },
         422: { description: "Token not deployed/accepted, chain not served, or Idempotency-Key reused with another body" },
@@ -534,26 +536,19 @@ export function createGatewayApi(deps: GatewayDeps) {
         return stored(await orders.createRefund(principal.merchantId, ctx.params.orderId!, body, { origin: ctx.origin, idempotencyKey, requestHash: hash }));
       },
     },
-    {
-      method: "GET", path: "/api/v1/orders/{orderId}/qr.svg", operationId: "getOrderQrSvg", tag: "orders", auth: "none",
-      summary: "The order's payment QR code (EIP-681) as SVG; public, like the checkout page.",
-      responses: { 200: { description: "SVG", contentType: "image/svg+xml" }, 404: error404 },
+    ...(["svg", "png"] as const).map((format): Route => ({
+      method: "GET", path: `/api/v1/orders/{orderId}/qr.${format}`, operationId: format === "svg" ? "getOrderQrSvg" : "getOrderQrPng", tag: "orders", auth: "none",
+      summary: `The order's payment QR code (EIP-681) as ${format.toUpperCase()}; public, like the checkout page. Immutable: cache it; revalidate with If-None-Match.`,
+      responses: { 200: { description: format.toUpperCase(), contentType: QR_CONTENT_TYPE[format] }, 304: { description: "Not modified (If-None-Match)" }, 404: error404 },
       handler: async (ctx) => {
-        const order = await orders.getPublic(ctx.params.orderId!);
-        const svg = await QRCode.toString(paymentUriOf(order), { type: "svg", margin: 2, errorCorrectionLevel: "M" });
-        return new Response(svg, { headers: { "content-type": "image/svg+xml", "cache-control": "public, max-age=300" } });
+        const paymentUri = paymentUriOf(await orders.getPublic(ctx.params.orderId!));
+        const etag = qrEtag(format, paymentUri);
+        const caching = { etag, "cache-control": QR_CACHE_CONTROL };
+        if (etagMatches(ctx.request.headers.get("if-none-match"), etag)) return new Response(null, { status: 304, headers: caching });
+        const image = await qr.render(format, paymentUri);
+        return new Response(image, { headers: { "content-type": QR_CONTENT_TYPE[format], ...caching } });
       },
-    },
-    {
-      method: "GET", path: "/api/v1/orders/{orderId}/qr.png", operationId: "getOrderQrPng", tag: "orders", auth: "none",
-      summary: "The order's payment QR code (EIP-681) as PNG; public, like the checkout page.",
-      responses: { 200: { description: "PNG", contentType: "image/png" }, 404: error404 },
-      handler: async (ctx) => {
-        const order = await orders.getPublic(ctx.params.orderId!);
-        const png = await QRCode.toBuffer(paymentUriOf(order), { type: "png", margin: 2, errorCorrectionLevel: "M", width: 320 });
-        return new Response(new Uint8Array(png), { headers: { "content-type": "image/png", "cache-control": "public, max-age=300" } });
-      },
-    },
+    })),
     {
       method: "GET", path: "/api/v1/openapi.json", operationId: "getOpenApi", tag: "meta", auth: "none",
       summary: "This document.",

@@ -51,7 +51,8 @@ export function buildOpenApiDocument(routes: readonly Route[], origin: string) {
       const code = Number(status);
       const schema = RESPONSE_SCHEMAS[route.operationId]?.[code] ?? (code >= 400 ? errorSchema : undefined);
       const contentType = response.contentType ?? "application/json";
-      responses[status] = {
+      // 304 Not Modified has no body.
+      responses[status] = code === 304 ? { description: response.description } : {
         description: response.description,
         content: { [contentType]: schema ? { schema: jsonSchema(schema, "output") } : contentType === "application/json" ? {} : { schema: { type: "string", format: "binary" } } },
       };

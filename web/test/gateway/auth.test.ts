@@ -317,6 +317,18 @@ describe("sign-in with Ethereum and authorization", () => {
       assert.equal(fromTill.status, 201);
       assert.notEqual(fromTill.body.id, first.body.id);
       assert.equal(fromTill.headers.get("idempotent-replayed"), null);
+      // The till's own retry replays its own order (the key is looked up in the till's namespace).
+      const tillRetry = await call(gateway, "POST", "/api/v1/orders", { apiKey: pos, body, headers: { "idempotency-key": "shared-key-1" } });
+      assert.equal(tillRetry.status, 201);
+      assert.equal(tillRetry.body.id, fromTill.body.id);
+      assert.equal(tillRetry.headers.get("idempotent-replayed"), "true");
+      const fullRetry = await call(gateway, "POST", "/api/v1/orders", { apiKey: keyA, body, headers: { "idempotency-key": "shared-key-1" } });
+      assert.equal(fullRetry.body.id, first.body.id);
+      // A second till of the same account does not see the first till's orders.
+      const secondTill = await call(gateway, "POST", `/api/merchants/${merchantA}/api-keys`, { cookie: manny.cookie, body: { name: "Till 2", scope: "pos" } });
+      assert.equal(secondTill.status, 201);
+      assert.equal((await call(gateway, "GET", `/api/v1/orders/${sale.body.id}`, { apiKey: secondTill.body.secret as string })).status, 404);
+      assert.equal((await call(gateway, "GET", `/api/v1/orders/${fromTill.body.id}`, { apiKey: pos })).status, 200);
 
       // Every route the route table does not open to pos keys refuses one, before reading anything.
       const document = (await call(gateway, "GET", "/api/v1/openapi.json")).body as { paths: Record<string, Record<string, { operationId: string; security: Record<string, string[]>[] }>> };

@@ -1,8 +1,9 @@
 // Orders API over real HTTP against PostgreSQL: create/get/list/cancel, Idempotency-Key, exact
 // amounts, cursor pagination, refunds and the OpenAPI document.
 import assert from "node:assert/strict";
+import net from "node:net";
 import { after, before, describe, it } from "node:test";
-import { parsePaymentUri } from "@coinpays/sdk";
+import { parsePaymentUri, paymentQrPngDataUrl, paymentQrSvg } from "@coinpays/sdk";
 import { getDeployment } from "@coinpays/sdk/contracts";
 import { keccak256, stringToHex } from "viem";
 import { call, CHAIN_ID, createApiKey, createMerchant, PAYOUT, signIn, startGateway, type Gateway } from "./support.ts";
@@ -39,8 +40,9 @@ describe("orders API", () => {
     assert.equal(order.token.address, USDC.address);
     assert.deepEqual(parsePaymentUri(order.paymentUri), { kind: "erc20", chainId: CHAIN_ID, token: USDC.address, recipient: order.depositAddress, amount: 12_500_000n });
     assert.equal(order.checkoutUrl, `${gateway.url}/pay/${order.id}`);
-    assert.match(order.qr.svg, /^<svg/);
-    assert.match(order.qr.pngDataUrl, /^data:image\/png;base64,/);
+    assert.equal(order.qrSvgUrl, `${gateway.url}/api/v1/orders/${order.id}/qr.svg`);
+    assert.equal(order.qrPngUrl, `${gateway.url}/api/v1/orders/${order.id}/qr.png`);
+    assert.equal(order.qr, undefined, "images are linked, not rendered into the creation response");
     assert.ok(Math.abs(Date.parse(order.expiresAt) - Date.now() - 600_000) < 5_000);
     assert.equal(Date.parse(order.monitorUntil) - Date.parse(order.expiresAt), 24 * 3600 * 1000);
     const events = await gateway.sql<{ type: string; to_status: string }>("select type, to_status from order_events where order_id = $1", [order.id]);
@@ -51,12 +53,25 @@ describe("orders API", () => {
     assert.equal(fetched.status, 200);
     assert.equal(fetched.body.depositAddress, order.depositAddress);
     assert.equal(fetched.body.qr, undefined);
-    const svg = await fetch(`${gateway.url}/api/v1/orders/${order.id}/qr.svg`);
+    // The linked images draw the order's EIP-681 URI exactly as the SDK's own QR helpers do.
+    const svg = await fetch(order.qrSvgUrl);
     assert.equal(svg.headers.get("content-type"), "image/svg+xml");
-    assert.match(await svg.text(), /<svg/);
-    const png = await fetch(`${gateway.url}/api/v1/orders/${order.id}/qr.png`);
+    assert.equal(await svg.text(), await paymentQrSvg(order.paymentUri));
+    const png = await fetch(order.qrPngUrl);
     assert.equal(png.headers.get("content-type"), "image/png");
-    assert.deepEqual([...new Uint8Array(await png.arrayBuffer()).slice(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
+    const expectedPng = Buffer.from((await paymentQrPngDataUrl(order.paymentUri)).split(",")[1]!, "base64");
+    assert.deepEqual(Buffer.from(await png.arrayBuffer()), expectedPng);
+    // Immutable per order: cacheable, and revalidation with the ETag answers 304 without a body.
+    for (const image of [svg, png]) {
+      assert.match(image.headers.get("etag") ?? "", /^"[0-9a-f]{32}"$/);
+      assert.match(image.headers.get("cache-control") ?? "", /public.*immutable/);
+    }
+    assert.notEqual(svg.headers.get("etag"), png.headers.get("etag"));
+    const revalidated = await fetch(order.qrSvgUrl, { headers: { "if-none-match": `W/"other", ${svg.headers.get("etag")}` } });
+    assert.equal(revalidated.status, 304);
+    assert.equal(revalidated.headers.get("etag"), svg.headers.get("etag"));
+    assert.equal(await revalidated.text(), "");
+    assert.equal((await fetch(order.qrSvgUrl, { headers: { "if-none-match": '"stale"' } })).status, 200);
     assert.equal((await fetch(`${gateway.url}/api/v1/orders/ord_0000000000000000000000/qr.png`)).status, 404);
 
     const duplicate = await create({ amount: "1", token: "USDC", chainId: CHAIN_ID, reference: "INV-1" });
@@ -109,6 +124,26 @@ describe("orders API", () => {
     assert.deepEqual([...new Set(results.map((r) => r.status))], [201]);
     assert.equal(new Set(results.map((r) => r.body.id)).size, 1);
     assert.equal(await gateway.count("orders"), before + 1);
+    // The stored row is the one the response describes (the response is stored in the same statement).
+    const [row] = await gateway.sql<{ created_at: Date; updated_at: Date }>("select created_at, updated_at from orders where id = $1", [results[0]!.body.id]);
+    assert.equal(row!.created_at.toISOString(), results[0]!.body.createdAt);
+    assert.equal(row!.updated_at.toISOString(), results[0]!.body.updatedAt);
+
+    // One reference, 20 concurrent requests with their own keys: one order; the others 409 and write nothing.
+    const counts = async () => Promise.all(["orders", "idempotency_keys", "order_events", "webhook_events"].map((table) => gateway.count(table)));
+    const countsBefore = await counts();
+    const racing = await Promise.all(Array.from({ length: 20 }, (_, i) => create({ amount: "8", token: "USDC", chainId: CHAIN_ID, reference: "RACE-1" }, { "idempotency-key": `race-${i}` })));
+    assert.deepEqual(racing.map((r) => r.status).sort(), [201, ...Array(19).fill(409)]);
+    const winner = racing.find((r) => r.status === 201)!;
+    for (const loser of racing.filter((r) => r.status === 409)) {
+      assert.equal(loser.body.error.code, "reference_taken");
+      assert.match(loser.body.error.message, new RegExp(winner.body.id));
+    }
+    assert.deepEqual(await counts(), countsBefore.map((n) => n + 1));
+    // The same key and reference again (a retry) replays rather than conflicting.
+    const retry = await create({ amount: "8", token: "USDC", chainId: CHAIN_ID, reference: "RACE-1" }, { "idempotency-key": `race-${racing.indexOf(winner)}` });
+    assert.equal(retry.status, 201);
+    assert.equal(retry.body.id, winner.body.id);
   });
 
   it("cancels an unpaid order once, with an event; refuses refunds without payment", async () => {
@@ -222,5 +257,24 @@ describe("orders API", () => {
     assert.equal(unknown.status, 404);
     assert.equal(unknown.body.error.message, "Route not found");
     assert.equal((await call(gateway, "PUT", "/api/v1/orders")).status, 405);
+    // Served by the custom server before Next.js: HEAD as GET without a body, bodies bounded.
+    const head = await fetch(`${gateway.url}/api/v1/openapi.json`, { method: "HEAD" });
+    assert.equal(head.status, 200);
+    assert.equal(await head.text(), "");
+    const oversized = await call(gateway, "POST", "/api/v1/orders", { apiKey, rawBody: JSON.stringify({ amount: "1", token: "USDC", chainId: CHAIN_ID, metadata: { pad: "x".repeat(70_000) } }) });
+    assert.equal(oversized.status, 413);
+    assert.equal(oversized.body.error.code, "payload_too_large");
+    // A client that goes away halfway through its body gets no answer, and the server logs no failure.
+    const { hostname, port } = new URL(gateway.url);
+    await new Promise<void>((resolve, reject) => {
+      const socket = net.connect(Number(port), hostname, () => {
+        socket.write(`POST /api/v1/orders HTTP/1.1\r\nHost: ${gateway.host}\r\nAuthorization: Bearer ${apiKey}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"amount":`);
+        setTimeout(() => socket.destroy(), 100);
+      });
+      socket.on("close", () => resolve());
+      socket.on("error", reject);
+    });
+    assert.equal((await call(gateway, "GET", "/api/v1/orders", { apiKey })).status, 200);
+    assert.ok(!gateway.server.logs.some((line) => line.msg === "request handler failed"), "no handler failure logged");
   });
 });

@@ -10,6 +10,8 @@ export type LogLine = { level: number; msg: string; [field: string]: unknown };
 
 export type ServerProcess = {
   url: string;
+  /** Operating-system process id (benchmarks read its CPU time from /proc). */
+  pid: number;
   logs: LogLine[];
   /** Everything the process printed on stdout, for failure messages. */
   stdout(): string;
@@ -67,6 +69,7 @@ export async function startServerProcess(env: Record<string, string>, startTimeo
 
   return {
     url,
+    pid: child.pid!,
     logs,
     stdout: () => stdoutAll,
     async stop(signal = "SIGTERM") {

@@ -5,6 +5,7 @@
 // which lives in a shop's browser) only the routes that list it in the route table's `scopes`, and
 // only on the orders it created itself.
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
+import { LRUCache } from "lru-cache";
 import { z } from "zod";
 import type { AppDatabase } from "../../db/index.ts";
 import { apiKeys, merchants } from "../../db/schema.ts";
@@ -34,6 +35,16 @@ export type ApiKeyPrincipal = { keyId: string; merchantId: string; scope: ApiKey
 
 type ApiKeyRow = typeof apiKeys.$inferSelect;
 
+/**
+ * How long a process trusts a key it verified without asking the database again. Revoking in this
+ * process takes effect at once; another server process notices within this time.
+ */
+export const VERIFIED_KEY_TTL_MS = 5_000;
+/** last_used_at is written at most this often per key (and process): a busy key must not turn reads into writes. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+type VerifiedKey = { principal: ApiKeyPrincipal; lastUsedAt: number };
+
 function keyJson(row: ApiKeyRow) {
   return {
     id: row.id,
@@ -48,6 +59,12 @@ function keyJson(row: ApiKeyRow) {
 }
 
 export function createApiKeyService({ db, merchants: merchantService }: { db: AppDatabase; merchants: MerchantService }) {
+  // By SHA-256 of the secret. Only keys that verified are kept, so unknown keys cannot fill it.
+  const verified = new LRUCache<string, VerifiedKey>({ max: 10_000, ttl: VERIFIED_KEY_TTL_MS });
+  const forget = (keyId: string) => {
+    for (const [hash, entry] of verified.entries()) if (entry.principal.keyId === keyId) verified.delete(hash);
+  };
+
   return {
     async create(userId: string, merchantId: string, input: z.output<typeof createApiKeySchema>) {
       await merchantService.authorize(userId, merchantId, "manager");
@@ -75,6 +92,7 @@ export function createApiKeyService({ db, merchants: merchantService }: { db: Ap
         .where(and(eq(apiKeys.id, keyId), eq(apiKeys.merchantId, merchantId)))
         .returning();
       if (!row) throw notFound("API key");
+      forget(row.id);
       return keyJson(row);
     },
 
@@ -84,18 +102,25 @@ export function createApiKeyService({ db, merchants: merchantService }: { db: Ap
       if (!match) throw unauthorized("Send your API key as `Authorization: Bearer cp_live_…`");
       const secret = match[1]!;
       if (!API_KEY_PATTERN.test(secret)) throw unauthorized("The API key is malformed");
-      const [row] = await db
-        .select({ id: apiKeys.id, merchantId: apiKeys.merchantId, scope: apiKeys.scope, lastUsedAt: apiKeys.lastUsedAt })
-        .from(apiKeys)
-        .innerJoin(merchants, eq(merchants.id, apiKeys.merchantId))
-        .where(and(eq(apiKeys.secretHash, sha256Hex(secret)), isNull(apiKeys.revokedAt)))
-        .limit(1);
-      if (!row) throw unauthorized("The API key is unknown or revoked");
-      // Last use at minute precision: a busy key must not turn every read into a write.
-      if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
-        await db.update(apiKeys).set({ lastUsedAt: sql`now()` }).where(eq(apiKeys.id, row.id));
+      const secretHash = sha256Hex(secret);
+      let entry = verified.get(secretHash);
+      if (!entry) {
+        const [row] = await db
+          .select({ id: apiKeys.id, merchantId: apiKeys.merchantId, scope: apiKeys.scope, lastUsedAt: apiKeys.lastUsedAt })
+          .from(apiKeys)
+          .innerJoin(merchants, eq(merchants.id, apiKeys.merchantId))
+          .where(and(eq(apiKeys.secretHash, secretHash), isNull(apiKeys.revokedAt)))
+          .limit(1);
+        if (!row) throw unauthorized("The API key is unknown or revoked");
+        entry = { principal: { keyId: row.id, merchantId: row.merchantId, scope: row.scope }, lastUsedAt: row.lastUsedAt?.getTime() ?? 0 };
+        verified.set(secretHash, entry);
       }
-      return { keyId: row.id, merchantId: row.merchantId, scope: row.scope };
+      if (Date.now() - entry.lastUsedAt > LAST_USED_RESOLUTION_MS) {
+        // Claimed before the write, so concurrent requests of this key do not all write.
+        entry.lastUsedAt = Date.now();
+        await db.update(apiKeys).set({ lastUsedAt: sql`now()` }).where(eq(apiKeys.id, entry.principal.keyId));
+      }
+      return entry.principal;
     },
   };
 }

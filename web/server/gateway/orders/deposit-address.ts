@@ -24,11 +24,29 @@ export function depositImplementationOf(factory: Address): Address {
   return getContractAddress({ opcode: "CREATE", from: factory, nonce: 1n });
 }
 
+/**
+ * keccak256 of the clone's init code, which depends only on the factory (through its implementation)
+ * and the destination: the same for every order of a merchant, so it is computed once per pair.
+ * (Each keccak in JavaScript costs tens of microseconds; an order creation needed five.)
+ */
+const initCodeHashes = new Map<string, Hex>();
+const MAX_CACHED_INIT_CODE_HASHES = 10_000;
+
+function initCodeHashOf(factory: Address, implementation: Address | undefined, destination: Address): Hex {
+  const key = `${factory}:${implementation ?? ""}:${destination}`;
+  let hash = initCodeHashes.get(key);
+  if (!hash) {
+    const args = destination; // abi.encodePacked(destination): 20 bytes
+    const initCode = concat(["0x61", numberToHex(20 + 0x2d, { size: 2 }), CLONE_PREFIX, implementation ?? depositImplementationOf(factory), CLONE_SUFFIX, args]);
+    hash = keccak256(initCode);
+    if (initCodeHashes.size >= MAX_CACHED_INIT_CODE_HASHES) initCodeHashes.clear();
+    initCodeHashes.set(key, hash);
+  }
+  return hash;
+}
+
 export function predictDepositAddress(input: { factory: Address; implementation?: Address; destination: Address; orderRef: Hex }): Address {
   const destination = getAddress(input.destination);
-  const implementation = input.implementation ?? depositImplementationOf(input.factory);
-  const args = destination; // abi.encodePacked(destination): 20 bytes
-  const initCode = concat(["0x61", numberToHex(20 + 0x2d, { size: 2 }), CLONE_PREFIX, implementation, CLONE_SUFFIX, args]);
   const salt = keccak256(encodeAbiParameters([{ type: "address" }, { type: "bytes32" }], [destination, input.orderRef]));
-  return getContractAddress({ opcode: "CREATE2", from: input.factory, salt, bytecodeHash: keccak256(initCode) });
+  return getContractAddress({ opcode: "CREATE2", from: input.factory, salt, bytecodeHash: initCodeHashOf(input.factory, input.implementation, destination) });
 }

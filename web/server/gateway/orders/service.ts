@@ -8,14 +8,13 @@
 import { randomBytes } from "node:crypto";
 import { and, desc, eq, gte, inArray, lt, ne, notInArray, sql, type SQL } from "drizzle-orm";
 import { AmountError, buildPaymentUri, formatAmount, parseAmount } from "@coinpays/sdk";
-import QRCode from "qrcode";
 import { decodeEventLog, getAddress, zeroAddress, type Address, type Hex, type PublicClient } from "viem";
 import { paymentRouterAbi } from "@coinpays/sdk/contracts";
 import { z } from "zod";
 import type { AppDatabase } from "../../db/index.ts";
 import { findDeployment } from "../../contracts.ts";
 import { idempotencyKeys, merchants, orders, payments, refunds } from "../../db/schema.ts";
-import { appendOrderEvent, type Executor } from "../events.ts";
+import { appendOrderEvent, orderEventStatement, type Executor } from "../events.ts";
 import { sameAddress } from "../settlement/order-sync.ts";
 import { completeRefund } from "../settlement/refunds.ts";
 import { amountDue } from "../order-state.ts";
@@ -83,14 +82,6 @@ export function orderJson(order: OrderRow, origin: string) {
   };
 }
 
-export async function qrImages(uri: string): Promise<{ svg: string; pngDataUrl: string }> {
-  const [svg, pngDataUrl] = await Promise.all([
-    QRCode.toString(uri, { type: "svg", margin: 2, errorCorrectionLevel: "M" }),
-    QRCode.toDataURL(uri, { margin: 2, errorCorrectionLevel: "M", width: 320 }),
-  ]);
-  return { svg, pngDataUrl };
-}
-
 /** Opaque page cursor: the last order id of the page (keyset on created_at, id). */
 function encodeCursor(orderId: string): string {
   return Buffer.from(JSON.stringify({ v: 1, id: orderId })).toString("base64url");
@@ -118,6 +109,15 @@ function amountField(value: string, decimals: number, field: string): bigint {
   return amount;
 }
 
+/** A PostgreSQL unique violation (23505) on the named constraint. */
+function isUniqueViolation(error: unknown, constraint: string): boolean {
+  for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
+    const pgError = cause as Error & { code?: string; constraint?: string };
+    if (pgError.code === "23505" && pgError.constraint === constraint) return true;
+  }
+  return false;
+}
+
 export function refundJson(refund: RefundRow, decimals: number) {
   return {
     id: refund.id,
@@ -139,6 +139,27 @@ const REFUND_EVENT = paymentRouterAbi.find((item) => item.type === "event" && it
 export type OrderServiceDeps = { db: AppDatabase; chainId: number; chainClient?: PublicClient };
 
 export function createOrderService({ db, chainId: servedChainId, chainClient }: OrderServiceDeps) {
+  // Named prepared statements: built once here, parsed and planned once per database connection.
+  const merchantWithStoredResponse = db
+    .select({ merchant: merchants, stored: idempotencyKeys })
+    .from(merchants)
+    .leftJoin(idempotencyKeys, and(eq(idempotencyKeys.merchantId, merchants.id), eq(idempotencyKeys.key, sql.placeholder("key"))))
+    .where(eq(merchants.id, sql.placeholder("merchantId")))
+    .prepare("order_create_merchant");
+  const orderOfMerchant = db
+    .select()
+    .from(orders)
+    .where(and(eq(orders.id, sql.placeholder("orderId")), eq(orders.merchantId, sql.placeholder("merchantId"))))
+    .limit(1)
+    .prepare("order_of_merchant");
+  /** For a key limited to its own orders (`pos`): the order only if this key created it. */
+  const orderOfKey = db
+    .select()
+    .from(orders)
+    .where(and(eq(orders.id, sql.placeholder("orderId")), eq(orders.merchantId, sql.placeholder("merchantId")), eq(orders.apiKeyId, sql.placeholder("apiKeyId"))))
+    .limit(1)
+    .prepare("order_of_api_key");
+
   async function loadOrder(executor: Executor, access: OrderAccess, orderId: string, lock = false): Promise<OrderRow> {
     if (!ORDER_ID_PATTERN.test(orderId)) throw notFound("Order");
     const conditions = [eq(orders.id, orderId), eq(orders.merchantId, access.merchantId)];
@@ -147,6 +168,15 @@ export function createOrderService({ db, chainId: servedChainId, chainClient }: 
     const [order] = lock ? await query.for("update") : await query;
     if (!order) throw notFound("Order");
     return order;
+  }
+
+  /** The stored response of an Idempotency-Key, or 422 when the key came with another request. */
+  function replay(stored: typeof idempotencyKeys.$inferSelect, requestHash: string): StoredResponse {
+    if (stored.requestHash !== requestHash) {
+      throw unprocessable("idempotency_key_reused", "This Idempotency-Key was used with a different request; use a new key");
+    }
+    if (stored.responseStatus === null) throw conflict("idempotency_conflict", "A request with this Idempotency-Key is still being processed; retry");
+    return { status: stored.responseStatus, body: stored.responseBody, replayed: true };
   }
 
   /**
@@ -164,11 +194,7 @@ export function createOrderService({ db, chainId: servedChainId, chainClient }: 
             .from(idempotencyKeys)
             .where(and(eq(idempotencyKeys.merchantId, merchantId), eq(idempotencyKeys.key, key)));
           if (!existing) throw conflict("idempotency_conflict", "A request with this Idempotency-Key is still being processed; retry");
-          if (existing.requestHash !== requestHash) {
-            throw unprocessable("idempotency_key_reused", "This Idempotency-Key was used with a different request; use a new key");
-          }
-          if (existing.responseStatus === null) throw conflict("idempotency_conflict", "A request with this Idempotency-Key is still being processed; retry");
-          return { status: existing.responseStatus, body: existing.responseBody, replayed: true };
+          return replay(existing, requestHash);
         }
       }
       const result = await work(tx);
@@ -186,8 +212,14 @@ export function createOrderService({ db, chainId: servedChainId, chainClient }: 
     requestHash: (method: string, path: string, body: unknown) => sha256Hex(`${method} ${path}\n${canonicalJson(body)}`),
 
     async create(merchantId: string, input: z.output<typeof createOrderSchema>, options: { origin: string; idempotencyKey?: string; requestHash: string; apiKeyId?: string; ownKeyOnly?: boolean }): Promise<StoredResponse> {
-      const [merchant] = await db.select().from(merchants).where(eq(merchants.id, merchantId));
-      if (!merchant) throw notFound("Merchant");
+      // A key limited to its own orders has its own Idempotency-Key namespace: replaying another key's
+      // key must not hand it that key's order.
+      const key = options.ownKeyOnly && options.idempotencyKey !== undefined ? `key:${options.apiKeyId}:${options.idempotencyKey}` : options.idempotencyKey;
+      // "" is never a valid Idempotency-Key, so without a key the join finds nothing.
+      const [found] = await merchantWithStoredResponse.execute({ merchantId, key: key ?? "" });
+      if (!found) throw notFound("Merchant");
+      if (found.stored) return replay(found.stored, options.requestHash);
+      const { merchant } = found;
       const deployment = findDeployment(input.chainId);
       if (input.chainId !== servedChainId || !deployment) {
         throw unprocessable("chain_not_supported", `Orders can be paid on chain ${servedChainId} here, not on chain ${input.chainId}`, [{ field: "chainId", message: "not served" }]);
@@ -196,57 +228,88 @@ export function createOrderService({ db, chainId: servedChainId, chainClient }: 
       const amount = amountField(input.amount, token.decimals, "amount");
       const expiresIn = input.expiresIn ?? merchant.orderExpirySeconds;
 
-      // A key limited to its own orders has its own Idempotency-Key namespace: replaying another key's
-      // key must not hand it that key's order.
-      const idempotencyKey = options.ownKeyOnly && options.idempotencyKey !== undefined ? `key:${options.apiKeyId}:${options.idempotencyKey}` : options.idempotencyKey;
-      return idempotent(merchantId, idempotencyKey, options.requestHash, async (tx) => {
-        if (input.reference !== undefined) {
-          const [taken] = await tx.select({ id: orders.id }).from(orders).where(and(eq(orders.merchantId, merchantId), eq(orders.reference, input.reference))).limit(1);
-          if (taken) throw conflict("reference_taken", `An order with reference "${input.reference}" already exists (${taken.id})`);
-        }
-        const id = newOrderId();
-        const orderRef = orderRefOf(id);
-        const destination = getAddress(merchant.payoutAddress);
-        const depositAddress = predictDepositAddress({ factory: deployment.contracts.DepositAddressFactory.address, destination, orderRef });
-        const now = Date.now();
-        const expiresAt = new Date(now + expiresIn * 1000);
-        const [order] = await tx
-          .insert(orders)
-          .values({
-            id,
-            merchantId,
-            reference: input.reference ?? null,
-            chainId: input.chainId,
-            token: token.address,
-            amount,
-            orderRef,
-            destination,
-            depositAddress,
-            metadata: input.metadata ?? {},
-            redirectUrl: input.redirectUrl ?? null,
-            apiKeyId: options.apiKeyId ?? null,
-            expiresAt,
-            monitorUntil: new Date(expiresAt.getTime() + LATE_PAYMENT_WINDOW_MS),
-          })
-          .onConflictDoNothing()
-          .returning();
-        // Only the partial unique index on (merchant, reference) can conflict: a concurrent twin.
-        if (!order) throw conflict("reference_taken", `An order with reference "${input.reference}" already exists`);
-        await appendOrderEvent(tx, {
+      const id = newOrderId();
+      const orderRef = orderRefOf(id);
+      const destination = getAddress(merchant.payoutAddress);
+      const depositAddress = predictDepositAddress({ factory: deployment.contracts.DepositAddressFactory.address, destination, orderRef });
+      // Timestamps from this clock rather than the database's, so the response (stored with the
+      // Idempotency-Key in the same statement) is known before the row is written.
+      const createdAt = new Date();
+      const expiresAt = new Date(createdAt.getTime() + expiresIn * 1000);
+      const order: OrderRow = {
+        id,
+        merchantId,
+        reference: input.reference ?? null,
+        status: "new",
+        chainId: input.chainId,
+        token: token.address,
+        amount,
+        amountPaid: 0n,
+        amountPending: 0n,
+        amountRefunded: 0n,
+        orderRef,
+        destination,
+        depositAddress,
+        metadata: input.metadata ?? {},
+        redirectUrl: input.redirectUrl ?? null,
+        apiKeyId: options.apiKeyId ?? null,
+        expiresAt,
+        monitorUntil: new Date(expiresAt.getTime() + LATE_PAYMENT_WINDOW_MS),
+        settledAt: null,
+        createdAt,
+        updatedAt: createdAt,
+      };
+      const body = orderJson(order, options.origin);
+      // The QR images are linked (qrSvgUrl, qrPngUrl), not inlined: rendering them took more CPU
+      // than the rest of the creation together (docs/benchmarks.md).
+      const response = { status: 201, body };
+
+      // Only the partial unique index on (merchant, reference) can stop the order row: then nothing
+      // else is written. The key row has no ON CONFLICT: a twin request that committed first fails it.
+      // (drizzle renders the embedded insert in parentheses, as a CTE body needs.)
+      const ctes = sql`created as ${db.insert(orders).values(order).onConflictDoNothing().returning({ id: orders.id })}${
+        key === undefined
+          ? sql``
+          : sql`, idempotency as (
+              insert into ${idempotencyKeys} (merchant_id, key, request_hash, response_status, response_body)
+              select ${merchantId}::uuid, ${key}::text, ${options.requestHash}::text, ${response.status}::int, ${JSON.stringify(body)}::jsonb from created
+            )`
+      }`;
+      const event = orderEventStatement(
+        {
           orderId: id,
           merchantId,
           type: "order.created",
           fromStatus: null,
           toStatus: "new",
           data: { amount: amount.toString(), token: token.address, chainId: input.chainId, depositAddress, reference: input.reference ?? null, expiresAt: expiresAt.toISOString() },
-        });
-        const body = orderJson(order, options.origin);
-        return { status: 201, body: { ...body, qr: await qrImages(body.paymentUri) } };
-      });
+        },
+        { ctes, source: "created" },
+      );
+      let written: boolean;
+      try {
+        written = ((await db.execute(event)) as unknown as { rows: unknown[] }).rows.length > 0;
+      } catch (error) {
+        if (key === undefined || !isUniqueViolation(error, "idempotency_keys_merchant_id_key_pk")) throw error;
+        written = false;
+      }
+      if (written) return { ...response, replayed: false };
+      // Not written: a request with this Idempotency-Key committed first (replay it), or the reference is taken.
+      if (key !== undefined) {
+        const [stored] = await db.select().from(idempotencyKeys).where(and(eq(idempotencyKeys.merchantId, merchantId), eq(idempotencyKeys.key, key)));
+        if (stored) return replay(stored, options.requestHash);
+      }
+      const [taken] = await db.select({ id: orders.id }).from(orders).where(and(eq(orders.merchantId, merchantId), eq(orders.reference, input.reference ?? ""))).limit(1);
+      throw conflict("reference_taken", `An order with reference "${input.reference}" already exists${taken ? ` (${taken.id})` : ""}`);
     },
 
     async get(access: OrderAccess, orderId: string, origin: string) {
-      return orderJson(await loadOrder(db, access, orderId), origin);
+      if (!ORDER_ID_PATTERN.test(orderId)) throw notFound("Order");
+      const [order] = access.apiKeyId
+        ? await orderOfKey.execute({ orderId, merchantId: access.merchantId, apiKeyId: access.apiKeyId })
+        : await orderOfMerchant.execute({ orderId, merchantId: access.merchantId });
+      if (!order) throw notFound("Order");
+      return orderJson(order, origin);
     },
 
     /** Public view for the checkout and its QR code: anyone holding the unguessable id. */
