@@ -111,7 +111,8 @@ describe("analytics routes", { timeout: 600_000 }, () => {
       return a.body?.totals?.paymentCount === 4 && a.body.totals.refundCount === 1 && b.body?.totals?.paymentCount === 1 ? true : undefined;
     }, 120_000, indexer.process);
     await waitFor("the watcher to settle the paid orders", async () => {
-      const rows = await gateway.sql<{ n: number }>("select count(*)::int as n from orders where status = 'settled'");
+      // a1's refund was sent outside the dashboard: the watcher records it from the router's log too.
+      const rows = await gateway.sql<{ n: number }>("select count(*)::int as n from orders where status in ('settled', 'partially_refunded')");
       return rows[0]!.n === 4 ? true : undefined;
     }, 60_000);
   });
