@@ -131,4 +131,8 @@ try {
 } finally {
   await chain.stop();
   await rm(deploymentsDir, { recursive: true, force: true });
+  const cleanup = new pg.Client({ connectionString: DATABASE_URL });
+  await cleanup.connect();
+  await cleanup.query(`drop database if exists coinpays_bench_backfill with (force)`);
+  await cleanup.end();
 }

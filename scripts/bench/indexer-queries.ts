@@ -183,4 +183,8 @@ try {
   await db.end().catch(() => {});
   await chain.stop();
   await rm(deploymentsDir, { recursive: true, force: true });
+  const cleanup = new pg.Client({ connectionString: DATABASE_URL });
+  await cleanup.connect();
+  await cleanup.query(`drop database if exists coinpays_bench_queries with (force)`);
+  await cleanup.end();
 }
