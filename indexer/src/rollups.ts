@@ -79,7 +79,18 @@ export async function rollUpPayer(db: Db, payment: { chainId: number; merchant: 
     if (seen) {
       await db.update(rollupPayer, { id }).set((row: { paymentCount: number; volume: bigint }) => ({ paymentCount: row.paymentCount + 1, volume: row.volume + payment.amount }));
     } else {
-      await db.insert(rollupPayer).values({ id, rollupId: key.id, payer, paymentCount: 1, volume: payment.amount });
+      await db.insert(rollupPayer).values({
+        id,
+        rollupId: key.id,
+        chainId: payment.chainId,
+        merchant: payment.merchant,
+        token: payment.token,
+        period: key.period,
+        bucketStart: key.bucketStart,
+        payer,
+        paymentCount: 1,
+        volume: payment.amount,
+      });
       await db.update(revenueRollup, { id: key.id }).set((row: typeof empty) => ({ uniquePayers: row.uniquePayers + 1 }));
     }
   }

@@ -9,7 +9,8 @@
  * 5% of payments refunded; rollups and payer sets derived from the payments by the same keys the indexer
  * uses; loyalty points, credit payments and split distributions beside them. Queries ask for the largest
  * merchant (the worst case), as a dashboard would: last 30 days, last year, and hourly revenue for 31 days.
- * Ponder's reorg triggers are bypassed for the load (session_replication_role = replica).
+ * Ponder's reorg triggers are bypassed for the load (session_replication_role = replica). The database runs
+ * with jit = off (see below).
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node_modules/node/bin/node scripts/bench/indexer-queries.ts
  *
@@ -35,6 +36,9 @@ const admin = new pg.Client({ connectionString: DATABASE_URL });
 await admin.connect();
 await admin.query(`drop database if exists coinpays_bench_queries with (force)`);
 await admin.query(`create database coinpays_bench_queries`);
+// Short analytic queries on this database: PostgreSQL's JIT compiles each plan for ~300 ms here (seen in
+// EXPLAIN ANALYZE), more than the queries take; docs/scaling.md recommends jit = off for the indexer's database.
+await admin.query(`alter database coinpays_bench_queries set jit = off`);
 await admin.end();
 const url = new URL(DATABASE_URL);
 url.pathname = "/coinpays_bench_queries";
@@ -68,27 +72,28 @@ try {
       select 'bench:' || i, 31337, m.method::$schema.payment_method, '0x' || lpad(to_hex(i), 64, '0'),
              '0x' || lpad(to_hex(1000000 + floor(1000 * power(r1, 2))::int), 40, '0'),
              case when m.method = 'deposit_address' then null else '0x' || lpad(to_hex(5000000 + floor(r2 * 200000)::int), 40, '0') end,
-             null, tk.token, tk.amount, tk.amount - tk.amount / 100, tk.amount / 100, 0, usd, i, ${now} - floor(r3 * ${365 * DAY})::bigint,
+             null, tk.token, tk.amount, tk.amount - div(tk.amount, 100), div(tk.amount, 100), 0, usd, i, ${now} - floor(r3 * ${365 * DAY})::bigint,
              '0x' || lpad(to_hex(i), 64, '0'), 0
-      from (select i, random() r1, random() r2, random() r3, random() r4, random() r5, (1 + floor(random() * 100000))::bigint * 1000000 as usd from generate_series(1, ${PAYMENTS}) i) s
+      from (select i, random() r1, random() r2, random() r3, random() r4, random() r5, (1 + floor(random() * 100000))::numeric * 1000000 as usd from generate_series(1, ${PAYMENTS}) i) s
       cross join lateral (select (array['router','permit','native','deposit_address','credit','loyalty','subscription'])[1 + floor(r4 * 7)::int] as method) m
       cross join lateral (select case when m.method = 'native' then '0x0000000000000000000000000000000000000000'
                                       when r5 < 0.75 then '${usdc}' else '${dai}' end as token,
-                                 case when m.method = 'native' then usd * 10000000000 / 3000
-                                      when r5 < 0.75 then usd / 100 else usd * 10000000000 end as amount) tk`);
+                                 case when m.method = 'native' then div(usd * 10000000000, 3000)
+                                      when r5 < 0.75 then div(usd, 100) else usd * 10000000000 end as amount) tk`);
     // 5% refunded by half, in the payment's own bucket.
     await q(`
       insert into $schema.refund (id, chain_id, payment_id, order_ref, merchant, recipient, token, amount, total_refunded, value_usd_e8, block_number, timestamp, transaction_hash)
-      select 'r' || id, chain_id, id, order_ref, merchant, coalesce(payer, merchant), token, amount / 2, amount / 2, value_usd_e8 / 2, block_number, timestamp, transaction_hash
+      select 'r' || id, chain_id, id, order_ref, merchant, coalesce(payer, merchant), token, div(amount, 2), div(amount, 2), div(value_usd_e8, 2), block_number, timestamp, transaction_hash
       from $schema.payment where block_number % 20 = 0 and method in ('router', 'permit', 'native', 'credit')`);
     await q(`update $schema.payment p set refunded_amount = r.amount from $schema.refund r where r.payment_id = p.id`);
     // Rollups and payer sets, keyed as src/rollups.ts keys them.
     for (const [period, seconds] of [["hour", 3600], ["day", DAY]] as const) {
       await q(`
-        insert into $schema.rollup_payer (id, rollup_id, payer, payment_count, volume)
-        select rollup_id || ':' || payer, rollup_id, payer, count(*), sum(amount) from (
-          select chain_id || ':' || merchant || ':' || token || ':${period}:' || (div(timestamp, ${seconds}) * ${seconds}) as rollup_id, payer, amount
-          from $schema.payment where payer is not null) x group by rollup_id, payer`);
+        insert into $schema.rollup_payer (id, rollup_id, chain_id, merchant, token, period, bucket_start, payer, payment_count, volume)
+        select rollup_id || ':' || payer, rollup_id, chain_id, merchant, token, '${period}', b, payer, count(*), sum(amount) from (
+          select chain_id || ':' || merchant || ':' || token || ':${period}:' || b as rollup_id, chain_id, merchant, token, b, payer, amount
+          from (select *, div(timestamp, ${seconds}) * ${seconds} as b from $schema.payment where payer is not null) p) x
+        group by rollup_id, chain_id, merchant, token, b, payer`);
       await q(`
         insert into $schema.revenue_rollup (id, chain_id, merchant, token, period, bucket_start, payment_count, volume, merchant_amount, fees, volume_usd_e8, unpriced_count, unique_payers, refund_count, refund_volume, refund_volume_usd_e8)
         select chain_id || ':' || merchant || ':' || token || ':${period}:' || b, chain_id, merchant, token, '${period}', b, count(*), sum(amount), sum(merchant_amount), sum(fee), sum(value_usd_e8), 0, count(distinct payer), 0, 0, 0
@@ -102,7 +107,7 @@ try {
     await q(`
       insert into $schema.loyalty_points (id, chain_id, program, merchant, account, order_ref, kind, amount, block_number, timestamp, transaction_hash)
       select id || ':' || k.kind, chain_id, '0x' || lpad(to_hex(9000000 + ('x' || substr(merchant, 35, 8))::bit(32)::int), 40, '0'), merchant, payer, order_ref, k.kind::$schema.loyalty_points_kind,
-             case when k.kind = 'minted' then amount / 20 else amount / 40 end, block_number, timestamp, transaction_hash
+             case when k.kind = 'minted' then div(amount, 20) else div(amount, 40) end, block_number, timestamp, transaction_hash
       from $schema.payment cross join lateral (select unnest(case when block_number % 10 = 0 then array['minted', 'redeemed'] else array['minted'] end) as kind) k
       where method = 'loyalty'`);
     await q(`
@@ -120,7 +125,7 @@ try {
       select rs.split || ':' || d, 31337, rs.split, rs.rule_set_id, '${usdc}', rs.split, 100000000, 100000000, 1000000, 0, d, ${now} - d * ${DAY}, '0x' || lpad(to_hex(d), 64, '0')
       from $schema.split_rule_set rs cross join generate_series(0, 364) d`);
     await q(`set session_replication_role = origin`);
-    await q(`analyze`);
+    await q(`vacuum analyze`); // as autovacuum would: sets the visibility map, so covering indexes serve index-only scans
     const loadSeconds = (performance.now() - t0) / 1000;
     const counts = (await q(`select (select count(*) from $schema.payment)::int as payments, (select count(*) from $schema.refund)::int as refunds, (select count(*) from $schema.revenue_rollup)::int as rollups, (select count(*) from $schema.rollup_payer)::int as payer_sets, (select count(*) from $schema.loyalty_points)::int as loyalty_points, (select count(*) from $schema.split_distribution)::int as distributions`)).rows[0];
     const top = (await q(`select merchant, count(*)::int as n from $schema.payment group by merchant order by n desc limit 1`)).rows[0] as { merchant: string; n: number };
@@ -178,4 +183,8 @@ try {
   await db.end().catch(() => {});
   await chain.stop();
   await rm(deploymentsDir, { recursive: true, force: true });
+  const cleanup = new pg.Client({ connectionString: DATABASE_URL });
+  await cleanup.connect();
+  await cleanup.query(`drop database if exists coinpays_bench_queries with (force)`);
+  await cleanup.end();
 }

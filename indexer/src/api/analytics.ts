@@ -79,12 +79,25 @@ export async function revenueOverTime(db: Db, q: AnalyticsQuery) {
   // of them must count once, so the count comes from the payer sets instead of the sum.
   if (q.merchants.length > 1) {
     const rp = schema.rollupPayer;
-    const distinct = await db
-      .select({ bucketStart: r.bucketStart, chainId: r.chainId, token: r.token, payers: sql<string>`count(distinct ${rp.payer})::text` })
+    // Distinct (bucket, chain, token, payer) first, hashed, then counted: cheaper than count(distinct).
+    const pairs = db
+      .selectDistinct({ bucketStart: rp.bucketStart, chainId: rp.chainId, token: rp.token, payer: rp.payer })
       .from(rp)
-      .innerJoin(r, eq(r.id, rp.rollupId))
-      .where(where)
-      .groupBy(r.bucketStart, r.chainId, r.token);
+      .where(
+        and(
+          inArray(rp.merchant, q.merchants),
+          eq(rp.period, q.interval),
+          gte(rp.bucketStart, firstBucket),
+          lt(rp.bucketStart, q.to),
+          q.chainId === undefined ? undefined : eq(rp.chainId, q.chainId),
+          q.token === undefined ? undefined : eq(rp.token, q.token),
+        ),
+      )
+      .as("pairs");
+    const distinct = await db
+      .select({ bucketStart: pairs.bucketStart, chainId: pairs.chainId, token: pairs.token, payers: sql<string>`count(*)::text` })
+      .from(pairs)
+      .groupBy(pairs.bucketStart, pairs.chainId, pairs.token);
     for (const row of rows) {
       const match = distinct.find((d) => d.bucketStart === row.bucketStart && d.chainId === row.chainId && d.token === row.token);
       row.uniquePayers = match?.payers ?? "0";
