@@ -8,6 +8,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { network } from "hardhat";
 import { zeroAddress, type Address, type Hash } from "viem";
+import { subscriptionTermsTypedData } from "../../sdk/src/subscription-terms.ts";
 
 const { viem, networkHelpers } = await network.create();
 const publicClient = await viem.getPublicClient();
@@ -88,23 +89,7 @@ const signed = {
   nonce: await subs.read.nonces([subscriber.account.address]),
   deadline: BigInt(now + 3_600),
 };
-const signature = await subscriber.signTypedData({
-  account: subscriber.account,
-  domain: { name: "CoinPays Subscriptions", version: "1", chainId, verifyingContract: subs.address },
-  types: {
-    SubscriptionTerms: [
-      { name: "subscriber", type: "address" },
-      { name: "planId", type: "uint256" },
-      { name: "maxAmount", type: "uint256" },
-      { name: "period", type: "uint32" },
-      { name: "start", type: "uint40" },
-      { name: "nonce", type: "uint256" },
-      { name: "deadline", type: "uint256" },
-    ],
-  },
-  primaryType: "SubscriptionTerms",
-  message: signed,
-});
+const signature = await subscriber.signTypedData({ account: subscriber.account, ...subscriptionTermsTypedData(chainId, subs.address, signed) });
 await measure(
   "Subscriptions",
   "subscribeWithSignature",

@@ -19,3 +19,4 @@ export {
   type VerifyWebhookOptions,
   type WebhookPayload,
 } from "./webhooks.ts";
+export { SUBSCRIPTION_TERMS_TYPES, subscriptionTermsDomain, subscriptionTermsTypedData, type SubscriptionTerms } from "./subscription-terms.ts";

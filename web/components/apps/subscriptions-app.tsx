@@ -1,6 +1,7 @@
 "use client";
 
 import { subscriptionsAbi } from "@coinpays/sdk/contracts";
+import { subscriptionTermsTypedData } from "@coinpays/sdk";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { erc20Abi, zeroAddress, type Abi, type Address, type Hash } from "viem";
@@ -296,18 +297,6 @@ function MySubscription({ id, planId }: { id: bigint; planId: bigint }) {
   return <SubscriptionRow id={id} plan={plan as Plan | undefined} />;
 }
 
-const TERMS_TYPES = {
-  SubscriptionTerms: [
-    { name: "subscriber", type: "address" },
-    { name: "planId", type: "uint256" },
-    { name: "maxAmount", type: "uint256" },
-    { name: "period", type: "uint32" },
-    { name: "start", type: "uint40" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
-} as const;
-
 /**
  * Sign-up by EIP-712 signed terms: the wallet signs SubscriptionTerms (the contract's domain, the
  * subscriber's current nonce, starting now and valid for an hour of chain time), and the gateway submits
@@ -332,12 +321,7 @@ function useSignedSubscription() {
       const now = Number(block.timestamp);
       const terms = { subscriber: me, planId, maxAmount: amount, period, start: now, nonce, deadline: BigInt(now + 3_600) };
       setState({ status: "pending", label, step: "signing" });
-      const signature = await signTypedData(config, {
-        domain: { name: "CoinPays Subscriptions", version: "1", chainId, verifyingContract: address },
-        types: TERMS_TYPES,
-        primaryType: "SubscriptionTerms",
-        message: terms,
-      });
+      const signature = await signTypedData(config, subscriptionTermsTypedData(chainId, address, terms));
       setState({ status: "pending", label, step: "confirming" });
       const response = await fetch("/api/v1/subscriptions/signed", {
         method: "POST",

@@ -9,6 +9,7 @@ import { and, asc, eq, inArray } from "drizzle-orm";
 import type { PgBoss } from "pg-boss";
 import { createTestClient, createWalletClient, http, parseEventLogs, type Address, type LocalAccount } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { subscriptionTermsTypedData } from "@coinpays/sdk";
 import { mockErc20Abi, subscriptionsAbi } from "@coinpays/sdk/contracts";
 import { devAccount } from "../../../scripts/lib/dev-accounts.ts";
 import { openDatabase, type Database } from "../../server/db/index.ts";
@@ -336,15 +337,7 @@ describe("subscription keeper", { timeout: 240_000 }, () => {
     const now = Number((await chain.publicClient.getBlock()).timestamp);
     const terms = { subscriber: subscriber.address, planId, maxAmount: PRICE, period: DAY, start: now, nonce: 0n, deadline: BigInt(now + 3_600) };
     const sign = (message: typeof terms) =>
-      subscriber.signTypedData({
-        domain: { name: "CoinPays Subscriptions", version: "1", chainId: 31337, verifyingContract: contract() },
-        types: { SubscriptionTerms: [
-          { name: "subscriber", type: "address" }, { name: "planId", type: "uint256" }, { name: "maxAmount", type: "uint256" }, { name: "period", type: "uint32" },
-          { name: "start", type: "uint40" }, { name: "nonce", type: "uint256" }, { name: "deadline", type: "uint256" },
-        ] },
-        primaryType: "SubscriptionTerms",
-        message,
-      });
+      subscriber.signTypedData(subscriptionTermsTypedData(31337, contract(), message));
     // The HTTP body shape (decimal strings), through the route's own schema.
     const request = async (message: typeof terms, signature: string) =>
       signedSubscriptionSchema.parse({ terms: { ...message, planId: message.planId.toString(), maxAmount: message.maxAmount.toString(), nonce: message.nonce.toString(), deadline: message.deadline.toString() }, signature });
