@@ -9,12 +9,13 @@
  * 5% of payments refunded; rollups and payer sets derived from the payments by the same keys the indexer
  * uses; loyalty points, credit payments and split distributions beside them. Queries ask for the largest
  * merchant (the worst case), as a dashboard would: last 30 days, last year, and hourly revenue for 31 days.
- * Ponder's reorg triggers are bypassed for the load (session_replication_role = replica). The database runs
- * with jit = off (see below).
+ * Ponder's reorg triggers are bypassed for the load (session_replication_role = replica). JIT is off for
+ * the API's queries because ponder.config.ts sets it on Ponder's connections, not on the database.
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node_modules/node/bin/node scripts/bench/indexer-queries.ts
  *
- * Environment: PAYMENTS (default 1000000), REQUESTS per query (default 200).
+ * Environment: PAYMENTS (default 1000000), REQUESTS per query (default 200), KEEP_DATABASE=1 to leave the
+ * loaded database behind for EXPLAIN ANALYZE (the next run drops it).
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -36,9 +37,7 @@ const admin = new pg.Client({ connectionString: DATABASE_URL });
 await admin.connect();
 await admin.query(`drop database if exists coinpays_bench_queries with (force)`);
 await admin.query(`create database coinpays_bench_queries`);
-// Short analytic queries on this database: PostgreSQL's JIT compiles each plan for ~300 ms here (seen in
-// EXPLAIN ANALYZE), more than the queries take; docs/scaling.md recommends jit = off for the indexer's database.
-await admin.query(`alter database coinpays_bench_queries set jit = off`);
+// No jit setting on the database: the indexer's own pool config (ponder.config.ts) turns JIT off per connection.
 await admin.end();
 const url = new URL(DATABASE_URL);
 url.pathname = "/coinpays_bench_queries";
@@ -183,8 +182,10 @@ try {
   await db.end().catch(() => {});
   await chain.stop();
   await rm(deploymentsDir, { recursive: true, force: true });
-  const cleanup = new pg.Client({ connectionString: DATABASE_URL });
-  await cleanup.connect();
-  await cleanup.query(`drop database if exists coinpays_bench_queries with (force)`);
-  await cleanup.end();
+  if (process.env.KEEP_DATABASE !== "1") {
+    const cleanup = new pg.Client({ connectionString: DATABASE_URL });
+    await cleanup.connect();
+    await cleanup.query(`drop database if exists coinpays_bench_queries with (force)`);
+    await cleanup.end();
+  }
 }

@@ -98,10 +98,8 @@ export async function revenueOverTime(db: Db, q: AnalyticsQuery) {
       .select({ bucketStart: pairs.bucketStart, chainId: pairs.chainId, token: pairs.token, payers: sql<string>`count(*)::text` })
       .from(pairs)
       .groupBy(pairs.bucketStart, pairs.chainId, pairs.token);
-    for (const row of rows) {
-      const match = distinct.find((d) => d.bucketStart === row.bucketStart && d.chainId === row.chainId && d.token === row.token);
-      row.uniquePayers = match?.payers ?? "0";
-    }
+    const payersByBucket = new Map(distinct.map((d) => [`${d.bucketStart}:${d.chainId}:${d.token}`, d.payers]));
+    for (const row of rows) row.uniquePayers = payersByBucket.get(`${row.bucketStart}:${row.chainId}:${row.token}`) ?? "0";
   }
   const totals = { paymentCount: 0n, volumeUsdE8: 0n, refundCount: 0n, refundVolumeUsdE8: 0n, unpricedCount: 0n };
   const data: Row[] = rows.map((row) => {
