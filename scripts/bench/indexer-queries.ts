@@ -102,6 +102,16 @@ try {
         from (select chain_id || ':' || merchant || ':' || token || ':${period}:' || (div(timestamp, ${seconds}) * ${seconds}) as id, count(*) n, sum(amount) v, sum(value_usd_e8) u from $schema.refund group by 1) x
         where r.id = x.id`);
     }
+    // Which merchants each payer paid per bucket, and the payer rows of payers who paid several (src/rollups.ts
+    // keeps both while indexing; first_merchant stands for whichever paid first, which no query reads).
+    await q(`
+      insert into $schema.payer_bucket (id, chain_id, token, period, bucket_start, payer, merchant_count, first_merchant)
+      select chain_id || ':' || token || ':' || period || ':' || bucket_start || ':' || payer, chain_id, token, period, bucket_start, payer, count(*), min(merchant)
+      from $schema.rollup_payer group by chain_id, token, period, bucket_start, payer`);
+    await q(`
+      insert into $schema.payer_overlap (id, chain_id, merchant, token, period, bucket_start, payer)
+      select id, chain_id, merchant, token, period, bucket_start, payer
+      from (select *, count(*) over (partition by chain_id, token, period, bucket_start, payer) as merchants from $schema.rollup_payer) x where merchants > 1`);
     // Loyalty points for loyalty payments (5% issued; a tenth of them redeemed), credit payments for credit ones.
     await q(`
       insert into $schema.loyalty_points (id, chain_id, program, merchant, account, order_ref, kind, amount, block_number, timestamp, transaction_hash)
@@ -126,7 +136,7 @@ try {
     await q(`set session_replication_role = origin`);
     await q(`vacuum analyze`); // as autovacuum would: sets the visibility map, so covering indexes serve index-only scans
     const loadSeconds = (performance.now() - t0) / 1000;
-    const counts = (await q(`select (select count(*) from $schema.payment)::int as payments, (select count(*) from $schema.refund)::int as refunds, (select count(*) from $schema.revenue_rollup)::int as rollups, (select count(*) from $schema.rollup_payer)::int as payer_sets, (select count(*) from $schema.loyalty_points)::int as loyalty_points, (select count(*) from $schema.split_distribution)::int as distributions`)).rows[0];
+    const counts = (await q(`select (select count(*) from $schema.payment)::int as payments, (select count(*) from $schema.refund)::int as refunds, (select count(*) from $schema.revenue_rollup)::int as rollups, (select count(*) from $schema.rollup_payer)::int as payer_sets, (select count(*) from $schema.payer_bucket)::int as payer_buckets, (select count(*) from $schema.payer_overlap)::int as payer_overlaps, (select count(*) from $schema.loyalty_points)::int as loyalty_points, (select count(*) from $schema.split_distribution)::int as distributions`)).rows[0];
     const top = (await q(`select merchant, count(*)::int as n from $schema.payment group by merchant order by n desc limit 1`)).rows[0] as { merchant: string; n: number };
     console.log(`loaded in ${loadSeconds.toFixed(0)} s:`, counts, `largest merchant ${top.merchant} with ${top.n} payments`);
 
