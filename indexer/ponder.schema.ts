@@ -43,6 +43,9 @@ export const payment = onchainTable(
     // Covers the analytics queries (top payers, method mix) so they run as index-only scans of one
     // merchant's time range instead of visiting the table.
     merchantTimeIdx: index().on(table.merchant, table.timestamp, table.payer, table.method, table.token, table.chainId, table.valueUsdE8, table.amount),
+    // Top payers over long ranges: the merchant's payments arrive grouped by payer, so PostgreSQL sums them
+    // in one streaming pass (GroupAggregate) instead of hashing every payer; short ranges keep the index above.
+    merchantPayerIdx: index().on(table.merchant, table.payer, table.timestamp, table.valueUsdE8),
     orderRefIdx: index().on(table.orderRef),
     payerIdx: index().on(table.payer),
   }),
@@ -656,4 +659,40 @@ export const rollupPayer = onchainTable(
     rollupIdx: index().on(table.rollupId),
     merchantBucketIdx: index().on(table.merchant, table.period, table.bucketStart, table.chainId, table.token, table.payer),
   }),
+);
+
+/**
+ * Which merchants (payout addresses) each payer paid per (chain, token, period, bucket): the count and the
+ * first one. Kept beside `rollup_payer` so that a payer's second merchant in a bucket can be noticed by
+ * primary key while indexing, which is what fills `payer_overlap`.
+ */
+export const payerBucket = onchainTable("payer_bucket", (t) => ({
+  id: t.text().primaryKey(),
+  chainId: t.integer().notNull(),
+  token: t.hex().notNull(),
+  period: rollupPeriod("period").notNull(),
+  bucketStart: t.bigint().notNull(),
+  payer: t.hex().notNull(),
+  merchantCount: t.integer().notNull(),
+  firstMerchant: t.hex().notNull(),
+}));
+
+/**
+ * The `rollup_payer` rows (same id) of payers who paid more than one merchant in the same (chain, token,
+ * period, bucket). Distinct payers across several payout addresses are the sum of their `unique_payers`
+ * minus, per payer found here under k of those addresses, k - 1: so merging addresses reads only these
+ * rows, not every payer of every address.
+ */
+export const payerOverlap = onchainTable(
+  "payer_overlap",
+  (t) => ({
+    id: t.text().primaryKey(),
+    chainId: t.integer().notNull(),
+    merchant: t.hex().notNull(),
+    token: t.hex().notNull(),
+    period: rollupPeriod("period").notNull(),
+    bucketStart: t.bigint().notNull(),
+    payer: t.hex().notNull(),
+  }),
+  (table) => ({ merchantBucketIdx: index().on(table.merchant, table.period, table.bucketStart, table.chainId, table.token, table.payer) }),
 );

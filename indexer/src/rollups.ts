@@ -3,7 +3,7 @@
  * or refunds a payment calls these in the same indexing step, so Ponder's reorg and restart handling
  * (which works per indexed event) covers the rollups exactly as it covers the rows they summarise.
  */
-import { payment, revenueRollup, rollupPayer } from "ponder:schema";
+import { payerBucket, payerOverlap, payment, revenueRollup, rollupPayer } from "ponder:schema";
 import type { Address } from "viem";
 
 const PERIODS = [
@@ -92,7 +92,41 @@ export async function rollUpPayer(db: Db, payment: { chainId: number; merchant: 
         volume: payment.amount,
       });
       await db.update(revenueRollup, { id: key.id }).set((row: typeof empty) => ({ uniquePayers: row.uniquePayers + 1 }));
+      await notePayerMerchant(db, { chainId: payment.chainId, merchant: payment.merchant, token: payment.token, period: key.period, bucketStart: key.bucketStart }, payer);
     }
+  }
+}
+
+/**
+ * Records that `payer` paid `bucket.merchant` in the bucket (called once per merchant, payer and bucket).
+ * From the payer's second merchant in the bucket on, each of its merchants' payer rows is copied to
+ * `payer_overlap`, the only rows a multi-address distinct count has to look at.
+ */
+async function notePayerMerchant(
+  db: Db,
+  bucket: { chainId: number; merchant: Address; token: Address; period: "hour" | "day"; bucketStart: bigint },
+  payer: Address,
+): Promise<void> {
+  const token = bucket.token.toLowerCase() as Address;
+  const id = `${bucket.chainId}:${token}:${bucket.period}:${bucket.bucketStart}:${payer.toLowerCase()}`;
+  const seen: { merchantCount: number; firstMerchant: Address } | null = await db.find(payerBucket, { id });
+  if (!seen) {
+    await db.insert(payerBucket).values({ id, chainId: bucket.chainId, token: bucket.token, period: bucket.period, bucketStart: bucket.bucketStart, payer, merchantCount: 1, firstMerchant: bucket.merchant });
+    return;
+  }
+  // Read before the update: Ponder's find can hand back its cached row, which the update then changes.
+  const overlapping = seen.merchantCount === 1 ? [seen.firstMerchant, bucket.merchant] : [bucket.merchant];
+  await db.update(payerBucket, { id }).set({ merchantCount: seen.merchantCount + 1 });
+  for (const merchant of overlapping) {
+    await db.insert(payerOverlap).values({
+      id: `${bucket.chainId}:${merchant.toLowerCase()}:${token}:${bucket.period}:${bucket.bucketStart}:${payer.toLowerCase()}`,
+      chainId: bucket.chainId,
+      merchant,
+      token: bucket.token,
+      period: bucket.period,
+      bucketStart: bucket.bucketStart,
+      payer,
+    });
   }
 }
 

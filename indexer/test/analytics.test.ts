@@ -25,6 +25,7 @@ const payerP = devAccount(2);
 const splitPartner = devAccount(8);
 const merchantB = devAccount(7);
 const payerX = devAccount(10);
+const merchantC = devAccount(11);
 const lender = devAccount(4);
 const borrower = devAccount(5);
 const erc20 = mockErc20Abi as Abi;
@@ -88,6 +89,8 @@ describe("analytics API", { timeout: 400_000, skip: !DATABASE_URL && "DATABASE_U
     // Merchant B: 40 USDC from X through the router, and 50 USDC paid on credit by a borrower.
     await w.send("approveX", payerX, usdc, erc20, "approve", [router, maxUint256]);
     await w.send("payB", payerX, router, paymentRouterAbi as Abi, "pay", [orderRefOf("b-1"), merchantB.address, usdc, parseUnits("40", 6)]);
+    // Merchant C (think: another payout address of B's business): X pays it 5 USDC in the same hour.
+    await w.send("payC", payerX, router, paymentRouterAbi as Abi, "pay", [orderRefOf("c-1"), merchantC.address, usdc, parseUnits("5", 6)]);
     const market = deployment.lending.markets[0]!;
     const params = { loanToken: market.loanToken, collateralToken: market.collateralToken, oracle: market.oracle, rateModel: market.rateModel, lltv: BigInt(market.lltv) };
     const lending = c.CoinPaysLending.address;
@@ -147,6 +150,15 @@ describe("analytics API", { timeout: 400_000, skip: !DATABASE_URL && "DATABASE_U
     const bothUsdc = both.data.find((r: any) => r.token === usdc);
     // Distinct payers across both addresses: P (A's), X and the borrower (B's).
     assert.deepEqual([bothUsdc.paymentCount, bothUsdc.volume, bothUsdc.uniquePayers], [6, "157500000", 3]);
+    // X paid both B and C in the first hour: merged, X counts once per bucket (B's rows count X and the
+    // borrower, C's count X again), by the day and by the hour; with A too, P, X and the borrower.
+    const bc = await ok("revenue", [merchantB.address, merchantC.address]);
+    assert.deepEqual(bc.data.map((r: any) => [r.token, r.paymentCount, r.volume, r.uniquePayers]), [[usdc, 4, "105000000", 2]]);
+    const bcHourly = await ok("revenue", [merchantB.address, merchantC.address], "&interval=hour");
+    assert.deepEqual(bcHourly.data.map((r: any) => [r.bucketStart - Number(dayStart), r.token, r.paymentCount, r.uniquePayers]), [[0, usdc, 3, 2], [7200, usdc, 1, 1]]);
+    const abc = await ok("revenue", [merchantA.address, merchantB.address, merchantC.address]);
+    assert.deepEqual(abc.data.filter((r: any) => r.token === usdc).map((r: any) => [r.paymentCount, r.uniquePayers]), [[7, 3]]);
+    assert.deepEqual((await ok("revenue", [merchantC.address])).data.map((r: any) => [r.paymentCount, r.uniquePayers]), [[1, 1]]);
 
     const endpoints = ["revenue", "top-payers", "payment-methods", "refunds", "split-payouts", "loyalty", "lending"];
     const aOnly = [lower(merchantA.address), lower(payerP.address)];

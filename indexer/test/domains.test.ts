@@ -407,6 +407,21 @@ describe("indexer: subscriptions, escrow, splits, loyalty, lending", { timeout: 
         { payer: lower(customer.address), payment_count: 3, volume: "55000000" },
         { payer: lower(permitPayer.address), payment_count: 1, volume: "30000000" },
       ].sort((a, b) => a.payer.localeCompare(b.payer)));
+      // Which merchants each payer paid per bucket: each payer paid one merchant here, so none overlaps.
+      const byBucket = (a: Record<string, unknown>, b: Record<string, unknown>) => JSON.stringify(Object.values(a)).localeCompare(JSON.stringify(Object.values(b)));
+      const payerBucket = (token: string, period: string, bucket: bigint, payer: string, firstMerchant: string) => ({ chain_id: 31337, token, period, bucket_start: bucket.toString(), payer, merchant_count: 1, first_merchant: firstMerchant });
+      const [customerP, borrowerP, permitP] = [lower(customer.address), lower(borrower.address), lower(permitPayer.address)];
+      assert.deepEqual((await rows(`select chain_id, token, period, bucket_start::text, payer, merchant_count, first_merchant from $schema.payer_bucket`)).sort(byBucket), [
+        payerBucket(zero, "hour", dayStart, customerP, m),
+        payerBucket(zero, "day", dayStart, customerP, m),
+        payerBucket(usdc, "hour", dayStart, customerP, m),
+        payerBucket(usdc, "hour", dayStart, borrowerP, cm),
+        payerBucket(usdc, "hour", dayStart + 2n * HOUR, permitP, m),
+        payerBucket(usdc, "day", dayStart, customerP, m),
+        payerBucket(usdc, "day", dayStart, borrowerP, cm),
+        payerBucket(usdc, "day", dayStart, permitP, m),
+      ].sort(byBucket));
+      assert.deepEqual(await rows(`select id from $schema.payer_overlap`), []);
 
       // ---- administration: the credit authorisation and the deploy's lending settings are on record.
       assert.deepEqual(await rows(`select contract_name, args from $schema.contract_event where event = 'AuthorizationSet'`), [

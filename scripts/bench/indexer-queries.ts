@@ -9,12 +9,13 @@
  * 5% of payments refunded; rollups and payer sets derived from the payments by the same keys the indexer
  * uses; loyalty points, credit payments and split distributions beside them. Queries ask for the largest
  * merchant (the worst case), as a dashboard would: last 30 days, last year, and hourly revenue for 31 days.
- * Ponder's reorg triggers are bypassed for the load (session_replication_role = replica). The database runs
- * with jit = off (see below).
+ * Ponder's reorg triggers are bypassed for the load (session_replication_role = replica). JIT is off for
+ * the API's queries because ponder.config.ts sets it on Ponder's connections, not on the database.
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node_modules/node/bin/node scripts/bench/indexer-queries.ts
  *
- * Environment: PAYMENTS (default 1000000), REQUESTS per query (default 200).
+ * Environment: PAYMENTS (default 1000000), REQUESTS per query (default 200), KEEP_DATABASE=1 to leave the
+ * loaded database behind for EXPLAIN ANALYZE (the next run drops it).
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -36,9 +37,7 @@ const admin = new pg.Client({ connectionString: DATABASE_URL });
 await admin.connect();
 await admin.query(`drop database if exists coinpays_bench_queries with (force)`);
 await admin.query(`create database coinpays_bench_queries`);
-// Short analytic queries on this database: PostgreSQL's JIT compiles each plan for ~300 ms here (seen in
-// EXPLAIN ANALYZE), more than the queries take; docs/scaling.md recommends jit = off for the indexer's database.
-await admin.query(`alter database coinpays_bench_queries set jit = off`);
+// No jit setting on the database: the indexer's own pool config (ponder.config.ts) turns JIT off per connection.
 await admin.end();
 const url = new URL(DATABASE_URL);
 url.pathname = "/coinpays_bench_queries";
@@ -103,6 +102,16 @@ try {
         from (select chain_id || ':' || merchant || ':' || token || ':${period}:' || (div(timestamp, ${seconds}) * ${seconds}) as id, count(*) n, sum(amount) v, sum(value_usd_e8) u from $schema.refund group by 1) x
         where r.id = x.id`);
     }
+    // Which merchants each payer paid per bucket, and the payer rows of payers who paid several (src/rollups.ts
+    // keeps both while indexing; first_merchant stands for whichever paid first, which no query reads).
+    await q(`
+      insert into $schema.payer_bucket (id, chain_id, token, period, bucket_start, payer, merchant_count, first_merchant)
+      select chain_id || ':' || token || ':' || period || ':' || bucket_start || ':' || payer, chain_id, token, period, bucket_start, payer, count(*), min(merchant)
+      from $schema.rollup_payer group by chain_id, token, period, bucket_start, payer`);
+    await q(`
+      insert into $schema.payer_overlap (id, chain_id, merchant, token, period, bucket_start, payer)
+      select id, chain_id, merchant, token, period, bucket_start, payer
+      from (select *, count(*) over (partition by chain_id, token, period, bucket_start, payer) as merchants from $schema.rollup_payer) x where merchants > 1`);
     // Loyalty points for loyalty payments (5% issued; a tenth of them redeemed), credit payments for credit ones.
     await q(`
       insert into $schema.loyalty_points (id, chain_id, program, merchant, account, order_ref, kind, amount, block_number, timestamp, transaction_hash)
@@ -127,7 +136,7 @@ try {
     await q(`set session_replication_role = origin`);
     await q(`vacuum analyze`); // as autovacuum would: sets the visibility map, so covering indexes serve index-only scans
     const loadSeconds = (performance.now() - t0) / 1000;
-    const counts = (await q(`select (select count(*) from $schema.payment)::int as payments, (select count(*) from $schema.refund)::int as refunds, (select count(*) from $schema.revenue_rollup)::int as rollups, (select count(*) from $schema.rollup_payer)::int as payer_sets, (select count(*) from $schema.loyalty_points)::int as loyalty_points, (select count(*) from $schema.split_distribution)::int as distributions`)).rows[0];
+    const counts = (await q(`select (select count(*) from $schema.payment)::int as payments, (select count(*) from $schema.refund)::int as refunds, (select count(*) from $schema.revenue_rollup)::int as rollups, (select count(*) from $schema.rollup_payer)::int as payer_sets, (select count(*) from $schema.payer_bucket)::int as payer_buckets, (select count(*) from $schema.payer_overlap)::int as payer_overlaps, (select count(*) from $schema.loyalty_points)::int as loyalty_points, (select count(*) from $schema.split_distribution)::int as distributions`)).rows[0];
     const top = (await q(`select merchant, count(*)::int as n from $schema.payment group by merchant order by n desc limit 1`)).rows[0] as { merchant: string; n: number };
     console.log(`loaded in ${loadSeconds.toFixed(0)} s:`, counts, `largest merchant ${top.merchant} with ${top.n} payments`);
 
@@ -183,8 +192,10 @@ try {
   await db.end().catch(() => {});
   await chain.stop();
   await rm(deploymentsDir, { recursive: true, force: true });
-  const cleanup = new pg.Client({ connectionString: DATABASE_URL });
-  await cleanup.connect();
-  await cleanup.query(`drop database if exists coinpays_bench_queries with (force)`);
-  await cleanup.end();
+  if (process.env.KEEP_DATABASE !== "1") {
+    const cleanup = new pg.Client({ connectionString: DATABASE_URL });
+    await cleanup.connect();
+    await cleanup.query(`drop database if exists coinpays_bench_queries with (force)`);
+    await cleanup.end();
+  }
 }

@@ -75,32 +75,36 @@ export async function revenueOverTime(db: Db, q: AnalyticsQuery) {
     .where(where)
     .groupBy(r.bucketStart, r.chainId, r.token)
     .orderBy(r.bucketStart, r.chainId, r.token);
-  // Each rollup row counts its own payers; across several payout addresses a payer who paid more than one
-  // of them must count once, so the count comes from the payer sets instead of the sum.
+  // Each rollup row counts its own payers; across several payout addresses a payer who paid k of them in a
+  // bucket is counted k times by the sum. Only such payers are in `payer_overlap`, so the correction reads
+  // those rows (few: a payer paying two of a merchant's addresses in the same bucket and token) instead of
+  // every payer of every address.
   if (q.merchants.length > 1) {
-    const rp = schema.rollupPayer;
-    // Distinct (bucket, chain, token, payer) first, hashed, then counted: cheaper than count(distinct).
-    const pairs = db
-      .selectDistinct({ bucketStart: rp.bucketStart, chainId: rp.chainId, token: rp.token, payer: rp.payer })
-      .from(rp)
+    const o = schema.payerOverlap;
+    const repeated = db
+      .select({ bucketStart: o.bucketStart, chainId: o.chainId, token: o.token, extra: sql<number>`count(*) - 1`.as("extra") })
+      .from(o)
       .where(
         and(
-          inArray(rp.merchant, q.merchants),
-          eq(rp.period, q.interval),
-          gte(rp.bucketStart, firstBucket),
-          lt(rp.bucketStart, q.to),
-          q.chainId === undefined ? undefined : eq(rp.chainId, q.chainId),
-          q.token === undefined ? undefined : eq(rp.token, q.token),
+          inArray(o.merchant, q.merchants),
+          eq(o.period, q.interval),
+          gte(o.bucketStart, firstBucket),
+          lt(o.bucketStart, q.to),
+          q.chainId === undefined ? undefined : eq(o.chainId, q.chainId),
+          q.token === undefined ? undefined : eq(o.token, q.token),
         ),
       )
-      .as("pairs");
-    const distinct = await db
-      .select({ bucketStart: pairs.bucketStart, chainId: pairs.chainId, token: pairs.token, payers: sql<string>`count(*)::text` })
-      .from(pairs)
-      .groupBy(pairs.bucketStart, pairs.chainId, pairs.token);
+      .groupBy(o.bucketStart, o.chainId, o.token, o.payer)
+      .having(sql`count(*) > 1`)
+      .as("repeated");
+    const corrections = await db
+      .select({ bucketStart: repeated.bucketStart, chainId: repeated.chainId, token: repeated.token, extra: sql<string>`sum(${repeated.extra})::text` })
+      .from(repeated)
+      .groupBy(repeated.bucketStart, repeated.chainId, repeated.token);
+    const extraByBucket = new Map(corrections.map((c) => [`${c.bucketStart}:${c.chainId}:${c.token}`, big(c.extra)]));
     for (const row of rows) {
-      const match = distinct.find((d) => d.bucketStart === row.bucketStart && d.chainId === row.chainId && d.token === row.token);
-      row.uniquePayers = match?.payers ?? "0";
+      const extra = extraByBucket.get(`${row.bucketStart}:${row.chainId}:${row.token}`);
+      if (extra) row.uniquePayers = (big(row.uniquePayers) - extra).toString();
     }
   }
   const totals = { paymentCount: 0n, volumeUsdE8: 0n, refundCount: 0n, refundVolumeUsdE8: 0n, unpricedCount: 0n };
