@@ -3,7 +3,7 @@ import { loyaltyBalance, loyaltyPayment, loyaltyPoints, loyaltyProgram, loyaltyR
 import { recordContractEvent } from "./admin.ts";
 import { logId } from "./ids.ts";
 import { usdValueE8 } from "./prices.ts";
-import { recordPayment, rollUpRefund } from "./rollups.ts";
+import { recordPayment, settlementFields, rollUpRefund } from "./rollups.ts";
 
 const zeroAddress = "0x0000000000000000000000000000000000000000";
 
@@ -124,16 +124,7 @@ ponder.on("LoyaltyCheckout:PaymentSettled", async ({ event, context }) => {
     merchant: event.args.merchant,
     payer: event.args.payer,
     depositAddress: null,
-    token: event.args.token,
-    amount: event.args.amount,
-    merchantAmount: event.args.merchantAmount,
-    fee: event.args.fee,
-    refundedAmount: 0n,
-    valueUsdE8: usdValueE8(chainId, event.args.token, event.args.amount, event.block.timestamp),
-    blockNumber: event.block.number,
-    timestamp: event.block.timestamp,
-    transactionHash: event.transaction.hash,
-    logIndex: event.log.logIndex,
+    ...settlementFields(chainId, event),
   });
   if (!program) return;
   const base = {

@@ -4,7 +4,7 @@ import { getDeployment, paymentRouterAbi } from "@coinpays/sdk/contracts";
 import { toFunctionSelector, zeroAddress, type Address, type Hex } from "viem";
 import { logId, routerPaymentId } from "./ids.ts";
 import { usdValueE8 } from "./prices.ts";
-import { recordPayment, rollUpRefund } from "./rollups.ts";
+import { recordPayment, settlementFields, rollUpRefund } from "./rollups.ts";
 
 const payWithPermitSelector = toFunctionSelector(paymentRouterAbi.find((item) => item.type === "function" && item.name === "payWithPermit")!);
 
@@ -33,16 +33,7 @@ ponder.on("PaymentRouter:PaymentSettled", async ({ event, context }) => {
     // A credit payment's payer is set (and counted) by CreditPaid, emitted right after in the same call.
     payer: method === "credit" ? null : event.args.payer,
     depositAddress: null,
-    token: event.args.token,
-    amount: event.args.amount,
-    merchantAmount: event.args.merchantAmount,
-    fee: event.args.fee,
-    refundedAmount: 0n,
-    valueUsdE8: usdValueE8(chainId, event.args.token, event.args.amount, event.block.timestamp),
-    blockNumber: event.block.number,
-    timestamp: event.block.timestamp,
-    transactionHash: event.transaction.hash,
-    logIndex: event.log.logIndex,
+    ...settlementFields(chainId, event),
   });
 });
 
@@ -93,16 +84,7 @@ ponder.on("DepositAddressFactory:DepositSwept", async ({ event, context }) => {
     // Whoever transferred to the deposit address is not in the sweep; the gateway's watcher knows it.
     payer: null,
     depositAddress: event.args.depositAddress,
-    token: event.args.token,
-    amount: event.args.amount,
-    merchantAmount: event.args.merchantAmount,
-    fee: event.args.fee,
-    refundedAmount: 0n,
-    valueUsdE8: usdValueE8(chainId, event.args.token, event.args.amount, event.block.timestamp),
-    blockNumber: event.block.number,
-    timestamp: event.block.timestamp,
-    transactionHash: event.transaction.hash,
-    logIndex: event.log.logIndex,
+    ...settlementFields(chainId, event),
   });
 });
 

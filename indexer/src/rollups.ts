@@ -4,7 +4,8 @@
  * (which works per indexed event) covers the rollups exactly as it covers the rows they summarise.
  */
 import { payerBucket, payerOverlap, payment, revenueRollup, rollupPayer } from "ponder:schema";
-import type { Address } from "viem";
+import type { Address, Hex } from "viem";
+import { usdValueE8 } from "./prices.ts";
 
 const PERIODS = [
   ["hour", 3_600n],
@@ -141,6 +142,30 @@ export async function rollUpRefund(
       .values({ ...empty, id: key.id, chainId: refund.chainId, merchant: refund.merchant, token: refund.token, period: key.period, bucketStart: key.bucketStart, refundCount: 1, refundVolume: refund.amount, refundVolumeUsdE8: usd })
       .onConflictDoUpdate((row: typeof empty) => ({ refundCount: row.refundCount + 1, refundVolume: row.refundVolume + refund.amount, refundVolumeUsdE8: row.refundVolumeUsdE8 + usd }));
   }
+}
+
+/** The fields every payment path's ledger row takes from its settlement event alike. */
+export function settlementFields(
+  chainId: number,
+  event: {
+    args: { token: Address; amount: bigint; merchantAmount: bigint; fee: bigint };
+    block: { number: bigint; timestamp: bigint };
+    transaction: { hash: Hex };
+    log: { logIndex: number };
+  },
+) {
+  return {
+    token: event.args.token,
+    amount: event.args.amount,
+    merchantAmount: event.args.merchantAmount,
+    fee: event.args.fee,
+    refundedAmount: 0n,
+    valueUsdE8: usdValueE8(chainId, event.args.token, event.args.amount, event.block.timestamp),
+    blockNumber: event.block.number,
+    timestamp: event.block.timestamp,
+    transactionHash: event.transaction.hash,
+    logIndex: event.log.logIndex,
+  };
 }
 
 /** Inserts a settled payment into the ledger and its rollups (and its payer, when known). */

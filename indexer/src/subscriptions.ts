@@ -1,8 +1,7 @@
 import { ponder } from "ponder:registry";
 import { subscription, subscriptionCharge, subscriptionPlan } from "ponder:schema";
 import { logId } from "./ids.ts";
-import { usdValueE8 } from "./prices.ts";
-import { recordPayment } from "./rollups.ts";
+import { recordPayment, settlementFields } from "./rollups.ts";
 
 const planKey = (chainId: number, planId: bigint) => `${chainId}:${planId}`;
 const subscriptionKey = (chainId: number, subscriptionId: bigint) => `${chainId}:${subscriptionId}`;
@@ -85,16 +84,7 @@ ponder.on("Subscriptions:SubscriptionCharged", async ({ event, context }) => {
     merchant: event.args.merchant,
     payer: event.args.subscriber,
     depositAddress: null,
-    token: event.args.token,
-    amount: event.args.amount,
-    merchantAmount: event.args.merchantAmount,
-    fee: event.args.fee,
-    refundedAmount: 0n,
-    valueUsdE8: usdValueE8(chainId, event.args.token, event.args.amount, event.block.timestamp),
-    blockNumber: event.block.number,
-    timestamp: event.block.timestamp,
-    transactionHash: event.transaction.hash,
-    logIndex: event.log.logIndex,
+    ...settlementFields(chainId, event),
   });
   // A successful charge of a past-due subscription makes it active again, as the contract does.
   await context.db.update(subscription, { id: subscriptionKey(chainId, event.args.subscriptionId) }).set((row) => ({
