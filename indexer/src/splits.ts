@@ -2,8 +2,26 @@ import { ponder } from "ponder:registry";
 import { split, splitDistribution, splitRuleSet, splitWithdrawal } from "ponder:schema";
 import { recordContractEvent } from "./admin.ts";
 import { logId } from "./ids.ts";
+import type { Address, Hex } from "viem";
 
 const zeroAddress = "0x0000000000000000000000000000000000000000";
+
+/** Every version of a split's rules, as created or updated: its history page reads these rows. */
+async function recordRuleSet(
+  db: any,
+  chainId: number,
+  event: { args: { split: Address }; block: { number: bigint }; transaction: { hash: Hex } },
+  rules: { version: number } & Record<string, unknown>,
+) {
+  await db.insert(splitRuleSet).values({
+    id: `${chainId}:${event.args.split.toLowerCase()}:${rules.version}`,
+    chainId,
+    split: event.args.split,
+    ...rules,
+    blockNumber: event.block.number,
+    transactionHash: event.transaction.hash,
+  });
+}
 
 ponder.on("SplitMain:SplitCreated", async ({ event, context }) => {
   const chainId = context.chain.id;
@@ -23,14 +41,7 @@ ponder.on("SplitMain:SplitCreated", async ({ event, context }) => {
     blockNumber: event.block.number,
     transactionHash: event.transaction.hash,
   });
-  await context.db.insert(splitRuleSet).values({
-    id: `${chainId}:${event.args.split.toLowerCase()}:${rules.version}`,
-    chainId,
-    split: event.args.split,
-    ...rules,
-    blockNumber: event.block.number,
-    transactionHash: event.transaction.hash,
-  });
+  await recordRuleSet(context.db, chainId, event, rules);
 });
 
 ponder.on("SplitMain:SplitUpdated", async ({ event, context }) => {
@@ -43,14 +54,7 @@ ponder.on("SplitMain:SplitUpdated", async ({ event, context }) => {
     distributorFeePpm: event.args.distributorFeePpm,
   };
   await context.db.update(split, { address: event.args.split }).set(rules);
-  await context.db.insert(splitRuleSet).values({
-    id: `${chainId}:${event.args.split.toLowerCase()}:${rules.version}`,
-    chainId,
-    split: event.args.split,
-    ...rules,
-    blockNumber: event.block.number,
-    transactionHash: event.transaction.hash,
-  });
+  await recordRuleSet(context.db, chainId, event, rules);
 });
 
 ponder.on("SplitMain:SplitDistributed", async ({ event, context }) => {

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import { getAddress, maxUint96, zeroAddress, type Address, type Hex } from "viem";
+import { SUBSCRIPTION_TERMS_TYPES } from "../../sdk/src/subscription-terms.ts";
 
 const { viem, networkHelpers } = await network.create();
 const { time, loadFixture } = networkHelpers;
@@ -36,18 +37,6 @@ async function subscribe(f: Fixture, planId = 1n, who = f.subscriber) {
   return (await f.subs.read.nextSubscriptionId()) - 1n;
 }
 
-const TERMS_TYPES = {
-  SubscriptionTerms: [
-    { name: "subscriber", type: "address" },
-    { name: "planId", type: "uint256" },
-    { name: "maxAmount", type: "uint256" },
-    { name: "period", type: "uint32" },
-    { name: "start", type: "uint40" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
-} as const;
-
 async function signedTerms(f: Fixture, overrides: Partial<Record<string, unknown>> = {}, signer = f.subscriber) {
   const now = await time.latest();
   const terms = {
@@ -63,7 +52,7 @@ async function signedTerms(f: Fixture, overrides: Partial<Record<string, unknown
   const signature = await signer.signTypedData({
     account: signer.account,
     domain: { name: "CoinPays Subscriptions", version: "1", chainId: f.chainId, verifyingContract: f.subs.address },
-    types: TERMS_TYPES,
+    types: SUBSCRIPTION_TERMS_TYPES,
     primaryType: "SubscriptionTerms",
     message: terms as never,
   });
