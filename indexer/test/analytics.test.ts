@@ -245,7 +245,23 @@ describe("analytics API", { timeout: 400_000, skip: !DATABASE_URL && "DATABASE_U
       const response = await get(`/analytics/${endpoint}?merchant=${merchantA.address}&${range()}&format=csv`);
       const rows = (await ok(endpoint, [merchantA.address])).data;
       assert.equal(response.status, 200, endpoint);
-      assert.equal(response.text.trim().split("\n").length, rows.length + 1, endpoint);
+      const lines = response.text.trim().split("\n");
+      assert.equal(lines.length, rows.length + 1, endpoint);
+      if (rows.length) assert.equal(lines[0], Object.keys(rows[0]).join(","), endpoint);
+    }
+  });
+
+  it("writes each endpoint's CSV header even when no row matches", async () => {
+    const nobody = "0x000000000000000000000000000000000000dEaD";
+    for (const endpoint of ["revenue", "top-payers", "payment-methods", "refunds", "split-payouts", "loyalty", "lending"]) {
+      const withRows = (await get(`/analytics/${endpoint}?merchant=${merchantA.address}&${range()}&format=csv`)).text.split("\n")[0]!;
+      const empty = await get(`/analytics/${endpoint}?merchant=${nobody}&${range()}&format=csv`);
+      assert.equal(empty.status, 200, endpoint);
+      const lines = empty.text.trim().split("\n");
+      assert.equal(lines[0], withRows, endpoint);
+      assert.ok(lines[0]!.split(",").length >= 6, endpoint);
+      // Lending lists every market (public totals) with this merchant's share, so it has rows for anyone.
+      if (endpoint !== "lending") assert.equal(lines.length, 1, endpoint);
     }
   });
 

@@ -14,6 +14,19 @@ import { INTERVAL_SECONDS, type AnalyticsQuery } from "./params.ts";
 
 type Db = ReadonlyDrizzle<typeof schema>;
 export type Row = Record<string, string | number | boolean | null>;
+/**
+ * A row with exactly the given columns. Each endpoint names its columns once: the type makes every row
+ * builder produce exactly those keys, and the CSV export writes them as its header even when no row matches.
+ */
+type RowOf<C extends readonly string[]> = Record<C[number], string | number | boolean | null>;
+
+const REVENUE_COLUMNS = ["bucketStart", "bucketStartIso", "chainId", "token", "paymentCount", "volume", "merchantAmount", "fees", "volumeUsd", "unpricedCount", "uniquePayers", "refundCount", "refundVolume", "refundVolumeUsd"] as const;
+const TOP_PAYER_COLUMNS = ["rank", "payer", "paymentCount", "volumeUsd", "unpricedCount", "volumes"] as const;
+const METHOD_MIX_COLUMNS = ["method", "chainId", "token", "paymentCount", "volume", "volumeUsd", "unpricedCount"] as const;
+const REFUND_COLUMNS = ["source", "paymentId", "orderRef", "recipient", "chainId", "token", "amount", "valueUsd", "timestamp", "transactionHash"] as const;
+const SPLIT_PAYOUT_COLUMNS = ["split", "chainId", "token", "ruleSetVersion", "distributor", "amount", "distributorFee", "credited", "merchantAllocationPpm", "merchantShare", "timestamp", "transactionHash"] as const;
+const LOYALTY_COLUMNS = ["bucketStart", "bucketStartIso", "program", "issued", "redeemed", "clawedBack"] as const;
+const LENDING_COLUMNS = ["chainId", "marketId", "loanToken", "collateralToken", "lltv", "totalSupplyAssets", "totalBorrowAssets", "totalCollateral", "utilisation", "creditPaymentCount", "creditVolume", "merchantSupplyShares", "merchantBorrowShares", "merchantCollateral"] as const;
 
 const usd = (e8: bigint | string | null | undefined): string => formatUnits(BigInt(e8 ?? 0), USD_DECIMALS);
 const big = (value: string | null | undefined): bigint => BigInt(value ?? 0);
@@ -108,7 +121,7 @@ export async function revenueOverTime(db: Db, q: AnalyticsQuery) {
     }
   }
   const totals = { paymentCount: 0n, volumeUsdE8: 0n, refundCount: 0n, refundVolumeUsdE8: 0n, unpricedCount: 0n };
-  const data: Row[] = rows.map((row) => {
+  const data = rows.map((row): RowOf<typeof REVENUE_COLUMNS> => {
     totals.paymentCount += big(row.paymentCount);
     totals.volumeUsdE8 += big(row.volumeUsdE8);
     totals.refundCount += big(row.refundCount);
@@ -171,7 +184,7 @@ export async function topPayers(db: Db, q: AnalyticsQuery) {
         .groupBy(p.payer, p.chainId, p.token)
         .orderBy(p.payer, p.chainId, p.token)
     : [];
-  const data: Row[] = ranked.map((row, index) => ({
+  const data = ranked.map((row, index): RowOf<typeof TOP_PAYER_COLUMNS> => ({
     rank: index + 1,
     payer: row.payer,
     paymentCount: row.paymentCount,
@@ -215,7 +228,7 @@ export async function paymentMethodMix(db: Db, q: AnalyticsQuery) {
     byMethod.set(row.method, entry);
   }
   return {
-    data: rows.map((row) => ({ method: row.method, chainId: row.chainId, token: row.token, paymentCount: row.paymentCount, volume: row.volume, volumeUsd: usd(row.volumeUsdE8), unpricedCount: row.unpricedCount })) as Row[],
+    data: rows.map((row): RowOf<typeof METHOD_MIX_COLUMNS> => ({ method: row.method, chainId: row.chainId, token: row.token, paymentCount: row.paymentCount, volume: row.volume, volumeUsd: usd(row.volumeUsdE8), unpricedCount: row.unpricedCount })),
     methods: [...byMethod].map(([method, entry]) => ({
       method,
       paymentCount: entry.paymentCount,
@@ -234,7 +247,7 @@ export async function refunds(db: Db, q: AnalyticsQuery) {
     { source: "router", table: schema.refund },
     { source: "loyalty", table: schema.loyaltyRefund },
   ] as const;
-  const listed: Row[] = [];
+  const listed: RowOf<typeof REFUND_COLUMNS>[] = [];
   const totals = new Map<string, { chainId: number; token: string; refundCount: number; amount: bigint; valueUsdE8: bigint }>();
   for (const { source, table } of sources) {
     const where = rangeFilters(table, q);
@@ -309,7 +322,7 @@ export async function splitPayouts(db: Db, q: AnalyticsQuery) {
     .orderBy(desc(d.timestamp), desc(d.id))
     .limit(q.limit);
   const mine = new Set<string>(q.merchants);
-  const data: Row[] = rows.map((row) => {
+  const data = rows.map((row): RowOf<typeof SPLIT_PAYOUT_COLUMNS> => {
     const net = row.amount - row.distributorFee;
     let allocationPpm = 0;
     let share = 0n;
@@ -372,14 +385,14 @@ export async function loyaltyIssuedVsRedeemed(db: Db, q: AnalyticsQuery) {
     .from(schema.loyaltyProgram)
     .where(and(inArray(schema.loyaltyProgram.merchant, q.merchants), q.chainId === undefined ? undefined : eq(schema.loyaltyProgram.chainId, q.chainId)));
   return {
-    data: [...buckets.values()].map((b) => ({
+    data: [...buckets.values()].map((b): RowOf<typeof LOYALTY_COLUMNS> => ({
       bucketStart: b.bucketStart,
       bucketStartIso: new Date(b.bucketStart * 1000).toISOString(),
       program: b.program,
       issued: b.issued.toString(),
       redeemed: b.redeemed.toString(),
       clawedBack: b.clawedBack.toString(),
-    })) as Row[],
+    })),
     programs: programs.map((p) => ({
       program: p.address,
       chainId: p.chainId,
@@ -414,7 +427,7 @@ export async function lendingUtilisation(db: Db, q: AnalyticsQuery) {
     .groupBy(c.chainId, c.marketId);
   const pos = schema.lendingPosition;
   const positions = await db.select().from(pos).where(inArray(pos.account, q.merchants));
-  const data: Row[] = markets.map((market) => {
+  const data = markets.map((market): RowOf<typeof LENDING_COLUMNS> => {
     const received = credit.find((x) => x.chainId === market.chainId && x.marketId === market.marketId);
     const own = positions.filter((x) => x.chainId === market.chainId && x.marketId === market.marketId);
     const sum = (f: (x: (typeof own)[number]) => bigint) => own.reduce((s, x) => s + f(x), 0n).toString();
@@ -438,14 +451,15 @@ export async function lendingUtilisation(db: Db, q: AnalyticsQuery) {
   return { data };
 }
 
+/** Each endpoint: the function that answers it and the columns of its `data` rows, in CSV order. */
 export const analytics = {
-  revenue: revenueOverTime,
-  "top-payers": topPayers,
-  "payment-methods": paymentMethodMix,
-  refunds,
-  "split-payouts": splitPayouts,
-  loyalty: loyaltyIssuedVsRedeemed,
-  lending: lendingUtilisation,
+  revenue: { run: revenueOverTime, columns: REVENUE_COLUMNS },
+  "top-payers": { run: topPayers, columns: TOP_PAYER_COLUMNS },
+  "payment-methods": { run: paymentMethodMix, columns: METHOD_MIX_COLUMNS },
+  refunds: { run: refunds, columns: REFUND_COLUMNS },
+  "split-payouts": { run: splitPayouts, columns: SPLIT_PAYOUT_COLUMNS },
+  loyalty: { run: loyaltyIssuedVsRedeemed, columns: LOYALTY_COLUMNS },
+  lending: { run: lendingUtilisation, columns: LENDING_COLUMNS },
 } as const;
 
 export type { Address };

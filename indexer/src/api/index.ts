@@ -46,7 +46,7 @@ app.get("/merchants/:merchant/payments", async (c) => {
  * `format=csv`. The indexer is not public: the web server calls it for a signed-in merchant with that
  * merchant's payout addresses, which is what keeps every answer to the merchant's own rows.
  */
-for (const [name, run] of Object.entries(analytics)) {
+for (const [name, { run, columns }] of Object.entries(analytics)) {
   app.get(`/analytics/${name}`, async (c) => {
     let query;
     try {
@@ -57,8 +57,9 @@ for (const [name, run] of Object.entries(analytics)) {
     }
     const result: { data: Row[] } = await run(db, query);
     if (query.format === "csv") {
-      const columns = result.data.length ? Object.keys(result.data[0]!) : [];
-      const csv = stringify(result.data, { header: true, columns });
+      // The header comes from the endpoint's column list, so an empty range still downloads a CSV a
+      // spreadsheet or an import script can read.
+      const csv = stringify(result.data, { header: true, columns: [...columns] });
       c.header("Content-Type", "text/csv; charset=utf-8");
       c.header("Content-Disposition", `attachment; filename="${name}.csv"`);
       return c.body(csv);
