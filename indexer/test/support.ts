@@ -85,3 +85,19 @@ export async function schemaQuery(databaseUrl: string, schema: string) {
     end: () => db.end().catch(() => {}),
   };
 }
+
+/**
+ * Starts `ponder serve` on a schema (the views schema of a blue/green deployment): the read-only HTTP API,
+ * the analytics endpoints among them, with no indexing of its own.
+ */
+export async function startServe(options: { databaseUrl: string; rpcUrl: string; schema: string }): Promise<{ url: string; process: ManagedProcess }> {
+  const port = await freePort();
+  const server = startProcess(path.join(INDEXER_DIR, "node_modules/.bin/ponder"), ["serve", "--schema", options.schema, "--port", String(port)], {
+    cwd: INDEXER_DIR,
+    label: "indexer-serve",
+    env: { ...process.env, PONDER_TELEMETRY_DISABLED: "true", DATABASE_URL: options.databaseUrl, PONDER_RPC_URL_31337: options.rpcUrl, PORT: String(port) },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor("ponder serve to answer", async () => ((await fetch(`${url}/health`).catch(() => undefined))?.ok ? true : undefined), 120_000, server);
+  return { url, process: server };
+}
