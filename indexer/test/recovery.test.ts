@@ -7,50 +7,32 @@
  *   as the chain holds, no event lost or counted twice.
  */
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { maxUint256, parseUnits, type Abi } from "viem";
 import { mockErc20Abi, paymentRouterAbi } from "@coinpays/sdk/contracts";
-import { deployCoinPays, type Deployment } from "../../scripts/lib/deploy.ts";
 import { devAccount } from "../../scripts/lib/dev-accounts.ts";
-import { startLocalChain, type LocalChain } from "../../scripts/lib/local-chain.ts";
 import { generateRouterPayments } from "../../scripts/lib/payment-load.ts";
 import { waitFor } from "../../scripts/lib/processes.ts";
 import { DEMO, orderRefOf, seedLocalChain } from "../../scripts/lib/seed.ts";
-import { chainWriter, freshDatabase, schemaQuery, startIndexer, type RunningIndexer } from "./support.ts";
+import { deployedLocalChain, chainWriter, freshDatabase, schemaQuery, startIndexer, type RunningIndexer } from "./support.ts";
 
 const DATABASE_URL = process.env.DATABASE_URL;
 const DAY = 86_400n;
 const lower = (a: string) => a.toLowerCase();
 
 describe("indexer recovery", { timeout: 600_000, skip: !DATABASE_URL && "DATABASE_URL is not set" }, () => {
-  let chain: LocalChain;
-  let deploymentsDir: string;
-  let deployment: Deployment;
-
-  before(async () => {
-    chain = await startLocalChain();
-    deploymentsDir = await mkdtemp(path.join(tmpdir(), "coinpays-deployments-"));
-    deployment = await deployCoinPays({ rpcUrl: chain.rpcUrl, account: devAccount(0), deploymentsDir, log: () => {} });
-  });
-
-  after(async () => {
-    await chain?.stop();
-    if (deploymentsDir) await rm(deploymentsDir, { recursive: true, force: true });
-  });
+  const local = deployedLocalChain();
 
   it("removes a reorged payment and corrects its rollups and payer sets", async () => {
-    const w = chainWriter(chain.rpcUrl);
+    const w = chainWriter(local.chain.rpcUrl);
     const dayStart = ((BigInt(Math.floor(Date.now() / 1000)) + DAY) / DAY) * DAY;
     await w.setNextBlockTimestamp(dayStart);
-    await seedLocalChain(chain.rpcUrl, deployment, () => {});
+    await seedLocalChain(local.chain.rpcUrl, local.deployment, () => {});
     const merchant = lower(DEMO.merchant.address);
-    const usdc = lower(deployment.tokens.find((t) => t.symbol === "USDC")!.address);
-    const router = deployment.contracts.PaymentRouter.address;
+    const usdc = lower(local.deployment.tokens.find((t) => t.symbol === "USDC")!.address);
+    const router = local.deployment.contracts.PaymentRouter.address;
     const databaseUrl = await freshDatabase(DATABASE_URL!, "reorg");
-    const indexer: RunningIndexer = await startIndexer({ databaseUrl, rpcUrl: chain.rpcUrl });
+    const indexer: RunningIndexer = await startIndexer({ databaseUrl, rpcUrl: local.chain.rpcUrl });
     const db = await schemaQuery(databaseUrl, indexer.schema);
     try {
       const dayRollup = async () =>
@@ -96,11 +78,11 @@ describe("indexer recovery", { timeout: 600_000, skip: !DATABASE_URL && "DATABAS
   });
 
   it("resumes after kill -9 mid-backfill with identical rows and sums", async () => {
-    const load = await generateRouterPayments({ rpcUrl: chain.rpcUrl, deployment, count: 30_000, merchantCount: 50, label: "restart-test" });
+    const load = await generateRouterPayments({ rpcUrl: local.chain.rpcUrl, deployment: local.deployment, count: 30_000, merchantCount: 50, label: "restart-test" });
     const databaseUrl = await freshDatabase(DATABASE_URL!, "restart");
     const schema = `restart_${process.pid}`;
     const merchants = load.merchants.map(lower);
-    const first = await startIndexer({ databaseUrl, rpcUrl: chain.rpcUrl, schema, waitReady: false });
+    const first = await startIndexer({ databaseUrl, rpcUrl: local.chain.rpcUrl, schema, waitReady: false });
     const db = await schemaQuery(databaseUrl, schema);
     const count = async () => {
       try {
@@ -119,7 +101,7 @@ describe("indexer recovery", { timeout: 600_000, skip: !DATABASE_URL && "DATABAS
       const afterKill = await count();
       assert.ok(partial < load.count && afterKill < load.count, `killed mid-backfill (${afterKill} of ${load.count} rows written)`);
 
-      const second = await startIndexer({ databaseUrl, rpcUrl: chain.rpcUrl, schema, waitReady: false });
+      const second = await startIndexer({ databaseUrl, rpcUrl: local.chain.rpcUrl, schema, waitReady: false });
       try {
         await waitFor("the restarted indexer to finish", async () => ((await count()) === load.count ? true : undefined), 300_000, second.process);
         // It resumed from its checkpoint rather than starting over.

@@ -1,8 +1,14 @@
 /** What the indexer's end-to-end tests share: a fresh database, a Ponder process, and a transaction sender. */
 import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
+import { after, before } from "node:test";
 import pg from "pg";
 import { createPublicClient, createWalletClient, http, type Abi, type Address, type HDAccount, type TransactionReceipt } from "viem";
+import { deployCoinPays, type Deployment } from "../../scripts/lib/deploy.ts";
+import { devAccount } from "../../scripts/lib/dev-accounts.ts";
+import { startLocalChain, type LocalChain } from "../../scripts/lib/local-chain.ts";
 import { ROOT } from "../../scripts/lib/paths.ts";
 import { freePort, startProcess, waitFor, type ManagedProcess } from "../../scripts/lib/processes.ts";
 
@@ -27,6 +33,25 @@ export async function freshDatabase(url: string, suffix: string): Promise<string
   }
   target.pathname = `/${name}`;
   return target.toString();
+}
+
+/**
+ * A fresh local chain with CoinPays deployed, for the enclosing `describe`: started in its `before`, stopped
+ * in its `after`. Read the fields inside the tests (they are set once `before` has run).
+ */
+export function deployedLocalChain(): { chain: LocalChain; deployment: Deployment } {
+  const context = {} as { chain: LocalChain; deployment: Deployment };
+  let deploymentsDir: string | undefined;
+  before(async () => {
+    context.chain = await startLocalChain();
+    deploymentsDir = await mkdtemp(path.join(tmpdir(), "coinpays-deployments-"));
+    context.deployment = await deployCoinPays({ rpcUrl: context.chain.rpcUrl, account: devAccount(0), deploymentsDir, log: () => {} });
+  });
+  after(async () => {
+    await context.chain?.stop();
+    if (deploymentsDir) await rm(deploymentsDir, { recursive: true, force: true });
+  });
+  return context;
 }
 
 export interface RunningIndexer {

@@ -5,51 +5,32 @@
  * reads the latest data through those views while deployments come and go.
  */
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { parseUnits, type Abi } from "viem";
 import { paymentRouterAbi } from "@coinpays/sdk/contracts";
-import { deployCoinPays, type Deployment } from "../../scripts/lib/deploy.ts";
-import { devAccount } from "../../scripts/lib/dev-accounts.ts";
-import { startLocalChain, type LocalChain } from "../../scripts/lib/local-chain.ts";
 import { waitFor } from "../../scripts/lib/processes.ts";
 import { DEMO, orderRefOf, seedLocalChain } from "../../scripts/lib/seed.ts";
-import { chainWriter, freshDatabase, schemaQuery, startIndexer, startServe } from "./support.ts";
+import { deployedLocalChain, chainWriter, freshDatabase, schemaQuery, startIndexer, startServe } from "./support.ts";
 
 const DATABASE_URL = process.env.DATABASE_URL;
 const VIEWS = "coinpays";
 
 describe("indexer views schema", { timeout: 400_000, skip: !DATABASE_URL && "DATABASE_URL is not set" }, () => {
-  let chain: LocalChain;
-  let deploymentsDir: string;
-  let deployment: Deployment;
-
-  before(async () => {
-    chain = await startLocalChain();
-    deploymentsDir = await mkdtemp(path.join(tmpdir(), "coinpays-deployments-"));
-    deployment = await deployCoinPays({ rpcUrl: chain.rpcUrl, account: devAccount(0), deploymentsDir, log: () => {} });
-  });
-
-  after(async () => {
-    await chain?.stop();
-    if (deploymentsDir) await rm(deploymentsDir, { recursive: true, force: true });
-  });
+  const local = deployedLocalChain();
 
   it("serves the latest deployment's rows through the views while a new deployment takes over", async () => {
-    await seedLocalChain(chain.rpcUrl, deployment, () => {});
-    const w = chainWriter(chain.rpcUrl);
+    await seedLocalChain(local.chain.rpcUrl, local.deployment, () => {});
+    const w = chainWriter(local.chain.rpcUrl);
     const merchant = DEMO.merchant.address;
-    const usdc = deployment.tokens.find((t) => t.symbol === "USDC")!.address;
-    const router = deployment.contracts.PaymentRouter.address;
+    const usdc = local.deployment.tokens.find((t) => t.symbol === "USDC")!.address;
+    const router = local.deployment.contracts.PaymentRouter.address;
     const databaseUrl = await freshDatabase(DATABASE_URL!, "views");
     const db = await schemaQuery(databaseUrl, VIEWS);
     const viewTarget = async () =>
       (await db.rows(`select definition from pg_views where schemaname = $1 and viewname = 'payment'`, [VIEWS]))[0]?.definition as string | undefined;
-    const blue = await startIndexer({ databaseUrl, rpcUrl: chain.rpcUrl, schema: "coinpays_blue", env: { DATABASE_VIEWS_SCHEMA: VIEWS } });
+    const blue = await startIndexer({ databaseUrl, rpcUrl: local.chain.rpcUrl, schema: "coinpays_blue", env: { DATABASE_VIEWS_SCHEMA: VIEWS } });
     let green: Awaited<ReturnType<typeof startIndexer>> | undefined;
-    const api = await startServe({ databaseUrl, rpcUrl: chain.rpcUrl, schema: VIEWS });
+    const api = await startServe({ databaseUrl, rpcUrl: local.chain.rpcUrl, schema: VIEWS });
     const paymentsThroughApi = async () => {
       const response = await fetch(`${api.url}/merchants/${merchant}/payments?limit=500`);
       assert.equal(response.status, 200);
@@ -70,7 +51,7 @@ describe("indexer views schema", { timeout: 400_000, skip: !DATABASE_URL && "DAT
       // serving; when green is ready the views switch to it. Ready means backfilled up to the finalized
       // block: the blocks after it (here every payment: the local chain finalizes 30 blocks deep) reach
       // green's tables through its live sync a moment later, so the API can lag by that depth for seconds.
-      green = await startIndexer({ databaseUrl, rpcUrl: chain.rpcUrl, schema: "coinpays_green", env: { DATABASE_VIEWS_SCHEMA: VIEWS } });
+      green = await startIndexer({ databaseUrl, rpcUrl: local.chain.rpcUrl, schema: "coinpays_green", env: { DATABASE_VIEWS_SCHEMA: VIEWS } });
       await waitFor("the views to point at green", async () => (/coinpays_green\.payment/.test((await viewTarget()) ?? "") ? true : undefined), 60_000, green.process);
       await waitFor("green to catch up with the head", async () => ((await paymentsThroughApi()).length === seeded + 1 ? true : undefined), 60_000, green.process);
       await blue.process.stop();
