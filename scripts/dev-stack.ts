@@ -15,6 +15,7 @@ import { devAccount } from "./lib/dev-accounts.ts";
 import { startLocalChain } from "./lib/local-chain.ts";
 import { ROOT } from "./lib/paths.ts";
 import { startProcess, waitFor, type ManagedProcess } from "./lib/processes.ts";
+import { startPonder } from "./lib/ponder.ts";
 import { DEMO, seedLocalChain } from "./lib/seed.ts";
 
 const chainPort = Number(process.env.CHAIN_PORT ?? 8545);
@@ -56,7 +57,7 @@ try {
   log(`starting the indexer on 127.0.0.1:${indexerPort} (embedded PGlite)`);
   // Ponder takes PORT from the environment over --port, so the web server's PORT must not leak into it.
   const indexerEnv = { ...process.env, PONDER_TELEMETRY_DISABLED: "true", PONDER_RPC_URL_31337: chain.rpcUrl, DATABASE_URL: "", PORT: String(indexerPort) };
-  const indexer = startProcess(path.join(ROOT, "indexer/node_modules/.bin/ponder"), ["start", "--schema", "coinpays", "--port", String(indexerPort)], {
+  const indexer = startPonder(["start", "--schema", "coinpays", "--port", String(indexerPort)], {
     cwd: path.join(ROOT, "indexer"),
     label: "indexer",
     echo: true,

@@ -41,7 +41,8 @@ import { deployCoinPays, type Deployment } from "../../scripts/lib/deploy.ts";
 import { devAccount } from "../../scripts/lib/dev-accounts.ts";
 import { startLocalChain, type LocalChain } from "../../scripts/lib/local-chain.ts";
 import { ROOT } from "../../scripts/lib/paths.ts";
-import { freePort, startProcess, waitFor, type ManagedProcess } from "../../scripts/lib/processes.ts";
+import { freePort, waitFor, type ManagedProcess } from "../../scripts/lib/processes.ts";
+import { startPonder } from "../../scripts/lib/ponder.ts";
 import { orderRefOf, seedLocalChain } from "../../scripts/lib/seed.ts";
 import { freshDatabase } from "./support.ts";
 
@@ -187,7 +188,7 @@ describe("indexer: subscriptions, escrow, splits, loyalty, lending", { timeout: 
     const databaseUrl = await freshDatabase(DATABASE_URL!, "domains");
     const port = await freePort();
     const schema = `indexer_domains_${process.pid}_${port}`;
-    const indexer: ManagedProcess = startProcess(path.join(INDEXER_DIR, "node_modules/.bin/ponder"), ["start", "--schema", schema, "--port", String(port)], {
+    const indexer: ManagedProcess = startPonder(["start", "--schema", schema, "--port", String(port)], {
       cwd: INDEXER_DIR,
       label: "indexer",
       env: { ...process.env, PONDER_TELEMETRY_DISABLED: "true", DATABASE_URL: databaseUrl, PONDER_RPC_URL_31337: chain.rpcUrl, PORT: String(port) },

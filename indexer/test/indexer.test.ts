@@ -14,7 +14,8 @@ import { deployCoinPays } from "../../scripts/lib/deploy.ts";
 import { devAccount } from "../../scripts/lib/dev-accounts.ts";
 import { startLocalChain, type LocalChain } from "../../scripts/lib/local-chain.ts";
 import { ROOT } from "../../scripts/lib/paths.ts";
-import { freePort, startProcess, waitFor, type ManagedProcess } from "../../scripts/lib/processes.ts";
+import { freePort, waitFor, type ManagedProcess } from "../../scripts/lib/processes.ts";
+import { startPonder } from "../../scripts/lib/ponder.ts";
 import { DEMO, seedLocalChain, type SeedResult } from "../../scripts/lib/seed.ts";
 
 const INDEXER_DIR = path.join(ROOT, "indexer");
@@ -23,7 +24,7 @@ const DATABASE_URL = process.env.DATABASE_URL;
 async function startIndexer(env: Record<string, string>): Promise<{ url: string; process: ManagedProcess }> {
   const port = await freePort();
   const schema = `indexer_test_${process.pid}_${port}`;
-  const indexer = startProcess(path.join(INDEXER_DIR, "node_modules/.bin/ponder"), ["start", "--schema", schema, "--port", String(port)], {
+  const indexer = startPonder(["start", "--schema", schema, "--port", String(port)], {
     cwd: INDEXER_DIR,
     label: "indexer",
     // Ponder prefers PORT from the environment over --port.

@@ -10,7 +10,8 @@ import { deployCoinPays, type Deployment } from "../../scripts/lib/deploy.ts";
 import { devAccount } from "../../scripts/lib/dev-accounts.ts";
 import { startLocalChain, type LocalChain } from "../../scripts/lib/local-chain.ts";
 import { ROOT } from "../../scripts/lib/paths.ts";
-import { freePort, startProcess, waitFor, type ManagedProcess } from "../../scripts/lib/processes.ts";
+import { freePort, waitFor, type ManagedProcess } from "../../scripts/lib/processes.ts";
+import { startPonder } from "../../scripts/lib/ponder.ts";
 
 export const INDEXER_DIR = path.join(ROOT, "indexer");
 
@@ -64,7 +65,7 @@ export interface RunningIndexer {
 export async function startIndexer(options: { databaseUrl: string; rpcUrl: string; schema?: string; waitReady?: boolean; env?: Record<string, string> }): Promise<RunningIndexer> {
   const port = await freePort();
   const schema = options.schema ?? `indexer_test_${process.pid}_${port}`;
-  const indexer = startProcess(path.join(INDEXER_DIR, "node_modules/.bin/ponder"), ["start", "--schema", schema, "--port", String(port)], {
+  const indexer = startPonder(["start", "--schema", schema, "--port", String(port)], {
     cwd: INDEXER_DIR,
     label: "indexer",
     // Ponder prefers PORT from the environment over --port.
@@ -117,7 +118,7 @@ export async function schemaQuery(databaseUrl: string, schema: string) {
  */
 export async function startServe(options: { databaseUrl: string; rpcUrl: string; schema: string }): Promise<{ url: string; process: ManagedProcess }> {
   const port = await freePort();
-  const server = startProcess(path.join(INDEXER_DIR, "node_modules/.bin/ponder"), ["serve", "--schema", options.schema, "--port", String(port)], {
+  const server = startPonder(["serve", "--schema", options.schema, "--port", String(port)], {
     cwd: INDEXER_DIR,
     label: "indexer-serve",
     env: { ...process.env, PONDER_TELEMETRY_DISABLED: "true", DATABASE_URL: options.databaseUrl, PONDER_RPC_URL_31337: options.rpcUrl, PORT: String(port) },

@@ -22,7 +22,8 @@ import { devAccount } from "../lib/dev-accounts.ts";
 import { startLocalChain } from "../lib/local-chain.ts";
 import { ROOT } from "../lib/paths.ts";
 import { generateRouterPayments } from "../lib/payment-load.ts";
-import { freePort, startProcess, waitFor } from "../lib/processes.ts";
+import { freePort, waitFor } from "../lib/processes.ts";
+import { startPonder } from "../lib/ponder.ts";
 
 const EVENTS = Number(process.env.EVENTS ?? 200_000);
 const GETLOGS_BLOCKS = BigInt(process.env.GETLOGS_BLOCKS ?? 50);
@@ -86,7 +87,7 @@ try {
   const port = await freePort();
   const schema = "bench_backfill";
   const startedPonder = performance.now();
-  const ponder = startProcess(path.join(ROOT, "indexer/node_modules/.bin/ponder"), ["start", "--schema", schema], {
+  const ponder = startPonder(["start", "--schema", schema], {
     cwd: path.join(ROOT, "indexer"),
     label: "indexer",
     env: { ...process.env, PONDER_TELEMETRY_DISABLED: "true", PONDER_LOG_LEVEL: process.env.PONDER_LOG_LEVEL ?? "info", DATABASE_URL: databaseUrl, PONDER_RPC_URL_31337: chain.rpcUrl, PORT: String(port) },

@@ -25,7 +25,8 @@ import { deployCoinPays } from "../lib/deploy.ts";
 import { devAccount } from "../lib/dev-accounts.ts";
 import { startLocalChain } from "../lib/local-chain.ts";
 import { ROOT } from "../lib/paths.ts";
-import { freePort, startProcess, waitFor } from "../lib/processes.ts";
+import { freePort, waitFor } from "../lib/processes.ts";
+import { startPonder } from "../lib/ponder.ts";
 
 const PAYMENTS = Number(process.env.PAYMENTS ?? 1_000_000);
 const REQUESTS = Number(process.env.REQUESTS ?? 200);
@@ -49,7 +50,7 @@ const port = await freePort();
 const db = new pg.Client({ connectionString: databaseUrl });
 try {
   const deployment = await deployCoinPays({ rpcUrl: chain.rpcUrl, account: devAccount(0), deploymentsDir, log: () => {} });
-  const indexer = startProcess(path.join(ROOT, "indexer/node_modules/.bin/ponder"), ["start", "--schema", SCHEMA], {
+  const indexer = startPonder(["start", "--schema", SCHEMA], {
     cwd: path.join(ROOT, "indexer"),
     label: "indexer",
     env: { ...process.env, PONDER_TELEMETRY_DISABLED: "true", DATABASE_URL: databaseUrl, PORT: String(port), PONDER_RPC_URL_31337: chain.rpcUrl },

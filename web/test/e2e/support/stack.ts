@@ -20,7 +20,8 @@ import { startLocalChain, type LocalChain } from "../../../../scripts/lib/local-
 import { deployCoinPays, type Deployment } from "../../../../scripts/lib/deploy.ts";
 import { seedLocalChain } from "../../../../scripts/lib/seed.ts";
 import { ROOT } from "../../../../scripts/lib/paths.ts";
-import { freePort, startProcess, waitFor } from "../../../../scripts/lib/processes.ts";
+import { freePort, waitFor } from "../../../../scripts/lib/processes.ts";
+import { startPonder } from "../../../../scripts/lib/ponder.ts";
 import { devAccount, LOCAL_CHAIN_ID } from "../../../../scripts/lib/dev-accounts.ts";
 import { startServerProcess, WEB_ROOT, type ServerProcess } from "../../support/server-process.ts";
 import { installTestWallet, type TestWallet } from "./test-wallet.ts";
@@ -132,7 +133,7 @@ async function startStackSteps(started: number, quiet: () => void, cleanup: (() 
     const directory = mkdtempSync(path.join(tmpdir(), "coinpays-e2e-ponder-"));
     cleanup.push(() => rmSync(directory, { recursive: true, force: true }));
     const { DATABASE_URL: _postgres, ...env } = process.env;
-    const ponder = startProcess(path.join(ROOT, "indexer/node_modules/.bin/ponder"), ["start", "--schema", "e2e", "--port", String(indexerPort)], {
+    const ponder = startPonder(["start", "--schema", "e2e", "--port", String(indexerPort)], {
       cwd: path.join(ROOT, "indexer"),
       label: "indexer",
       // Ponder prefers PORT from the environment over --port.
