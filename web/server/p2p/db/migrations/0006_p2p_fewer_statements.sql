@@ -29,25 +29,20 @@ END;
 $$;
 --> statement-breakpoint
 
--- The same for a recorded transfer's legs (posting or voiding a pending transfer): read from its
--- entries by the statements themselves instead of collecting them into arrays first.
+-- The same for a recorded transfer's legs (posting or voiding a pending transfer). The legs are
+-- read into arrays by the transfer's own index first: a statement filtering entries by transfer and
+-- account together was planned as a BitmapAnd that also read every entry of the (hot) account.
 CREATE OR REPLACE FUNCTION p2p_ledger_apply_transfer(p_transfer_id bigint, p_mode text) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-  v_pending int := CASE p_mode WHEN 'pending' THEN 1 WHEN 'posted' THEN 0 ELSE -1 END;
-  v_posted int := CASE WHEN p_mode IN ('posted', 'post') THEN 1 ELSE 0 END;
+  v_ids bigint[];
+  v_sides text[];
+  v_amounts numeric[];
 BEGIN
-  -- `= ANY (ARRAY(…))`, not `IN (…)`: a semi-join could be planned over a scan of every account.
-  PERFORM 1 FROM p2p_ledger_accounts
-  WHERE id = ANY (ARRAY(SELECT e.account_id FROM p2p_ledger_entries e WHERE e.transfer_id = p_transfer_id))
-  ORDER BY id FOR NO KEY UPDATE;
-  UPDATE p2p_ledger_accounts acc SET (debits_pending, credits_pending, debits_posted, credits_posted) = (
-    SELECT acc.debits_pending + v_pending * d.dm, acc.credits_pending + v_pending * d.cm,
-           acc.debits_posted + v_posted * d.dm, acc.credits_posted + v_posted * d.cm
-    FROM (SELECT coalesce(sum(e.amount) FILTER (WHERE e.side = 'debit'), 0) AS dm,
-                 coalesce(sum(e.amount) FILTER (WHERE e.side = 'credit'), 0) AS cm
-          FROM p2p_ledger_entries e WHERE e.transfer_id = p_transfer_id AND e.account_id = acc.id) d)
-  WHERE acc.id = ANY (ARRAY(SELECT e.account_id FROM p2p_ledger_entries e WHERE e.transfer_id = p_transfer_id));
+  SELECT array_agg(e.account_id ORDER BY e.id), array_agg(e.side ORDER BY e.id), array_agg(e.amount ORDER BY e.id)
+  INTO v_ids, v_sides, v_amounts
+  FROM p2p_ledger_entries e WHERE e.transfer_id = p_transfer_id;
+  PERFORM p2p_ledger_apply(v_ids, v_sides, v_amounts, p_mode);
 END;
 $$;
 --> statement-breakpoint
@@ -335,6 +330,24 @@ END;
 $$;
 --> statement-breakpoint
 
+-- A reservation as the batch returns it: every value as text (numeric(38,0) amounts must not pass
+-- through a JSON number), timestamps as to_jsonb writes them. Migration 0003's generic form
+-- (jsonb_each over to_jsonb, re-aggregated) was a statement per operation; this is one expression.
+-- test/p2p/write-batch.test.ts checks that both forms agree, so a new column cannot be forgotten.
+CREATE OR REPLACE FUNCTION p2p_reservation_json(r p2p_reservations) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN jsonb_build_object(
+    'id', r.id, 'order_id', r.order_id, 'buyer_id', r.buyer_id, 'request_id', r.request_id, 'seller_id', r.seller_id,
+    'api_form_id', r.api_form_id, 'provider', r.provider, 'amount', r.amount::text, 'fee', r.fee::text,
+    'fiat_amount', r.fiat_amount::text, 'fiat_currency', r.fiat_currency, 'pending_transfer_id', r.pending_transfer_id::text,
+    'resolution_transfer_id', r.resolution_transfer_id::text, 'invoice_id', r.invoice_id, 'payment_url', r.payment_url,
+    'status', r.status, 'void_reason', r.void_reason, 'expires_at', to_jsonb(r.expires_at), 'resolved_at', to_jsonb(r.resolved_at),
+    'created_at', to_jsonb(r.created_at));
+END;
+$$;
+--> statement-breakpoint
+
 CREATE OR REPLACE FUNCTION p2p_batch_op(op jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -349,15 +362,14 @@ BEGIN
       IF r.id IS NULL THEN
         RETURN NULL;
       END IF;
-      -- Every value as text: numeric(38,0) amounts must not pass through a JSON number.
-      RETURN (SELECT jsonb_object_agg(key, value #>> '{}') FROM jsonb_each(to_jsonb(r)));
+      RETURN p2p_reservation_json(r);
     WHEN 'invoice' THEN
       UPDATE p2p_reservations SET invoice_id = op->>'invoiceId', payment_url = op->>'paymentUrl'
        WHERE id = (op->>'id')::uuid RETURNING * INTO r;
       IF r.id IS NULL THEN
         RETURN NULL;
       END IF;
-      RETURN (SELECT jsonb_object_agg(key, value #>> '{}') FROM jsonb_each(to_jsonb(r)));
+      RETURN p2p_reservation_json(r);
     WHEN 'post' THEN
       RETURN to_jsonb(p2p_reservation_post((op->>'id')::uuid, (op->>'at')::timestamptz));
     ELSE
