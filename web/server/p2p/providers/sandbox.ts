@@ -13,7 +13,7 @@
 // still returns only after its own write is durable; with no load a group holds one write.
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { sql } from "drizzle-orm";
-import { big, one, type Executor } from "../sql.ts";
+import { big, one, preparedRows, type Executor } from "../sql.ts";
 import {
   ProviderError,
   type CreateInvoiceInput,
@@ -151,7 +151,7 @@ export function createSandboxProvider(options: SandboxOptions): SandboxProvider 
   }
 
   async function status(invoiceId: string): Promise<ProviderPaymentStatus> {
-    const row = await one(options.db, sql`select * from p2p_sandbox_invoices where id = ${invoiceId}`);
+    const [row] = await preparedRows(options.db, "p2p_sandbox_invoice", sql`select * from p2p_sandbox_invoices where id = ${invoiceId}`);
     if (!row) throw new ProviderError(`sandbox: invoice ${invoiceId} not found`);
     return {
       invoiceId,
