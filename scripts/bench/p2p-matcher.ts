@@ -12,7 +12,7 @@
 import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { randomUUID } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -41,6 +41,16 @@ function pgbench(url: URL, init = false): { tps: number; raw: string; transactio
   const tps = Number(/tps = ([\d.]+)/.exec(raw)?.[1]);
   const transactions = Number(/number of transactions actually processed: (\d+)/.exec(raw)?.[1] ?? 0);
   return { tps, raw, transactions, walKiBPerTransaction: 0 };
+}
+
+/** CPU seconds (user + kernel) of a process from /proc, or undefined once it has exited. */
+function processCpuSeconds(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ ticks
+  } catch {
+    return undefined;
+  }
 }
 
 async function main() {
@@ -108,6 +118,15 @@ async function main() {
     });
     const stage = { createOrder: [] as number[], pay: [] as number[], confirm: [] as number[] };
     const walLsn = () => withClient(desk.url, async (c) => String((await c.query("select pg_current_wal_lsn()::text as l")).rows[0].l));
+    // CPU of the desk database's backends (the pool's connections; the server is on this machine),
+    // per posted cycle: unlike throughput it hardly depends on what else runs on the two cores.
+    const backendPids = () =>
+      withClient(desk.url, async (c) =>
+        ((await c.query("select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()")).rows as { pid: number }[]).map(
+          (row) => row.pid,
+        ),
+      );
+    const backendCpuBefore = new Map((await backendPids()).map((pid) => [pid, processCpuSeconds(pid) ?? 0]));
     const walBefore = await walLsn();
     const commitsBefore = await commits();
     const queriesBefore = queries;
@@ -149,6 +168,8 @@ async function main() {
     );
     const elapsed = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
+    let backendCpuSeconds = 0;
+    for (const pid of await backendPids()) backendCpuSeconds += (processCpuSeconds(pid) ?? 0) - (backendCpuBefore.get(pid) ?? 0);
     const cycleQueries = queries - queriesBefore;
     sampling = false;
     await sampler;
@@ -175,6 +196,11 @@ async function main() {
       /** Server-wide WAL (other databases' work included on a shared server): an upper bound. */
       walKiBPerCycle: Number((walBytes / 1024 / Math.max(1, posted)).toFixed(1)),
       nodeCpuPercentOfOneCore: Math.round(((cpu.user + cpu.system) / 1e6 / elapsed) * 100),
+      /** CPU per posted cycle: the Node process (service layer and load generator) and the desk's PostgreSQL backends. */
+      cpuMsPerCycle: {
+        node: Number((((cpu.user + cpu.system) / 1e3) / Math.max(1, posted)).toFixed(2)),
+        postgres: Number(((backendCpuSeconds * 1e3) / Math.max(1, posted)).toFixed(2)),
+      },
       /** Server time per posted cycle in each PL/pgSQL function (self = excluding the functions it calls). */
       functionMsPerCycle: Object.fromEntries(functionTimes.map((f) => [f.name, { self: f.self_ms, total: f.total_ms, calls: Number(f.calls) }])),
       stageMedianMs: Object.fromEntries(Object.entries(stage).map(([k, v]) => [k, Math.round(median(v))])),
@@ -229,6 +255,7 @@ async function main() {
       ["invariant violations", String(report.violations.length)],
       ["round trips / commits / WAL per cycle", `${profile.roundTripsPerCycle} / ${profile.commitsPerCycle} / ≤ ${profile.walKiBPerCycle} KiB`],
       ["Node CPU (% of one core)", `${profile.nodeCpuPercentOfOneCore} %`],
+      ["CPU ms per cycle: Node / PostgreSQL", `${profile.cpuMsPerCycle.node} / ${profile.cpuMsPerCycle.postgres}`],
       [
         "PL/pgSQL self ms per cycle",
         functionTimes

@@ -18,7 +18,7 @@ import { createTransfer, ensureAccount, getAccount, ledgerCall, listAccounts, re
 import { checkInvariants } from "./ledger/invariants.ts";
 import { ProviderError, type PaymentProvider, type ProviderCredentials, type ProviderPaymentStatus } from "./providers/types.ts";
 import { commissionOf, fiatOf, type StatementRecord } from "./formats.ts";
-import { big, canonicalHash, one, pgCode, rows, type Executor, type TxRunner } from "./sql.ts";
+import { big, canonicalHash, one, pgCode, preparedRows, rows, type Executor, type TxRunner } from "./sql.ts";
 import { createWriteBatcher } from "./write-batcher.ts";
 
 export const GAME_ROOM_ACCOUNT = "platform:game_room";
@@ -845,8 +845,9 @@ export function createDesk(deps: {
       provider(input.method);
       const requestHash = canonicalHash({ amount: input.amount, method: input.method });
       // One round trip for every pre-check: replay, verified e-mail, open reservation, cool-down.
-      const pre = await one<{ order_id: string | null; order_hash: string | null; verified: boolean | null; active: boolean; last_expired: string | null }>(
+      const [pre] = await preparedRows<{ order_id: string | null; order_hash: string | null; verified: boolean | null; active: boolean; last_expired: string | null }>(
         db,
+        "p2p_order_prechecks",
         sql`select o.id as order_id, o.request_hash as order_hash,
                    (select email_verified_at is not null from p2p_users where id = ${buyerId}) as verified,
                    exists (select 1 from p2p_reservations where buyer_id = ${buyerId} and status = 'pending') as active,
@@ -956,7 +957,7 @@ export function createDesk(deps: {
      * else disputed and refunded.
      */
     async confirm(reservationId: string, options: { sweeper?: boolean } = {}): Promise<ConfirmOutcome> {
-      const res = await one<ReservationRow>(db, sql`select * from p2p_reservations where id = ${reservationId}`);
+      const [res] = await preparedRows<ReservationRow>(db, "p2p_reservation_by_id", sql`select * from p2p_reservations where id = ${reservationId}`);
       if (!res) throw new P2PError("not_found", "reservation not found");
       if (res.status !== "pending") return recheckDecided(res);
       const expired = () => now().getTime() > new Date(res.expires_at).getTime();

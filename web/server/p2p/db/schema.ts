@@ -162,12 +162,11 @@ export const p2pLedgerEntries = pgTable(
   "p2p_ledger_entries",
   {
     id: bigserial("id", { mode: "bigint" }).primaryKey(),
-    transferId: bigint("transfer_id", { mode: "bigint" })
-      .notNull()
-      .references(() => p2pLedgerTransfers.id),
-    accountId: bigint("account_id", { mode: "bigint" })
-      .notNull()
-      .references(() => p2pLedgerAccounts.id),
+    // No foreign keys here or on the reservations' references (migration 0004): they key-share
+    // locked hot rows on every write; p2p_ledger_transfer is the only writer and resolves both ids
+    // itself, referenced rows are never deleted (triggers), and checkInvariants() looks for orphans.
+    transferId: bigint("transfer_id", { mode: "bigint" }).notNull(),
+    accountId: bigint("account_id", { mode: "bigint" }).notNull(),
     side: text("side", { enum: ["debit", "credit"] }).notNull(),
     amount: minor("amount").notNull(),
   },
@@ -300,11 +299,12 @@ export const p2pReservations = pgTable(
   "p2p_reservations",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    orderId: uuid("order_id").notNull().references(() => p2pBuyerOrders.id),
-    buyerId: uuid("buyer_id").notNull().references(() => p2pUsers.id),
-    requestId: uuid("request_id").notNull().references(() => p2pWithdrawalRequests.id),
-    sellerId: uuid("seller_id").notNull().references(() => p2pUsers.id),
-    apiFormId: uuid("api_form_id").notNull().references(() => p2pApiForms.id),
+    // Written only by p2p_reserve from the request it holds locked (see p2pLedgerEntries).
+    orderId: uuid("order_id").notNull(),
+    buyerId: uuid("buyer_id").notNull(),
+    requestId: uuid("request_id").notNull(),
+    sellerId: uuid("seller_id").notNull(),
+    apiFormId: uuid("api_form_id").notNull(),
     provider: text("provider").notNull(),
     amount: minor("amount").notNull(),
     fee: minor("fee").notNull(),

@@ -166,6 +166,26 @@ export async function checkInvariants(db: Executor): Promise<InvariantReport> {
   );
   for (const q of frozenMismatch) violations.push(`request ${q.id} says ${q.frozen} frozen, its open disputes hold ${q.held}`);
 
+  // 8. References the hot tables no longer check with foreign keys (migration 0004): every leg has
+  //    its transfer and account, every reservation its order, buyer, request, and the request's seller
+  //    and API form.
+  const orphanLegs = await rows<{ id: unknown }>(
+    db,
+    sql`select e.id from p2p_ledger_entries e
+        where not exists (select 1 from p2p_ledger_transfers t where t.id = e.transfer_id)
+           or not exists (select 1 from p2p_ledger_accounts a where a.id = e.account_id) limit 20`,
+  );
+  for (const o of orphanLegs) violations.push(`ledger entry ${o.id} refers to a transfer or account that does not exist`);
+  const orphanReservations = await rows<{ id: string }>(
+    db,
+    sql`select r.id from p2p_reservations r
+        left join p2p_withdrawal_requests q on q.id = r.request_id
+        left join p2p_buyer_orders o on o.id = r.order_id
+        where q.id is null or o.id is null or o.user_id <> r.buyer_id or q.user_id <> r.seller_id or q.api_form_id <> r.api_form_id
+        limit 20`,
+  );
+  for (const o of orphanReservations) violations.push(`reservation ${o.id} does not match an existing order and request`);
+
   const [counts] = await rows<Record<string, unknown>>(
     db,
     sql`select (select count(*) from p2p_ledger_transfers) as transfers, (select count(*) from p2p_ledger_accounts) as accounts,
