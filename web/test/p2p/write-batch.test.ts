@@ -1,4 +1,4 @@
-// The desk's group commit at the SQL level (p2p_batch, migrations 0003–0006) and the sandbox
+// The desk's group commit at the SQL level (p2p_batch, migrations 0003 and 0004) and the sandbox
 // provider's own group commit: every operation of a batch gets its own answer, a refused one leaves
 // nothing behind whichever way the batch recovers from it, and a write submitted twice in one group
 // happens once.
