@@ -363,6 +363,28 @@ export function createDesk(deps: {
   }
 
   /**
+   * Credits to a user's receivable repay what they still owe; any part of the debt collected from
+   * their balance since it was booked (collectReceivables) goes back to that balance instead, so a
+   * reversal never credits a receivable below zero. Locks the legs' accounts.
+   */
+  async function repayReceivablesFirst(tx: Executor, legs: Leg[]): Promise<Leg[]> {
+    const balances = await lockAccounts(tx, [...new Set(legs.map((l) => l.account))]);
+    const result: Leg[] = [];
+    for (const leg of legs) {
+      const owed = leg.side === "credit" && leg.account.endsWith(":receivable") ? (balances.get(leg.account)?.available ?? 0n) : undefined;
+      if (owed === undefined || owed >= leg.amount) {
+        result.push(leg);
+        continue;
+      }
+      const available = leg.account.replace(/:receivable$/, ":available");
+      await ensureAccount(tx, { code: available, currency: config.currency, normal: "credit", userId: leg.account.split(":")[1]! });
+      if (owed > 0n) result.push({ ...leg, amount: owed });
+      result.push({ account: available, side: "credit", amount: leg.amount - (owed > 0n ? owed : 0n) });
+    }
+    return result;
+  }
+
+  /**
    * Legs that credit the buyer of a match and the platform's fee: what a posted match gives them,
    * read from the match's own pending transfer (so a later change of the shard count cannot send
    * a dispute's fee leg to another commission account).
@@ -504,7 +526,8 @@ export function createDesk(deps: {
           sql`select a.code, e.side, e.amount from p2p_ledger_entries e join p2p_ledger_accounts a on a.id = e.account_id
               where e.transfer_id = ${String(dispute.open_transfer_id)} order by e.id`,
         );
-        legs = opened.map((l) => ({ account: l.code, side: l.side === "debit" ? "credit" : "debit", amount: big(l.amount) }));
+        const mirrored: Leg[] = opened.map((l) => ({ account: l.code, side: l.side === "debit" ? "credit" : "debit", amount: big(l.amount) }));
+        legs = await repayReceivablesFirst(tx, mirrored);
         reason = "clawback_reversed";
       } else {
         legs = [
@@ -1116,6 +1139,58 @@ export function createDesk(deps: {
         }
       }
       return decided;
+    },
+
+    /**
+     * Collections: a user who owes the platform (a claw-back or a lost dispute took more than their
+     * balance) repays it from their available balance as soon as they have one again: a deposit,
+     * a top-up, a cancelled request. One posted transfer per collection, Dr available / Cr
+     * receivable, under both accounts' row locks; its idempotency key names the receivable's state
+     * it read, so sweepers in several processes that read the same state post it once. Returns how
+     * many users paid something.
+     */
+    async collectReceivables(limit = 100): Promise<number> {
+      const due = await rows<{ user_id: string }>(
+        db,
+        sql`select r.user_id from p2p_ledger_accounts r
+              join p2p_ledger_accounts a on a.code = 'user:' || r.user_id || ':available'
+            where r.code = 'user:' || r.user_id || ':receivable'
+              and r.debits_posted - r.credits_posted - r.credits_pending > 0
+              and a.credits_posted - a.debits_posted - a.debits_pending > 0
+            order by r.id limit ${limit}`,
+      );
+      let collected = 0;
+      for (const { user_id: userId } of due) {
+        const available = userAccountCode(userId, "available");
+        const receivable = userAccountCode(userId, "receivable");
+        try {
+          const paid = await db.transaction(async (tx) => {
+            const balances = await lockAccounts(tx, [available, receivable]);
+            const owed = balances.get(receivable)?.available ?? 0n;
+            const have = balances.get(available)?.available ?? 0n;
+            const amount = owed < have ? owed : have;
+            if (amount <= 0n) return false;
+            const state = await one<{ credits_posted: unknown }>(tx, sql`select credits_posted from p2p_ledger_accounts where code = ${receivable}`);
+            await createTransfer(tx, {
+              idempotencyKey: `receivable_collection:${userId}:${big(state!.credits_posted)}`,
+              kind: "posted",
+              currency: config.currency,
+              reason: "receivable_collection",
+              legs: [
+                { account: available, side: "debit", amount },
+                { account: receivable, side: "credit", amount },
+              ],
+              metadata: { userId, owedBefore: owed.toString() },
+            });
+            log?.info({ userId, amount: amount.toString(), owedBefore: owed.toString() }, "p2p receivable collected");
+            return true;
+          });
+          if (paid) collected += 1;
+        } catch (error) {
+          log?.error({ userId, err: error instanceof Error ? error.message : String(error) }, "p2p receivable collection failed");
+        }
+      }
+      return collected;
     },
 
     /** Buyer abandons the open invoice (counts as expired for the cool-down). */

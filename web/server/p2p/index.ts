@@ -71,6 +71,9 @@ export async function startP2P(options: {
         .sweepExpired()
         .then((decided) => decided > 0 && options.logger?.info({ decided }, "p2p expiry sweep"))
         .catch((error: unknown) => options.logger?.error({ err: error }, "p2p expiry sweep failed"))
+        // Collections ride the same tick: a receivable is repaid once its user has a balance again.
+        .then(() => desk.collectReceivables())
+        .catch((error: unknown) => options.logger?.error({ err: error }, "p2p receivable collection failed"))
         .finally(() => (running = undefined));
     }, config.sweepIntervalMs);
     timer.unref();

@@ -149,6 +149,68 @@ describe("p2p disputes: claw-backs and resolutions move money", () => {
     await assertInvariants();
   });
 
+  it("a receivable is collected from the user's next balance, once under concurrent sweeps, and a later reversal pays it back to the balance", async () => {
+    const { buyer, res, fee } = await postedMatch("collect", 3_000n);
+    const credited = 3_000n - fee;
+    const form = await p2p.desk.addApiForm(buyer, { provider: "sandbox", displayName: "resell", credentials: { shopId: "shop_collect", secretKey: "sk_live_collect12345" } });
+    const resell = await p2p.desk.createRequest(buyer, { apiFormId: form.id, amount: credited - 500n, minPerBuyer: 100n, maxPerBuyer: 1_000n, idempotencyKey: "collect-resell" });
+    await p2p.sandbox.reverse(res.invoiceId!, "chargeback", { notify: false });
+    assert.equal((await notify(res.invoiceId!, "payment.charged_back")).outcome, "clawed_back");
+    const owed = credited - 500n;
+    assert.equal(await receivable(buyer), owed);
+    assert.equal(await available(buyer), 0n);
+    // Nothing to collect from yet.
+    assert.equal(await p2p.desk.collectReceivables(), 0);
+
+    // The buyer cancels the resale: its unsold amount returns to their balance, and eight sweeps at
+    // once collect the debt from it exactly once.
+    await p2p.desk.cancelRequest(buyer, resell.id);
+    assert.equal(await available(buyer), owed);
+    const sweeps = await Promise.all(Array.from({ length: 8 }, () => p2p.desk.collectReceivables()));
+    assert.equal(sweeps.reduce((a, b) => a + b, 0), 1);
+    assert.equal(await receivable(buyer), 0n);
+    assert.equal(await available(buyer), 0n);
+    const collections = await rows<{ amount: string }>(
+      db,
+      sql`select e.amount::text as amount from p2p_ledger_transfers t join p2p_ledger_entries e on e.transfer_id = t.id
+            join p2p_ledger_accounts a on a.id = e.account_id
+          where t.reason = 'receivable_collection' and a.code = ${`user:${buyer}:receivable`}`,
+    );
+    assert.deepEqual(collections.map((c) => BigInt(c.amount)), [owed]);
+    await assertInvariants();
+
+    // The chargeback is later decided for the buyer: the mirrored claw-back cannot repay a receivable
+    // that is already paid, so that part goes back to the buyer's balance.
+    const operator = await createVerifiedUser(t.database, "op-collect");
+    const dispute = (await disputeOf(res.id, "clawback"))!;
+    await p2p.desk.resolveDispute(operator, dispute.id, "buyer", "chargeback lost by the cardholder");
+    assert.equal(await receivable(buyer), 0n);
+    assert.equal(await available(buyer), credited);
+    await assertInvariants();
+  });
+
+  it("collects a receivable in part when the balance covers only part of it", async () => {
+    const { buyer, res, fee } = await postedMatch("partial", 2_000n);
+    const credited = 2_000n - fee;
+    const form = await p2p.desk.addApiForm(buyer, { provider: "sandbox", displayName: "resell", credentials: { shopId: "shop_partial", secretKey: "sk_live_partial12345" } });
+    await p2p.desk.createRequest(buyer, { apiFormId: form.id, amount: credited, minPerBuyer: 100n, maxPerBuyer: 1_000n, idempotencyKey: "partial-resell" });
+    await p2p.sandbox.reverse(res.invoiceId!, "chargeback", { notify: false });
+    assert.equal((await notify(res.invoiceId!, "payment.charged_back")).outcome, "clawed_back");
+    assert.equal(await receivable(buyer), credited);
+    const operator = await createVerifiedUser(t.database, "op-partial");
+    await p2p.desk.adjust(operator, { userId: buyer, direction: "credit", amount: 300n, reason: "goodwill", idempotencyKey: "partial-goodwill" });
+    assert.equal(await p2p.desk.collectReceivables(), 1);
+    assert.equal(await available(buyer), 0n);
+    assert.equal(await receivable(buyer), credited - 300n);
+    assert.equal(await p2p.desk.collectReceivables(), 0);
+    await assertInvariants();
+    // Decided for the seller: the held money goes back to them; the buyer's debt stands.
+    await p2p.desk.resolveDispute(operator, (await disputeOf(res.id, "clawback"))!.id, "seller", "chargeback upheld");
+    assert.equal(await balance(DISPUTES_ACCOUNT), 0n);
+    assert.equal(await receivable(buyer), credited - 300n);
+    await assertInvariants();
+  });
+
   it("buyer says paid, provider says not: the reservation is frozen (no expiry back into the queue) until resolved to the buyer", async () => {
     await db.execute(sql`update p2p_withdrawal_requests set status = 'suspended' where status = 'open'`);
     const seller = await createSeller(p2p, t.database, "claim", { deposit: 100_000n, request: { amount: 5_000n, min: 100n, max: 5_000n } });
