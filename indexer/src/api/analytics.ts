@@ -43,6 +43,18 @@ function rangeFilters(table: { merchant: any; timestamp: any; chainId: any; toke
   )!;
 }
 
+/** Rollup-keyed rows (revenue rollups, payer overlaps) of the query's merchants, interval and buckets. */
+function bucketFilters(table: { merchant: any; period: any; bucketStart: any; chainId: any; token: any }, q: AnalyticsQuery, firstBucket: bigint): SQL {
+  return and(
+    inArray(table.merchant, q.merchants),
+    eq(table.period, q.interval),
+    gte(table.bucketStart, firstBucket),
+    lt(table.bucketStart, q.to),
+    q.chainId === undefined ? undefined : eq(table.chainId, q.chainId),
+    q.token === undefined ? undefined : eq(table.token, q.token),
+  )!;
+}
+
 /** Ratio of two integers as a decimal string with `decimals` places, rounded down; "0" when `of` is zero. */
 export function ratio(part: bigint, of: bigint, decimals = 6): string {
   if (of === 0n) return "0";
@@ -60,14 +72,7 @@ export async function revenueOverTime(db: Db, q: AnalyticsQuery) {
   const r = schema.revenueRollup;
   const seconds = INTERVAL_SECONDS[q.interval];
   const firstBucket = (q.from / seconds) * seconds;
-  const where = and(
-    inArray(r.merchant, q.merchants),
-    eq(r.period, q.interval),
-    gte(r.bucketStart, firstBucket),
-    lt(r.bucketStart, q.to),
-    q.chainId === undefined ? undefined : eq(r.chainId, q.chainId),
-    q.token === undefined ? undefined : eq(r.token, q.token),
-  );
+  const where = bucketFilters(r, q, firstBucket);
   const rows = await db
     .select({
       bucketStart: r.bucketStart,
@@ -97,16 +102,7 @@ export async function revenueOverTime(db: Db, q: AnalyticsQuery) {
     const repeated = db
       .select({ bucketStart: o.bucketStart, chainId: o.chainId, token: o.token, extra: sql<number>`count(*) - 1`.as("extra") })
       .from(o)
-      .where(
-        and(
-          inArray(o.merchant, q.merchants),
-          eq(o.period, q.interval),
-          gte(o.bucketStart, firstBucket),
-          lt(o.bucketStart, q.to),
-          q.chainId === undefined ? undefined : eq(o.chainId, q.chainId),
-          q.token === undefined ? undefined : eq(o.token, q.token),
-        ),
-      )
+      .where(bucketFilters(o, q, firstBucket))
       .groupBy(o.bucketStart, o.chainId, o.token, o.payer)
       .having(sql`count(*) > 1`)
       .as("repeated");
