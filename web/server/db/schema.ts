@@ -4,6 +4,7 @@
 // Conventions: money is numeric(78,0) holding integer base units, read as bigint; addresses are
 // stored checksummed; every row that changes over time has created_at/updated_at; history tables
 // (order_events, webhook_events, webhook_deliveries) are append-only.
+import { ORDER_STATUSES } from "@coinpays/sdk";
 import { sql } from "drizzle-orm";
 import {
   bigint,
@@ -137,19 +138,7 @@ export const idempotencyKeys = pgTable(
 );
 
 /** BTCPay-compatible order states, explicit about amounts (see server/gateway/order-state.ts). */
-export const orderStatus = pgEnum("order_status", [
-  "new",
-  "processing",
-  "settled",
-  "expired",
-  "underpaid",
-  "overpaid",
-  "paid_late",
-  "refunded",
-  "partially_refunded",
-  "invalid",
-  "cancelled",
-]);
+export const orderStatus = pgEnum("order_status", ORDER_STATUSES);
 
 /** An order: what a merchant asked to be paid, and what has been paid towards it. */
 export const orders = pgTable(

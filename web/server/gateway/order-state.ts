@@ -11,18 +11,10 @@
 // BTCPay's model, explicit about amounts: `underpaid` and `overpaid` carry amounts in the order row
 // (amount, amountPaid, amountPending), so a checkout page can say what is left to pay.
 
-export type OrderStatus =
-  | "new"
-  | "processing"
-  | "settled"
-  | "expired"
-  | "underpaid"
-  | "overpaid"
-  | "paid_late"
-  | "refunded"
-  | "partially_refunded"
-  | "invalid"
-  | "cancelled";
+import type { OrderStatus } from "@coinpays/sdk";
+
+// The status names are the public API's: the SDK publishes them and the database enum is built from the same list.
+export type { OrderStatus };
 
 export type OrderFacts = {
   /** Amount asked, in base units. */

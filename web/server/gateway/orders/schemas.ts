@@ -1,9 +1,8 @@
 // The orders API's shapes, as zod schemas: the same objects validate requests and generate the
 // OpenAPI document (z.toJSONSchema), so the document cannot drift from what the server accepts.
+import { ORDER_STATUSES, type OrderStatus } from "@coinpays/sdk";
 import { isAddress } from "viem";
 import { z } from "zod";
-
-export const ORDER_STATUSES = ["new", "processing", "settled", "expired", "underpaid", "overpaid", "paid_late", "refunded", "partially_refunded", "invalid", "cancelled"] as const;
 
 const decimalString = z
   .string()
@@ -43,7 +42,7 @@ export const listOrdersQuerySchema = z
           ctx.addIssue({ code: "custom", message: `unknown status ${bad.join(", ") || "(empty)"}; use ${ORDER_STATUSES.join(", ")}` });
           return z.NEVER;
         }
-        return statuses as (typeof ORDER_STATUSES)[number][];
+        return statuses as OrderStatus[];
       })
       .optional()
       .meta({ description: "One status or a comma-separated list." }),
