@@ -1,6 +1,7 @@
 import { ponder } from "ponder:registry";
 import { contractEvent } from "ponder:schema";
 import type { Hex } from "viem";
+import type { HandlerContext } from "./context.ts";
 import { logId } from "./ids.ts";
 
 /** Bigints become decimal strings so the arguments fit a JSON column. */
@@ -35,7 +36,7 @@ interface LoggedEvent {
 }
 
 /** Records one event in `contract_event`; domain handlers call it too for the settings they also apply. */
-export async function recordContractEvent(name: string, event: LoggedEvent, context: { chain: { id: number }; db: any }): Promise<void> {
+export async function recordContractEvent(name: string, event: LoggedEvent, context: HandlerContext): Promise<void> {
   const chainId = context.chain.id;
   const [contractName, eventName] = name.split(":") as [string, string];
   await context.db.insert(contractEvent).values({

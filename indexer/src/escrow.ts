@@ -1,5 +1,6 @@
 import { ponder } from "ponder:registry";
 import { escrow, escrowEvent, escrowWithdrawal } from "ponder:schema";
+import type { HandlerContext } from "./context.ts";
 import { logId } from "./ids.ts";
 
 const escrowKey = (chainId: number, escrowId: bigint) => `${chainId}:${escrowId}`;
@@ -19,7 +20,7 @@ type EscrowStep = {
 
 async function recordStep(
   event: { args: { id: bigint }; block: { number: bigint; timestamp: bigint }; transaction: { hash: `0x${string}` }; log: { logIndex: number } },
-  context: { chain: { id: number }; db: any },
+  context: HandlerContext,
   step: EscrowStep,
 ) {
   const chainId = context.chain.id;

@@ -2,11 +2,11 @@ import { ponder } from "ponder:registry";
 import { creditPayment, lendingEvent, lendingMarket, lendingPosition, lendingSettings, liquidation, payment } from "ponder:schema";
 import type { Hex } from "viem";
 import { recordContractEvent } from "./admin.ts";
+import type { HandlerContext } from "./context.ts";
 import { logId, routerPaymentId } from "./ids.ts";
 import { rollUpPayer } from "./rollups.ts";
 
 type Kind = "supply" | "withdraw" | "borrow" | "repay" | "supply_collateral" | "withdraw_collateral" | "liquidate" | "accrue_interest";
-type Context = { chain: { id: number }; db: any };
 type LoggedEvent = { block: { number: bigint; timestamp: bigint }; transaction: { hash: Hex }; log: { logIndex: number } };
 
 const marketKey = (chainId: number, marketId: Hex) => `${chainId}:${marketId.toLowerCase()}`;
@@ -21,7 +21,7 @@ interface Delta {
 }
 
 /** Adds `delta` to one account's position, creating it on first touch. */
-async function movePosition(context: Context, marketId: Hex, account: Hex, delta: Delta, blockNumber: bigint) {
+async function movePosition(context: HandlerContext, marketId: Hex, account: Hex, delta: Delta, blockNumber: bigint) {
   const chainId = context.chain.id;
   await context.db
     .insert(lendingPosition)
@@ -45,14 +45,14 @@ async function movePosition(context: Context, marketId: Hex, account: Hex, delta
 
 type MarketTotals = { totalSupplyAssets: bigint; totalSupplyShares: bigint; totalBorrowAssets: bigint; totalBorrowShares: bigint; totalCollateral: bigint };
 
-async function moveMarket(context: Context, marketId: Hex, blockNumber: bigint, change: (row: MarketTotals) => Partial<MarketTotals>) {
+async function moveMarket(context: HandlerContext, marketId: Hex, blockNumber: bigint, change: (row: MarketTotals) => Partial<MarketTotals>) {
   await context.db
     .update(lendingMarket, { id: marketKey(context.chain.id, marketId) })
     .set((row: MarketTotals) => ({ ...change(row), updatedAtBlock: blockNumber }));
 }
 
 async function recordMovement(
-  context: Context,
+  context: HandlerContext,
   event: LoggedEvent,
   row: { marketId: Hex; kind: Kind; caller?: Hex; onBehalf?: Hex; receiver?: Hex; assets: bigint; shares?: bigint },
 ) {

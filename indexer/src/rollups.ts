@@ -5,14 +5,13 @@
  */
 import { payerBucket, payerOverlap, payment, revenueRollup, rollupPayer } from "ponder:schema";
 import type { Address, Hex } from "viem";
+import type { Db } from "./context.ts";
 import { usdValueE8 } from "./prices.ts";
 
 const PERIODS = [
   ["hour", 3_600n],
   ["day", 86_400n],
 ] as const;
-
-type Db = { find: any; insert: any; update: any };
 
 function rollupKeys(chainId: number, merchant: Address, token: Address, timestamp: bigint) {
   return PERIODS.map(([period, seconds]) => {
@@ -169,7 +168,7 @@ export function settlementFields(
 }
 
 /** Inserts a settled payment into the ledger and its rollups (and its payer, when known). */
-export async function recordPayment(db: any, row: typeof payment.$inferInsert & { valueUsdE8: bigint | null }): Promise<void> {
+export async function recordPayment(db: Db, row: typeof payment.$inferInsert & { valueUsdE8: bigint | null }): Promise<void> {
   await db.insert(payment).values(row);
   const settled = { chainId: row.chainId, merchant: row.merchant, token: row.token, amount: row.amount, merchantAmount: row.merchantAmount, fee: row.fee, valueUsdE8: row.valueUsdE8, timestamp: row.timestamp };
   await rollUpPayment(db, settled);

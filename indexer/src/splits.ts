@@ -1,23 +1,39 @@
 import { ponder } from "ponder:registry";
 import { split, splitDistribution, splitRuleSet, splitWithdrawal } from "ponder:schema";
 import { recordContractEvent } from "./admin.ts";
+import type { Db } from "./context.ts";
 import { logId } from "./ids.ts";
 import type { Address, Hex } from "viem";
 
 const zeroAddress = "0x0000000000000000000000000000000000000000";
 
+type RuleSetArgs = {
+  split: Address;
+  ruleSetId: Hex;
+  version: number;
+  recipients: readonly Address[];
+  allocations: readonly number[];
+  distributorFeePpm: number;
+};
+
+/** The rules a SplitCreated or SplitUpdated announces, as both the split row and its history store them. */
+function rulesOf(args: RuleSetArgs) {
+  return {
+    ruleSetId: args.ruleSetId,
+    version: args.version,
+    recipients: [...args.recipients],
+    allocations: [...args.allocations],
+    distributorFeePpm: args.distributorFeePpm,
+  };
+}
+
 /** Every version of a split's rules, as created or updated: its history page reads these rows. */
-async function recordRuleSet(
-  db: any,
-  chainId: number,
-  event: { args: { split: Address }; block: { number: bigint }; transaction: { hash: Hex } },
-  rules: { version: number } & Record<string, unknown>,
-) {
+async function recordRuleSet(db: Db, chainId: number, event: { args: RuleSetArgs; block: { number: bigint }; transaction: { hash: Hex } }) {
   await db.insert(splitRuleSet).values({
-    id: `${chainId}:${event.args.split.toLowerCase()}:${rules.version}`,
+    id: `${chainId}:${event.args.split.toLowerCase()}:${event.args.version}`,
     chainId,
     split: event.args.split,
-    ...rules,
+    ...rulesOf(event.args),
     blockNumber: event.block.number,
     transactionHash: event.transaction.hash,
   });
@@ -25,36 +41,21 @@ async function recordRuleSet(
 
 ponder.on("SplitMain:SplitCreated", async ({ event, context }) => {
   const chainId = context.chain.id;
-  const rules = {
-    ruleSetId: event.args.ruleSetId,
-    version: event.args.version,
-    recipients: [...event.args.recipients],
-    allocations: [...event.args.allocations],
-    distributorFeePpm: event.args.distributorFeePpm,
-  };
   await context.db.insert(split).values({
     address: event.args.split,
     chainId,
     controller: event.args.controller === zeroAddress ? null : event.args.controller,
     pendingController: null,
-    ...rules,
+    ...rulesOf(event.args),
     blockNumber: event.block.number,
     transactionHash: event.transaction.hash,
   });
-  await recordRuleSet(context.db, chainId, event, rules);
+  await recordRuleSet(context.db, chainId, event);
 });
 
 ponder.on("SplitMain:SplitUpdated", async ({ event, context }) => {
-  const chainId = context.chain.id;
-  const rules = {
-    ruleSetId: event.args.ruleSetId,
-    version: event.args.version,
-    recipients: [...event.args.recipients],
-    allocations: [...event.args.allocations],
-    distributorFeePpm: event.args.distributorFeePpm,
-  };
-  await context.db.update(split, { address: event.args.split }).set(rules);
-  await recordRuleSet(context.db, chainId, event, rules);
+  await context.db.update(split, { address: event.args.split }).set(rulesOf(event.args));
+  await recordRuleSet(context.db, context.chain.id, event);
 });
 
 ponder.on("SplitMain:SplitDistributed", async ({ event, context }) => {

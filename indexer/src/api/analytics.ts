@@ -6,7 +6,7 @@
  */
 import { and, desc, eq, gte, inArray, isNotNull, lt, sql } from "ponder";
 type SQL = ReturnType<typeof sql>;
-import type { ReadonlyDrizzle } from "ponder";
+import type { AnyPgColumn, ReadonlyDrizzle } from "ponder";
 import schema from "ponder:schema";
 import { formatUnits, type Address } from "viem";
 import { USD_DECIMALS } from "../prices.ts";
@@ -33,7 +33,7 @@ const big = (value: string | null | undefined): bigint => BigInt(value ?? 0);
 /** A numeric aggregate read back exactly (text, never a JS number). */
 const sumText = (column: SQL | unknown) => sql<string>`coalesce(sum(${column}), 0)::text`;
 
-function rangeFilters(table: { merchant: any; timestamp: any; chainId: any; token?: any }, q: AnalyticsQuery): SQL {
+function rangeFilters(table: { merchant: AnyPgColumn; timestamp: AnyPgColumn; chainId: AnyPgColumn; token?: AnyPgColumn }, q: AnalyticsQuery): SQL {
   return and(
     inArray(table.merchant, q.merchants),
     gte(table.timestamp, q.from),
@@ -44,7 +44,7 @@ function rangeFilters(table: { merchant: any; timestamp: any; chainId: any; toke
 }
 
 /** Rollup-keyed rows (revenue rollups, payer overlaps) of the query's merchants, interval and buckets. */
-function bucketFilters(table: { merchant: any; period: any; bucketStart: any; chainId: any; token: any }, q: AnalyticsQuery, firstBucket: bigint): SQL {
+function bucketFilters(table: { merchant: AnyPgColumn; period: AnyPgColumn; bucketStart: AnyPgColumn; chainId: AnyPgColumn; token: AnyPgColumn }, q: AnalyticsQuery, firstBucket: bigint): SQL {
   return and(
     inArray(table.merchant, q.merchants),
     eq(table.period, q.interval),
