@@ -133,6 +133,71 @@ describe("p2p write batches", () => {
     assert.deepEqual((await checkInvariants(db)).violations, []);
   });
 
+  // Migration 0005: a batch keeps the requests and ledger accounts it holds in memory and writes
+  // each once at its end. Within one batch the FIFO head must be filled to the unit and no further,
+  // a request that fills must close (settled mid-batch) and the queue move on, and a refused
+  // operation must leave nothing in memory either, whether the batch retries it as a group (one
+  // refusal) or one subtransaction per operation (more than three).
+  for (const refusals of [1, 4]) {
+    it(`hot rows in one batch: FIFO head filled exactly, closed mid-batch, queue moves on (${refusals} refusal(s))`, async () => {
+      const first = await createSeller(p2p, t.database, `hot${refusals}a`, { deposit: 10_000n, request: { amount: 3_000n, min: 100n, max: 3_000n } });
+      const second = await createSeller(p2p, t.database, `hot${refusals}b`, { deposit: 100_000n, request: { amount: 50_000n, min: 100n, max: 5_000n } });
+      const forms = await rows<{ id: string }>(db, sql`select id from p2p_api_forms where id not in (${first.apiFormId}, ${second.apiFormId})`);
+      const excludedForms = forms.map((f) => f.id);
+      const buyers = await Promise.all(Array.from({ length: 6 }, (_, i) => createVerifiedUser(t.database, `hot${refusals}-${i}`)));
+      const m = (i: number, amount: bigint) => ({ ...match(buyers[i]!, amount), excludedForms });
+      const post = (op: { reservationId: string }) => ({ op: "post", id: op.reservationId, at: new Date().toISOString() });
+      const ops: Record<string, unknown>[] = [];
+      const expect: (string | null)[] = [];
+      const add = (op: Record<string, unknown>, code: string | null) => {
+        ops.push(op);
+        expect.push(code);
+        return op as { reservationId: string; orderId: string };
+      };
+      const tooBig = () => add(m(5, 9_999n), "P2P06");
+      const a = add(m(0, 1_000n), null); // first: 2,000 left
+      const b = add(m(1, 1_500n), null); // first: 500 left
+      const c = add(m(2, 1_000n), null); // more than the first has left: second
+      add(m(2, 200n), "23505"); // a second pending reservation for buyer 2
+      for (let i = 1; i < refusals; i += 1) tooBig();
+      add(post(a), null);
+      add(post(b), null);
+      const d = add(m(3, 500n), null); // first's last 500
+      add(post(d), null); // first is filled: closed in the middle of the batch
+      const e = add(m(4, 200n), null); // the queue has moved on: second
+      const outcomes = await batch(ops);
+      assert.deepEqual(outcomes.map((o) => o.o_code), expect);
+      const sellerOf = (op: { reservationId: string }, i: number) => {
+        const reservation = outcomes[ops.indexOf(op as Record<string, unknown>)]!.o_result as Record<string, string>;
+        assert.equal(reservation.id, op.reservationId, `op ${i}`);
+        return reservation.request_id;
+      };
+      assert.deepEqual([a, b, c, d, e].map(sellerOf), [first.requestId, first.requestId, second.requestId, first.requestId, second.requestId]);
+      const requests = await rows<{ id: string; remaining: string; reserved: string; filled: string; returned: string; status: string }>(
+        db,
+        sql`select id, remaining::text, reserved::text, filled::text, returned::text, status from p2p_withdrawal_requests
+            where id in (${first.requestId!}, ${second.requestId!}) order by queue_seq`,
+      );
+      assert.deepEqual(requests.map(({ id, ...rest }) => rest), [
+        { remaining: "0", reserved: "0", filled: "3000", returned: "0", status: "closed" },
+        { remaining: "48800", reserved: "1200", filled: "0", returned: "0", status: "open" },
+      ]);
+      const onSale = async (userId: string) =>
+        one<{ debits_pending: string; debits_posted: string; credits_posted: string }>(
+          db,
+          sql`select debits_pending::text, debits_posted::text, credits_posted::text from p2p_ledger_accounts where code = ${userAccountCode(userId, "on_sale")}`,
+        );
+      assert.deepEqual(await onSale(first.userId), { debits_pending: "0", debits_posted: "3000", credits_posted: "3000" });
+      assert.deepEqual(await onSale(second.userId), { debits_pending: "1200", debits_posted: "0", credits_posted: "50000" });
+      const available = await one<{ credits_posted: string; credits_pending: string }>(
+        db,
+        sql`select credits_posted::text, credits_pending::text from p2p_ledger_accounts where code = ${userAccountCode(buyers[0]!, "available")}`,
+      );
+      assert.deepEqual(available, { credits_posted: "990", credits_pending: "0" });
+      assert.deepEqual((await checkInvariants(db)).violations, []);
+    });
+  }
+
   describe("sandbox group commit", () => {
     let server: Server;
     let notifications = 0;
