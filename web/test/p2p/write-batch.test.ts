@@ -198,6 +198,37 @@ describe("p2p write batches", () => {
     });
   }
 
+  it("an account the batch holds in memory is never driven below zero: that match alone is refused with the CHECK's error", async () => {
+    const seller = await createSeller(p2p, t.database, "hotneg", { deposit: 10_000n, request: { amount: 3_000n, min: 100n, max: 3_000n } });
+    const forms = await rows<{ id: string }>(db, sql`select id from p2p_api_forms where id <> ${seller.apiFormId}`);
+    const excludedForms = forms.map((f) => f.id);
+    const onSale = userAccountCode(seller.userId, "on_sale");
+    // Test-only damage: the on-sale account covers 2,500 of the request's 3,000, so the request's
+    // own check lets a match through that only the ledger's non-negative rule can stop.
+    await db.execute(sql`update p2p_ledger_accounts set credits_posted = credits_posted - 500 where code = ${onSale}`);
+    try {
+      const buyers = await Promise.all([0, 1, 2].map((i) => createVerifiedUser(t.database, `hotneg-${i}`)));
+      const ops = [2_000n, 1_000n, 500n].map((amount, i) => ({ ...match(buyers[i]!, amount), excludedForms }));
+      const outcomes = await rows<Outcome & { o_constraint: string | null }>(db, sql`select * from p2p_batch(${JSON.stringify(ops)}::jsonb)`);
+      assert.deepEqual(outcomes.map((o) => [o.o_code, o.o_constraint]), [
+        [null, null],
+        ["23514", "p2p_ledger_accounts_non_negative"],
+        [null, null],
+      ]);
+      assert.equal(await orderExists(ops[1]!.orderId), false);
+      const account = await one<{ debits_pending: string }>(db, sql`select debits_pending::text from p2p_ledger_accounts where code = ${onSale}`);
+      assert.equal(account!.debits_pending, "2500");
+      const request = await one<{ remaining: string; reserved: string }>(
+        db,
+        sql`select remaining::text, reserved::text from p2p_withdrawal_requests where id = ${seller.requestId!}`,
+      );
+      assert.deepEqual(request, { remaining: "500", reserved: "2500" });
+    } finally {
+      await db.execute(sql`update p2p_ledger_accounts set credits_posted = credits_posted + 500 where code = ${onSale}`);
+    }
+    assert.deepEqual((await checkInvariants(db)).violations, []);
+  });
+
   describe("sandbox group commit", () => {
     let server: Server;
     let notifications = 0;
