@@ -14,7 +14,7 @@ import type { P2PServices } from "../../server/p2p/index.ts";
 import { checkInvariants } from "../../server/p2p/ledger/invariants.ts";
 import { createSandboxProvider } from "../../server/p2p/providers/sandbox.ts";
 import { ProviderError } from "../../server/p2p/providers/types.ts";
-import { one, rows, type TxRunner } from "../../server/p2p/sql.ts";
+import { one, pgCode as pgCodeOf, rows, type TxRunner } from "../../server/p2p/sql.ts";
 import { createSeller, createVerifiedUser, openTestDatabase, startTestDesk, type P2PTestDatabase } from "./support.ts";
 
 type Outcome = { o_result: Record<string, string> | boolean | null; o_code: string | null; o_message: string | null };
@@ -226,6 +226,25 @@ describe("p2p write batches", () => {
     } finally {
       await db.execute(sql`update p2p_ledger_accounts set credits_posted = credits_posted + 500 where code = ${onSale}`);
     }
+    assert.deepEqual((await checkInvariants(db)).violations, []);
+  });
+
+  it("orders have no foreign key to their buyer: users cannot be deleted, and an order without its user is reported", async () => {
+    const user = await createVerifiedUser(t.database, "nofk");
+    await assert.rejects(db.execute(sql`delete from p2p_users where id = ${user}`), (error: unknown) => pgCodeOf(error) === "P2P03");
+    const rollback = new Error("rollback");
+    await assert.rejects(
+      db.transaction(async (tx) => {
+        await tx.execute(
+          sql`insert into p2p_buyer_orders (user_id, currency, fiat_currency, amount, method, status, idempotency_key, request_hash)
+              values (${randomUUID()}, 'VUSD', 'RUB', 100, 'sandbox', 'failed', ${randomUUID()}, 'h')`,
+        );
+        const report = await checkInvariants(tx);
+        assert.ok(report.violations.some((v) => /belongs to a user that does not exist/.test(v)), report.violations.join("; "));
+        throw rollback;
+      }),
+      (error: unknown) => error === rollback,
+    );
     assert.deepEqual((await checkInvariants(db)).violations, []);
   });
 
