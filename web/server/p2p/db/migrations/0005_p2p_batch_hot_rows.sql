@@ -1,11 +1,11 @@
 -- Per-batch hot rows (docs/benchmarks.md, "P2P desk", "Per-batch hot rows"). After migration 0004
 -- the single writer was still ≈ 80–85 % busy, and its perf profile named two costs that come from
 -- the same thing: strict FIFO sends every match of a batch to the same head request and the same
--- seller's on-sale account, and every match and post updated those rows again. A batch of 100
--- operations left ≈ 150 versions of each, none prunable before the commit, and every later
--- statement that reached the row (the FIFO scan, the next update, the code look-up) stepped through
--- the chain (≈ 15 % of the writer); the updates themselves were ≈ 8 of ≈ 27 statements per cycle,
--- each preparing the table's CHECK again.
+-- seller's on-sale account, and every match and post updated those rows again. A batch of ≈ 90
+-- operations (30 cycles) left ≈ 60 versions of each, none prunable before the commit, and every
+-- later statement that reached the row (the FIFO scan, the next update, the code look-up) stepped
+-- through the chain (≈ 15 % of the writer); locking and updating them again were ≈ 7 of ≈ 27
+-- statements per cycle, each update preparing the table's CHECK again.
 --
 -- p2p_batch now keeps the requests and ledger accounts it has locked in PL/pgSQL arrays and writes
 -- each of them once, at the end of the batch. What does not change:
