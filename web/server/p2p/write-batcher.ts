@@ -6,9 +6,10 @@
 //
 // One batch in flight per process: a single writer cannot deadlock with itself (three writers were
 // measured: their batches lock rows in arbitrary order, wait on each other through deadlock_timeout
-// and throughput collapsed), and each operation runs in its own subtransaction (migration 0003), so
-// one refusal does not roll back the others. A deadlock with another transaction (a sweeper) fails
-// only that operation, which is queued again.
+// and throughput collapsed), and a refused operation is answered with its error without rolling
+// back the others (p2p_batch: one subtransaction per batch, retried without the refused operation,
+// migration 0004; the hot rows it holds are written once per batch, migration 0005). A deadlock
+// with another transaction (a sweeper) fails only that operation, which is queued again.
 import { sql } from "drizzle-orm";
 import { ledgerError } from "./ledger/index.ts";
 import { rows, type Executor } from "./sql.ts";

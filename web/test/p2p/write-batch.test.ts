@@ -14,7 +14,7 @@ import type { P2PServices } from "../../server/p2p/index.ts";
 import { checkInvariants } from "../../server/p2p/ledger/invariants.ts";
 import { createSandboxProvider } from "../../server/p2p/providers/sandbox.ts";
 import { ProviderError } from "../../server/p2p/providers/types.ts";
-import { one, rows, type TxRunner } from "../../server/p2p/sql.ts";
+import { one, pgCode as pgCodeOf, rows, type TxRunner } from "../../server/p2p/sql.ts";
 import { createSeller, createVerifiedUser, openTestDatabase, startTestDesk, type P2PTestDatabase } from "./support.ts";
 
 type Outcome = { o_result: Record<string, string> | boolean | null; o_code: string | null; o_message: string | null };
@@ -130,6 +130,121 @@ describe("p2p write batches", () => {
           where p2p_reservation_json(r) is distinct from (select jsonb_object_agg(key, value #>> '{}') from jsonb_each(to_jsonb(r)))`,
     );
     assert.deepEqual(differing, []);
+    assert.deepEqual((await checkInvariants(db)).violations, []);
+  });
+
+  // Migration 0005: a batch keeps the requests and ledger accounts it holds in memory and writes
+  // each once at its end. Within one batch the FIFO head must be filled to the unit and no further,
+  // a request that fills must close (settled mid-batch) and the queue move on, and a refused
+  // operation must leave nothing in memory either, whether the batch retries it as a group (one
+  // refusal) or one subtransaction per operation (more than three).
+  for (const refusals of [1, 4]) {
+    it(`hot rows in one batch: FIFO head filled exactly, closed mid-batch, queue moves on (${refusals} refusal(s))`, async () => {
+      const first = await createSeller(p2p, t.database, `hot${refusals}a`, { deposit: 10_000n, request: { amount: 3_000n, min: 100n, max: 3_000n } });
+      const second = await createSeller(p2p, t.database, `hot${refusals}b`, { deposit: 100_000n, request: { amount: 50_000n, min: 100n, max: 5_000n } });
+      const forms = await rows<{ id: string }>(db, sql`select id from p2p_api_forms where id not in (${first.apiFormId}, ${second.apiFormId})`);
+      const excludedForms = forms.map((f) => f.id);
+      const buyers = await Promise.all(Array.from({ length: 6 }, (_, i) => createVerifiedUser(t.database, `hot${refusals}-${i}`)));
+      const m = (i: number, amount: bigint) => ({ ...match(buyers[i]!, amount), excludedForms });
+      const post = (op: { reservationId: string }) => ({ op: "post", id: op.reservationId, at: new Date().toISOString() });
+      const ops: Record<string, unknown>[] = [];
+      const expect: (string | null)[] = [];
+      const add = (op: Record<string, unknown>, code: string | null) => {
+        ops.push(op);
+        expect.push(code);
+        return op as { reservationId: string; orderId: string };
+      };
+      const tooBig = () => add(m(5, 9_999n), "P2P06");
+      const a = add(m(0, 1_000n), null); // first: 2,000 left
+      const b = add(m(1, 1_500n), null); // first: 500 left
+      const c = add(m(2, 1_000n), null); // more than the first has left: second
+      add(m(2, 200n), "23505"); // a second pending reservation for buyer 2
+      for (let i = 1; i < refusals; i += 1) tooBig();
+      add(post(a), null);
+      add(post(b), null);
+      const d = add(m(3, 500n), null); // first's last 500
+      add(post(d), null); // first is filled: closed in the middle of the batch
+      const e = add(m(4, 200n), null); // the queue has moved on: second
+      const outcomes = await batch(ops);
+      assert.deepEqual(outcomes.map((o) => o.o_code), expect);
+      const sellerOf = (op: { reservationId: string }, i: number) => {
+        const reservation = outcomes[ops.indexOf(op as Record<string, unknown>)]!.o_result as Record<string, string>;
+        assert.equal(reservation.id, op.reservationId, `op ${i}`);
+        return reservation.request_id;
+      };
+      assert.deepEqual([a, b, c, d, e].map(sellerOf), [first.requestId, first.requestId, second.requestId, first.requestId, second.requestId]);
+      const requests = await rows<{ id: string; remaining: string; reserved: string; filled: string; returned: string; status: string }>(
+        db,
+        sql`select id, remaining::text, reserved::text, filled::text, returned::text, status from p2p_withdrawal_requests
+            where id in (${first.requestId!}, ${second.requestId!}) order by queue_seq`,
+      );
+      assert.deepEqual(requests.map(({ id, ...rest }) => rest), [
+        { remaining: "0", reserved: "0", filled: "3000", returned: "0", status: "closed" },
+        { remaining: "48800", reserved: "1200", filled: "0", returned: "0", status: "open" },
+      ]);
+      const onSale = async (userId: string) =>
+        one<{ debits_pending: string; debits_posted: string; credits_posted: string }>(
+          db,
+          sql`select debits_pending::text, debits_posted::text, credits_posted::text from p2p_ledger_accounts where code = ${userAccountCode(userId, "on_sale")}`,
+        );
+      assert.deepEqual(await onSale(first.userId), { debits_pending: "0", debits_posted: "3000", credits_posted: "3000" });
+      assert.deepEqual(await onSale(second.userId), { debits_pending: "1200", debits_posted: "0", credits_posted: "50000" });
+      const available = await one<{ credits_posted: string; credits_pending: string }>(
+        db,
+        sql`select credits_posted::text, credits_pending::text from p2p_ledger_accounts where code = ${userAccountCode(buyers[0]!, "available")}`,
+      );
+      assert.deepEqual(available, { credits_posted: "990", credits_pending: "0" });
+      assert.deepEqual((await checkInvariants(db)).violations, []);
+    });
+  }
+
+  it("an account the batch holds in memory is never driven below zero: that match alone is refused with the CHECK's error", async () => {
+    const seller = await createSeller(p2p, t.database, "hotneg", { deposit: 10_000n, request: { amount: 3_000n, min: 100n, max: 3_000n } });
+    const forms = await rows<{ id: string }>(db, sql`select id from p2p_api_forms where id <> ${seller.apiFormId}`);
+    const excludedForms = forms.map((f) => f.id);
+    const onSale = userAccountCode(seller.userId, "on_sale");
+    // Test-only damage: the on-sale account covers 2,500 of the request's 3,000, so the request's
+    // own check lets a match through that only the ledger's non-negative rule can stop.
+    await db.execute(sql`update p2p_ledger_accounts set credits_posted = credits_posted - 500 where code = ${onSale}`);
+    try {
+      const buyers = await Promise.all([0, 1, 2].map((i) => createVerifiedUser(t.database, `hotneg-${i}`)));
+      const ops = [2_000n, 1_000n, 500n].map((amount, i) => ({ ...match(buyers[i]!, amount), excludedForms }));
+      const outcomes = await rows<Outcome & { o_constraint: string | null }>(db, sql`select * from p2p_batch(${JSON.stringify(ops)}::jsonb)`);
+      assert.deepEqual(outcomes.map((o) => [o.o_code, o.o_constraint]), [
+        [null, null],
+        ["23514", "p2p_ledger_accounts_non_negative"],
+        [null, null],
+      ]);
+      assert.equal(await orderExists(ops[1]!.orderId), false);
+      const account = await one<{ debits_pending: string }>(db, sql`select debits_pending::text from p2p_ledger_accounts where code = ${onSale}`);
+      assert.equal(account!.debits_pending, "2500");
+      const request = await one<{ remaining: string; reserved: string }>(
+        db,
+        sql`select remaining::text, reserved::text from p2p_withdrawal_requests where id = ${seller.requestId!}`,
+      );
+      assert.deepEqual(request, { remaining: "500", reserved: "2500" });
+    } finally {
+      await db.execute(sql`update p2p_ledger_accounts set credits_posted = credits_posted + 500 where code = ${onSale}`);
+    }
+    assert.deepEqual((await checkInvariants(db)).violations, []);
+  });
+
+  it("orders have no foreign key to their buyer: users cannot be deleted, and an order without its user is reported", async () => {
+    const user = await createVerifiedUser(t.database, "nofk");
+    await assert.rejects(db.execute(sql`delete from p2p_users where id = ${user}`), (error: unknown) => pgCodeOf(error) === "P2P03");
+    const rollback = new Error("rollback");
+    await assert.rejects(
+      db.transaction(async (tx) => {
+        await tx.execute(
+          sql`insert into p2p_buyer_orders (user_id, currency, fiat_currency, amount, method, status, idempotency_key, request_hash)
+              values (${randomUUID()}, 'VUSD', 'RUB', 100, 'sandbox', 'failed', ${randomUUID()}, 'h')`,
+        );
+        const report = await checkInvariants(tx);
+        assert.ok(report.violations.some((v) => /belongs to a user that does not exist/.test(v)), report.violations.join("; "));
+        throw rollback;
+      }),
+      (error: unknown) => error === rollback,
+    );
     assert.deepEqual((await checkInvariants(db)).violations, []);
   });
 

@@ -276,7 +276,9 @@ export const p2pBuyerOrders = pgTable(
   "p2p_buyer_orders",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    userId: uuid("user_id").notNull().references(() => p2pUsers.id),
+    // No foreign key (migration 0005): written only by the matcher for a buyer the service has just
+    // read; users are never deleted, and checkInvariants() looks for orders without their user.
+    userId: uuid("user_id").notNull(),
     currency: text("currency").notNull(),
     fiatCurrency: text("fiat_currency").notNull(),
     amount: minor("amount").notNull(),

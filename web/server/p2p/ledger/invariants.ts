@@ -166,9 +166,9 @@ export async function checkInvariants(db: Executor): Promise<InvariantReport> {
   );
   for (const q of frozenMismatch) violations.push(`request ${q.id} says ${q.frozen} frozen, its open disputes hold ${q.held}`);
 
-  // 8. References the hot tables no longer check with foreign keys (migration 0004): every leg has
-  //    its transfer and account, every reservation its order, buyer, request, and the request's seller
-  //    and API form.
+  // 8. References the hot tables no longer check with foreign keys (migrations 0004 and 0005): every
+  //    leg has its transfer and account, every reservation its order, buyer, request, and the request's
+  //    seller and API form, every order its buyer.
   const orphanLegs = await rows<{ id: unknown }>(
     db,
     sql`select e.id from p2p_ledger_entries e
@@ -185,6 +185,12 @@ export async function checkInvariants(db: Executor): Promise<InvariantReport> {
         limit 20`,
   );
   for (const o of orphanReservations) violations.push(`reservation ${o.id} does not match an existing order and request`);
+  // Orders lost their buyer's foreign key in migration 0005.
+  const orphanOrders = await rows<{ id: string }>(
+    db,
+    sql`select o.id from p2p_buyer_orders o where not exists (select 1 from p2p_users u where u.id = o.user_id) limit 20`,
+  );
+  for (const o of orphanOrders) violations.push(`order ${o.id} belongs to a user that does not exist`);
 
   const [counts] = await rows<Record<string, unknown>>(
     db,
