@@ -34,6 +34,9 @@ export type FlowState =
  * refresh every query so balances and lists show the new state. `run` resolves with the receipt, or
  * undefined when the write failed (the state says why).
  */
+/** A flow's state and its `run`, as a parent hands it to the component that starts the write. */
+export type TransactionFlow = ReturnType<typeof useTransactionFlow>;
+
 export function useTransactionFlow() {
   const config = useConfig();
   const queryClient = useQueryClient();

@@ -8,7 +8,7 @@ import { zeroAddress, type Abi, type Address, type Hex } from "viem";
 import { useAccount } from "wagmi";
 import type { CheckoutOrder } from "../../app/lib/checkout-data.ts";
 import { useDeployment } from "../apps/ui.tsx";
-import { TxStatus, useTransactionFlow } from "../apps/tx-flow.tsx";
+import { TxStatus, useTransactionFlow, type TransactionFlow } from "../apps/tx-flow.tsx";
 import { CreditPay } from "./credit-pay.tsx";
 import { formatCountdown, PAID_STATUSES, STATUS_LABEL, useCountdown, useLiveOrder } from "./use-live-order.ts";
 
@@ -52,6 +52,11 @@ export function CheckoutView({ initial }: { initial: CheckoutOrder }) {
 
   const paid = PAID_STATUSES.has(status);
   const canPay = status === "new" || status === "underpaid";
+  // The payer's wallet transactions are held here, not in the pay section: the watcher often sees a payment
+  // before the wallet has its receipt, the order turns paid and the section goes, and the payer should still
+  // see how their transaction ended.
+  const walletFlow = useTransactionFlow();
+  const creditFlow = useTransactionFlow();
 
   return (
     <div className="mx-auto grid max-w-4xl gap-6 lg:grid-cols-[1fr_1.1fr]" data-testid="checkout" data-status={status}>
@@ -72,6 +77,12 @@ export function CheckoutView({ initial }: { initial: CheckoutOrder }) {
         </div>
         <StatusMessage status={status} fmt={fmt} amounts={amounts} secondsLeft={secondsLeft} />
         {paid && <Receipt order={initial} fmt={fmt} paidAmount={amounts.paid} />}
+        {!canPay && (
+          <>
+            <TxStatus state={walletFlow.state} earlier={walletFlow.earlier} />
+            <TxStatus state={creditFlow.state} earlier={creditFlow.earlier} />
+          </>
+        )}
         {(status === "refunded" || status === "partially_refunded") && (
           <p className="mt-3 text-sm text-slate-600" data-testid="checkout-refunded-amount">Refunded: {fmt(amounts.refunded)}</p>
         )}
@@ -99,8 +110,8 @@ export function CheckoutView({ initial }: { initial: CheckoutOrder }) {
               </p>
             </div>
           </div>
-          <WalletPay order={initial} amount={amounts.due} label={`Pay ${fmt(amounts.due)}`} />
-          <CreditPay order={initial} amount={amounts.due} />
+          <WalletPay order={initial} amount={amounts.due} label={`Pay ${fmt(amounts.due)}`} flow={walletFlow} />
+          <CreditPay order={initial} amount={amounts.due} flow={creditFlow} />
         </section>
       )}
     </div>
@@ -228,10 +239,9 @@ function CopyField({ label, value, testId }: { label: string; value: string; tes
 }
 
 /** Connect-wallet-and-pay through PaymentRouter.pay(orderRef, destination, token, amount), approving first for ERC-20s. */
-function WalletPay({ order, amount, label }: { order: CheckoutOrder; amount: bigint; label: string }) {
+function WalletPay({ order, amount, label, flow }: { order: CheckoutOrder; amount: bigint; label: string; flow: TransactionFlow }) {
   const { status } = useAccount();
   const deployment = useDeployment();
-  const flow = useTransactionFlow();
   const router = deployment?.contracts.PaymentRouter.address as Address | undefined;
   const native = order.token.address === zeroAddress;
   if (!deployment || !router || deployment.chainId !== order.chainId) {

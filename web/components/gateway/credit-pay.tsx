@@ -11,10 +11,10 @@ import type { CheckoutOrder } from "../../app/lib/checkout-data.ts";
 import { creditPaymentCallAbi } from "../apps/credit-payment-abi.ts";
 import { HealthBadge, lendingAbi, priceInLoan, useMarkets, useMarketState, usePosition, type LendingMarketInfo } from "../apps/lending-data.tsx";
 import { quoteCredit, type CreditQuote, type Position } from "../apps/lending-math.ts";
-import { TxStatus, useTransactionFlow } from "../apps/tx-flow.tsx";
+import { TxStatus, type TransactionFlow } from "../apps/tx-flow.tsx";
 import { fmt, tokenOf, useDeployment, useTokens, type TokenInfo } from "../apps/ui.tsx";
 
-export function CreditPay({ order, amount }: { order: CheckoutOrder; amount: bigint }) {
+export function CreditPay({ order, amount, flow }: { order: CheckoutOrder; amount: bigint; flow: TransactionFlow }) {
   const { address, status } = useAccount();
   const deployment = useDeployment();
   const lending = deployment?.contracts.CoinPaysLending.address as Address | undefined;
@@ -59,12 +59,12 @@ export function CreditPay({ order, amount }: { order: CheckoutOrder; amount: big
       ) : (
         <p className="mt-3 text-sm text-slate-700" data-testid="credit-market-name">Market: {label(market)}</p>
       )}
-      <CreditQuoteView key={market.id} market={market} order={order} amount={amount} loan={loan} coll={tokenOf(tokens, market.params.collateralToken)} account={address} lending={lending} creditPayment={creditPayment} />
+      <CreditQuoteView key={market.id} market={market} order={order} amount={amount} loan={loan} coll={tokenOf(tokens, market.params.collateralToken)} account={address} lending={lending} creditPayment={creditPayment} flow={flow} />
     </div>
   );
 }
 
-function CreditQuoteView({ market, order, amount, loan, coll, account, lending, creditPayment }: { market: LendingMarketInfo; order: CheckoutOrder; amount: bigint; loan: TokenInfo; coll: TokenInfo; account: Address; lending: Address; creditPayment: Address }) {
+function CreditQuoteView({ market, order, amount, loan, coll, account, lending, creditPayment, flow }: { market: LendingMarketInfo; order: CheckoutOrder; amount: bigint; loan: TokenInfo; coll: TokenInfo; account: Address; lending: Address; creditPayment: Address; flow: TransactionFlow }) {
   const state = useMarketState(market.id, market.params);
   const { position, debt } = usePosition(market.id, market.params, account);
   const { data: settings } = useReadContracts({
@@ -76,7 +76,6 @@ function CreditQuoteView({ market, order, amount, loan, coll, account, lending, 
   });
   const minBorrow = settings?.[0]?.result as bigint | undefined;
   const authorized = settings?.[1]?.result as boolean | undefined;
-  const flow = useTransactionFlow();
 
   const loaded = position && debt !== undefined && state.totals && state.priceOk !== undefined && minBorrow !== undefined && authorized !== undefined;
   if (!loaded) return <p className="mt-3 text-sm text-slate-500">Reading your position…</p>;
