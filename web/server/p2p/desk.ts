@@ -899,7 +899,7 @@ export function createDesk(deps: {
         let res: ReservationRow | undefined;
         try {
           // One operation of a group commit: order row (first attempt), FIFO head with SKIP LOCKED,
-          // pending transfer, reservation (p2p_match, migration 0002).
+          // pending transfer, reservation (p2p_batch, migration 0005).
           res =
             ((await write({
               op: "match",

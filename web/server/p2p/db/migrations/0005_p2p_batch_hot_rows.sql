@@ -431,3 +431,9 @@ BEGIN
   END LOOP;
 END;
 $$;
+--> statement-breakpoint
+-- p2p_match had one caller, p2p_batch, which now runs its statements itself; kept, it would be a second
+-- copy of the match to keep in step with the first and that nothing runs. p2p_reserve_locked (the late
+-- payment's re-reservation) and p2p_reservation_post (a confirmation outside the writer) stay: they have
+-- callers of their own, and p2p_batch's header names what it mirrors of them.
+DROP FUNCTION p2p_match(uuid, uuid, text, text, numeric, text, text, text, boolean, uuid[], numeric, text, uuid, timestamptz);
