@@ -32,7 +32,7 @@
 -- check was a query of its own plus a KEY SHARE lock written onto the buyer's row: ≈ 8 % of the
 -- writer's CPU in a micro-benchmark of p2p_batch alone (0.49 → 0.45 ms per cycle), where the
 -- statement merges tried alongside made it slower. As migration 0004 did for the ledger entries'
--- and reservations' keys: orders are inserted only by p2p_match and p2p_batch, for a buyer the
+-- and reservations' keys: orders are inserted only by the matcher (p2p_batch; p2p_match is dropped below), for a buyer the
 -- service has just read (createOrder's pre-check refuses an unknown user), users are never
 -- deleted (the trigger makes that a rule), and checkInvariants() reports an order without its user.
 ALTER TABLE "p2p_buyer_orders" DROP CONSTRAINT "p2p_buyer_orders_user_id_p2p_users_id_fk";--> statement-breakpoint
