@@ -62,9 +62,13 @@ const suites: Suite[] = [
     cwd: ROOT,
     parse: (output) => ({ passed: lastNumber(output, /(\d+) passed/g), failed: lastNumber(output, /(\d+) failed/g), skipped: 0 }),
   },
-  // The SDK and the indexer run as TypeScript with types stripped, so nothing else checks their types (the web
-  // build type-checks web). A type error fails the suite; it adds no test count.
-  ...(["sdk", "indexer"] as const).map((dir): Suite => ({ name: `${dir} types (tsc)`, command: bin("tsc"), args: ["--noEmit", "-p", dir], cwd: ROOT, parse: () => ({ passed: 0, failed: 0, skipped: 0 }) })),
+  // The SDK, the indexer, the scripts and the contract tests run as TypeScript with types stripped, so nothing
+  // else checks their types (the web build type-checks web). The root project reads the artifacts' type
+  // declarations, which the contract suite's compile has just written. A type error fails the suite; it adds
+  // no test count.
+  ...([["sdk", "sdk"], ["indexer", "indexer"], ["scripts and contract tests", "."]] as const).map(
+    ([what, project]): Suite => ({ name: `${what} types (tsc)`, command: bin("tsc"), args: ["--noEmit", "-p", project], cwd: ROOT, parse: () => ({ passed: 0, failed: 0, skipped: 0 }) }),
+  ),
   { name: "sdk", command: node, args: ["--test", "test/**/*.test.ts"], cwd: path.join(ROOT, "sdk"), parse: nodeTestCounts },
   { name: "indexer (EDR + Ponder + PostgreSQL/PGlite)", command: node, args: ["--test", "test/**/*.test.ts"], cwd: path.join(ROOT, "indexer"), parse: nodeTestCounts },
   { name: "web build", command: bin("next", path.join(ROOT, "web")), args: ["build"], cwd: path.join(ROOT, "web"), parse: () => ({ passed: 0, failed: 0, skipped: 0 }) },

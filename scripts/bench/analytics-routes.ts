@@ -15,12 +15,12 @@ import { randomBytes } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { createWalletClient, http, maxUint256, toHex, type Address } from "viem";
+import { createWalletClient, erc20Abi, http, maxUint256, toHex, type Address } from "viem";
 import { startIndexer } from "../../indexer/test/support.ts";
+import { paymentRouterAbi } from "../../sdk/src/contracts/index.ts";
 import { startChainFixture } from "../../web/test/gateway/support/fixtures.ts";
 import { call, signIn, startGateway } from "../../web/test/gateway/support.ts";
 import { createTemporaryDatabase } from "../../web/test/support/postgres.ts";
-import { readArtifact } from "../lib/artifacts.ts";
 import { devAccount } from "../lib/dev-accounts.ts";
 import { ROOT } from "../lib/paths.ts";
 import { waitFor } from "../lib/processes.ts";
@@ -48,8 +48,6 @@ async function timed(url: string, headers: Record<string, string> = {}): Promise
   return performance.now() - t0;
 }
 
-const mockErc20Abi = (await readArtifact("MockERC20")).abi;
-const paymentRouterAbi = (await readArtifact("PaymentRouter")).abi;
 const chain = await startChainFixture();
 const indexerDb = await createTemporaryDatabase("bench_analytics_indexer");
 const indexer = await startIndexer({ databaseUrl: indexerDb.url, rpcUrl: chain.rpcUrl, waitReady: false });
@@ -58,10 +56,10 @@ try {
   const payout = devAccount(3).address;
   const router = chain.deployment.contracts.PaymentRouter.address;
   const payers = [5, 6, 7, 8, 9, 10, 11, 12].map(devAccount);
-  const wallets = payers.map((account) => createWalletClient({ account, chain: chain.publicClient.chain, transport: http(chain.rpcUrl) }));
+  const wallets = payers.map((account) => createWalletClient({ account, chain: chain.publicClient.chain!, transport: http(chain.rpcUrl) }));
   for (const [i, wallet] of wallets.entries()) {
     await chain.mint(chain.usdc, payers[i]!.address, 1_000_000n * 10n ** 6n);
-    await chain.publicClient.waitForTransactionReceipt({ hash: await wallet.writeContract({ address: chain.usdc, abi: mockErc20Abi, functionName: "approve", args: [router, maxUint256] }) });
+    await chain.publicClient.waitForTransactionReceipt({ hash: await wallet.writeContract({ address: chain.usdc, abi: erc20Abi, functionName: "approve", args: [router, maxUint256] }) });
   }
   // Payments every 30 days / PAYMENTS apart, forward from now (a chain's clock only moves forward).
   const start = Number((await chain.publicClient.getBlock()).timestamp) + 60;

@@ -16,8 +16,8 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Logger } from "pino";
 import { openDatabase } from "../../web/server/db/index.ts";
+import { createLogger } from "../../web/server/logger.ts";
 import { loadP2PConfig } from "../../web/server/p2p/config.ts";
 import { startP2P } from "../../web/server/p2p/index.ts";
 import { createSeller, createVerifiedUser } from "../../web/test/p2p/support.ts";
@@ -54,9 +54,8 @@ function processCpuSeconds(pid: number): number | undefined {
 }
 
 async function main() {
-  // pino lives in web/'s dependencies; the database layer only needs a silent logger here.
-  const noop = () => undefined;
-  const logger = { debug: noop, info: noop, warn: noop, error: noop } as unknown as Logger;
+  // The web server's own logger, silenced: the benchmark prints its own table.
+  const logger = createLogger({ logLevel: "silent", nodeEnv: "production" });
 
   // Baseline: pgbench simple-update on a scratch database of the same server.
   const scratch = await createTemporaryDatabase("bench_pgbench");

@@ -12,8 +12,8 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Logger } from "pino";
 import { openDatabase } from "../../web/server/db/index.ts";
+import { createLogger } from "../../web/server/logger.ts";
 import { loadP2PConfig } from "../../web/server/p2p/config.ts";
 import { commissionAccount } from "../../web/server/p2p/desk.ts";
 import { startP2P } from "../../web/server/p2p/index.ts";
@@ -37,8 +37,7 @@ function cpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
-const noop = () => undefined;
-const logger = { debug: noop, info: noop, warn: noop, error: noop } as unknown as Logger;
+const logger = createLogger({ logLevel: "silent", nodeEnv: "production" });
 const desk = await createTemporaryDatabase("bench_p2p_writer");
 const database = await openDatabase({ kind: "postgres", url: desk.url }, logger);
 try {

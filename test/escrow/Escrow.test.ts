@@ -15,10 +15,10 @@ async function deploy() {
   const usdc = await viem.deployContract("MockERC20", ["USD Coin", "USDC", 6]);
   const taxed = await viem.deployContract("MockFeeOnTransferERC20", [100n]);
   const publicClient = await viem.getPublicClient();
-  for (const token of [usdc, taxed]) {
-    await token.write.mint([buyer.account.address, 10n ** 30n]);
-    await token.write.approve([escrow.address, 2n ** 256n - 1n]);
-  }
+  await usdc.write.mint([buyer.account.address, 10n ** 30n]);
+  await usdc.write.approve([escrow.address, 2n ** 256n - 1n]);
+  await taxed.write.mint([buyer.account.address, 10n ** 30n]);
+  await taxed.write.approve([escrow.address, 2n ** 256n - 1n]);
   return { escrow, usdc, taxed, buyer, seller, arbiter, other, publicClient };
 }
 
@@ -457,7 +457,7 @@ describe("Escrow", () => {
       await f.escrow.write.withdraw([zeroAddress]);
       expect(await f.escrow.read.owed([rejecting.address, zeroAddress])).to.equal(400n);
       expect(await f.publicClient.getBalance({ address: f.escrow.address })).to.equal(400n);
-      expect((t.amount as bigint) - 400n).to.be.greaterThan(0n);
+      expect((t.amount as bigint) > 400n).to.equal(true);
     });
 
     it("reports a failed native transfer", async () => {

@@ -254,7 +254,7 @@ describe("CoinPaysLending: collateral, borrow and repay", () => {
     const m = await lending.read.market([id]);
     const shares = 12_345_678_901n;
     const assets = toAssetsDown(shares, m.totalBorrowAssets, m.totalBorrowShares);
-    const { result } = await lending.simulate.borrow([params, 0n, shares, b, b], { account: borrower.account });
+    const { result } = await lending.simulate.borrow([params, 0n, shares, b, b], { account: b });
     expect(result).to.deep.equal([assets, shares]);
   });
 

@@ -64,7 +64,7 @@ describe("CoinPaysLending: liquidation", () => {
     const seized = WETH("2");
     const quoted = mulDivUp(seized, PRICE_2500, ORACLE_SCALE);
     const repaidShares = toSharesUp(mulDivUp(quoted, WAD, lif(LLTV)), m.totalBorrowAssets, m.totalBorrowShares);
-    const { result } = await lending.simulate.liquidate([params, b, seized, 0n], { account: liquidator.account });
+    const { result } = await lending.simulate.liquidate([params, b, seized, 0n], { account: liquidator.account.address });
     expect(result).to.deep.equal([seized, toAssetsUp(repaidShares, m.totalBorrowAssets, m.totalBorrowShares)]);
     await lending.write.liquidate([params, b, seized, 0n], { account: liquidator.account });
     expect((await lending.read.position([id, b])).collateral).to.equal(WETH("8"));

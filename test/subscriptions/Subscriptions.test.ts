@@ -268,7 +268,7 @@ describe("Subscriptions", () => {
       const f = await loadFixture(deploy);
       const id = await subscribe(f);
       await f.usdc.write.approve([f.subs.address, 0n], { account: f.subscriber.account });
-      const { result } = await f.subs.simulate.charge([id], { account: f.keeper.account });
+      const { result } = await f.subs.simulate.charge([id], { account: f.keeper.account.address });
       expect(result).to.equal(false);
       await viem.assertions.emit(f.subs.write.charge([id], { account: f.keeper.account }), f.subs, "SubscriptionChargeFailed");
       let sub = await f.subs.read.getSubscription([id]);
@@ -360,7 +360,7 @@ describe("Subscriptions", () => {
       await f.subs.write.cancel([cancelled], { account: f.merchant.account });
       await f.usdc.write.approve([f.subs.address, 0n], { account: f.other.account });
       const ids = [ok, broke, trial, cancelled, 99n, ok];
-      const { result } = await f.subs.simulate.chargeBatch([ids], { account: f.keeper.account });
+      const { result } = await f.subs.simulate.chargeBatch([ids], { account: f.keeper.account.address });
       expect(result).to.deep.equal([Result.Charged, Result.Failed, Result.Skipped, Result.Skipped, Result.Skipped, Result.Skipped]);
       const hash = f.subs.write.chargeBatch([ids], { account: f.keeper.account });
       await viem.assertions.emit(hash, f.subs, "SubscriptionChargeFailed");
