@@ -15,9 +15,8 @@ import { fileURLToPath } from "node:url";
 import { openDatabase } from "../../web/server/db/index.ts";
 import { createLogger } from "../../web/server/logger.ts";
 import { loadP2PConfig } from "../../web/server/p2p/config.ts";
-import { commissionAccount } from "../../web/server/p2p/desk.ts";
 import { startP2P } from "../../web/server/p2p/index.ts";
-import { createSeller, createVerifiedUser } from "../../web/test/p2p/support.ts";
+import { createSeller, createVerifiedUser, sandboxMatchOp } from "../../web/test/p2p/support.ts";
 import { createTemporaryDatabase } from "../../web/test/support/postgres.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -59,23 +58,7 @@ try {
     // 100 buyers a round, each buyer every fourth round: its previous reservation is posted by then.
     const matches = buyers.slice((round % 4) * 100, (round % 4) * 100 + 100).map((buyerId) => {
       const amount = BigInt(100 + Math.floor(Math.random() * 10_000));
-      return {
-        op: "match",
-        orderId: randomUUID(),
-        buyerId,
-        currency: "VUSD",
-        fiatCurrency: "RUB",
-        amount: amount.toString(),
-        method: "sandbox",
-        idempotencyKey: randomUUID(),
-        requestHash: "h",
-        createOrder: true,
-        excludedForms: [],
-        fee: (amount / 100n).toString(),
-        commissionAccount: commissionAccount(Math.floor(Math.random() * 64)),
-        reservationId: randomUUID(),
-        expiresAt: new Date(Date.now() + 600_000).toISOString(),
-      };
+      return sandboxMatchOp(buyerId, amount, { commissionShard: Math.floor(Math.random() * 64), expiresInMs: 600_000 });
     });
     const counted = round >= WARM_UP;
     const cpuBefore = cpuMs(pid);

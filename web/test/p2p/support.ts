@@ -26,6 +26,8 @@ import { loadP2PConfig } from "../../server/p2p/config.ts";
 import { startP2P, type P2PServices } from "../../server/p2p/index.ts";
 import { ensureAccount } from "../../server/p2p/ledger/index.ts";
 import type { TxRunner } from "../../server/p2p/sql.ts";
+import { commissionAccount } from "../../server/p2p/desk.ts";
+import type { BatchOp } from "../../server/p2p/write-batcher.ts";
 
 /** A controllable clock for expiry tests. */
 export function testClock(start = Date.now()) {
@@ -86,4 +88,28 @@ export async function createSeller(
     requestId = r.id;
   }
   return { userId, apiFormId: form.id, requestId };
+}
+
+/**
+ * A `match` operation of `p2p_batch` as the desk sends one for a sandbox buyer (VUSD for RUB, a new order, 1 %
+ * fee), for the tests and the benchmark that drive the single writer directly.
+ */
+export function sandboxMatchOp(buyerId: string, amount: bigint, options: { commissionShard?: number; expiresInMs?: number } = {}): Extract<BatchOp, { op: "match" }> {
+  return {
+    op: "match",
+    orderId: randomUUID(),
+    buyerId,
+    currency: "VUSD",
+    fiatCurrency: "RUB",
+    amount: amount.toString(),
+    method: "sandbox",
+    idempotencyKey: randomUUID(),
+    requestHash: "h",
+    createOrder: true,
+    excludedForms: [],
+    fee: (amount / 100n).toString(),
+    commissionAccount: commissionAccount(options.commissionShard ?? 0),
+    reservationId: randomUUID(),
+    expiresAt: new Date(Date.now() + (options.expiresInMs ?? 60_000)).toISOString(),
+  };
 }

@@ -9,13 +9,12 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { sql } from "drizzle-orm";
 import { userAccountCode } from "../../server/p2p/auth.ts";
-import { commissionAccount } from "../../server/p2p/desk.ts";
 import type { P2PServices } from "../../server/p2p/index.ts";
 import { checkInvariants } from "../../server/p2p/ledger/invariants.ts";
 import { createSandboxProvider } from "../../server/p2p/providers/sandbox.ts";
 import { ProviderError } from "../../server/p2p/providers/types.ts";
 import { one, pgCode as pgCodeOf, rows, type TxRunner } from "../../server/p2p/sql.ts";
-import { createSeller, createVerifiedUser, openTestDatabase, startTestDesk, type P2PTestDatabase } from "./support.ts";
+import { createSeller, createVerifiedUser, openTestDatabase, sandboxMatchOp, startTestDesk, type P2PTestDatabase } from "./support.ts";
 
 type Outcome = { o_result: Record<string, string> | boolean | null; o_code: string | null; o_message: string | null };
 
@@ -35,25 +34,7 @@ describe("p2p write batches", () => {
     await t?.close();
   });
 
-  function match(buyerId: string, amount: bigint) {
-    return {
-      op: "match",
-      orderId: randomUUID(),
-      buyerId,
-      currency: "VUSD",
-      fiatCurrency: "RUB",
-      amount: amount.toString(),
-      method: "sandbox",
-      idempotencyKey: randomUUID(),
-      requestHash: "h",
-      createOrder: true,
-      excludedForms: [],
-      fee: (amount / 100n).toString(),
-      commissionAccount: commissionAccount(0),
-      reservationId: randomUUID(),
-      expiresAt: new Date(Date.now() + 60_000).toISOString(),
-    };
-  }
+  const match = sandboxMatchOp;
   const batch = (ops: unknown[]) => rows<Outcome>(db, sql`select * from p2p_batch(${JSON.stringify(ops)}::jsonb)`);
   const orderExists = async (orderId: string) => Boolean(await one(db, sql`select 1 from p2p_buyer_orders where id = ${orderId}`));
 
