@@ -38,6 +38,31 @@
 ALTER TABLE "p2p_buyer_orders" DROP CONSTRAINT "p2p_buyer_orders_user_id_p2p_users_id_fk";--> statement-breakpoint
 CREATE TRIGGER p2p_users_no_delete BEFORE DELETE OR TRUNCATE ON p2p_users FOR EACH STATEMENT EXECUTE FUNCTION p2p_refuse_delete();--> statement-breakpoint
 
+-- The one write of every row a batch holds, from its cache: at the batch's end, and before a request is
+-- settled on the table mid-batch.
+CREATE FUNCTION p2p_batch_write_back(
+  rq_id uuid[], rq_rem numeric[], rq_res numeric[], rq_fil numeric[],
+  ac_id bigint[], ac_dp numeric[], ac_cp numeric[], ac_dpo numeric[], ac_cpo numeric[]
+) RETURNS void
+LANGUAGE plpgsql
+SET plan_cache_mode = force_generic_plan
+AS $$
+BEGIN
+  IF array_length(rq_id, 1) > 0 THEN
+    UPDATE p2p_withdrawal_requests w SET remaining = rq_rem[array_position(rq_id, w.id)],
+           reserved = rq_res[array_position(rq_id, w.id)], filled = rq_fil[array_position(rq_id, w.id)]
+     WHERE w.id = ANY (rq_id);
+  END IF;
+  IF array_length(ac_id, 1) > 0 THEN
+    UPDATE p2p_ledger_accounts acc SET debits_pending = ac_dp[array_position(ac_id, acc.id)],
+           credits_pending = ac_cp[array_position(ac_id, acc.id)], debits_posted = ac_dpo[array_position(ac_id, acc.id)],
+           credits_posted = ac_cpo[array_position(ac_id, acc.id)]
+     WHERE acc.id = ANY (ac_id);
+  END IF;
+END;
+$$;
+--> statement-breakpoint
+
 CREATE OR REPLACE FUNCTION p2p_batch(p_ops jsonb)
 RETURNS TABLE (o_result jsonb, o_code text, o_message text, o_constraint text)
 LANGUAGE plpgsql
@@ -368,13 +393,7 @@ BEGIN
           rq_fil[k] := rq_fil[k] + r.amount;
           IF rq_res[k] = 0 AND (rq_status[k] = 'closing' OR (rq_status[k] IN ('open', 'suspended') AND rq_rem[k] < rq_min[k])) THEN
             -- Rare: write the cache out, empty it, and settle on the table.
-            UPDATE p2p_withdrawal_requests w SET remaining = rq_rem[array_position(rq_id, w.id)],
-                   reserved = rq_res[array_position(rq_id, w.id)], filled = rq_fil[array_position(rq_id, w.id)]
-             WHERE w.id = ANY (rq_id);
-            UPDATE p2p_ledger_accounts acc SET debits_pending = ac_dp[array_position(ac_id, acc.id)],
-                   credits_pending = ac_cp[array_position(ac_id, acc.id)], debits_posted = ac_dpo[array_position(ac_id, acc.id)],
-                   credits_posted = ac_cpo[array_position(ac_id, acc.id)]
-             WHERE acc.id = ANY (ac_id);
+            PERFORM p2p_batch_write_back(rq_id, rq_rem, rq_res, rq_fil, ac_id, ac_dp, ac_cp, ac_dpo, ac_cpo);
             rq_id := '{}'; rq_rem := '{}'; rq_res := '{}'; rq_fil := '{}'; rq_status := '{}'; rq_min := '{}';
             ac_id := '{}'; ac_credit := '{}'; ac_neg := '{}'; ac_dp := '{}'; ac_cp := '{}'; ac_dpo := '{}'; ac_cpo := '{}';
             PERFORM p2p_request_settle(r.request_id);
@@ -387,17 +406,7 @@ BEGIN
       IF NOT v_per_op OR v_next >= v_n THEN
         -- The batch's one write of each row it holds. A failure here is no operation's refusal.
         v_current := 0;
-        IF array_length(rq_id, 1) > 0 THEN
-          UPDATE p2p_withdrawal_requests w SET remaining = rq_rem[array_position(rq_id, w.id)],
-                 reserved = rq_res[array_position(rq_id, w.id)], filled = rq_fil[array_position(rq_id, w.id)]
-           WHERE w.id = ANY (rq_id);
-        END IF;
-        IF array_length(ac_id, 1) > 0 THEN
-          UPDATE p2p_ledger_accounts acc SET debits_pending = ac_dp[array_position(ac_id, acc.id)],
-                 credits_pending = ac_cp[array_position(ac_id, acc.id)], debits_posted = ac_dpo[array_position(ac_id, acc.id)],
-                 credits_posted = ac_cpo[array_position(ac_id, acc.id)]
-           WHERE acc.id = ANY (ac_id);
-        END IF;
+        PERFORM p2p_batch_write_back(rq_id, rq_rem, rq_res, rq_fil, ac_id, ac_dp, ac_cp, ac_dpo, ac_cpo);
         v_done := true;
       END IF;
       v_next := v_next + 1;
