@@ -12,18 +12,18 @@
 import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { randomUUID } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { openDatabase } from "../../web/server/db/index.ts";
 import { createLogger } from "../../web/server/logger.ts";
 import { loadP2PConfig } from "../../web/server/p2p/config.ts";
 import { startP2P } from "../../web/server/p2p/index.ts";
 import { createSeller, createVerifiedUser } from "../../web/test/p2p/support.ts";
+import { ROOT } from "../lib/paths.ts";
+import { processCpuSeconds } from "../lib/processes.ts";
 import { createTemporaryDatabase, withClient } from "../../web/test/support/postgres.ts";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 // The web server's own pg module (the desk's pool uses it): counted to report round trips per cycle.
 const pg = createRequire(path.join(ROOT, "web/package.json"))("pg") as { Client: { prototype: { query: (...args: unknown[]) => unknown } } };
 const BUYERS = Number(process.env.BENCH_BUYERS ?? 200);
@@ -41,16 +41,6 @@ function pgbench(url: URL, init = false): { tps: number; raw: string; transactio
   const tps = Number(/tps = ([\d.]+)/.exec(raw)?.[1]);
   const transactions = Number(/number of transactions actually processed: (\d+)/.exec(raw)?.[1] ?? 0);
   return { tps, raw, transactions, walKiBPerTransaction: 0 };
-}
-
-/** CPU seconds (user + kernel) of a process from /proc, or undefined once it has exited. */
-function processCpuSeconds(pid: number): number | undefined {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ ticks
-  } catch {
-    return undefined;
-  }
 }
 
 async function main() {

@@ -8,18 +8,17 @@
 // Run: node_modules/node/bin/node scripts/bench/p2p-writer.ts   (ROUNDS, default 40; the first 5
 // warm up and are not counted; DATABASE_URL as for p2p-matcher.ts)
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { openDatabase } from "../../web/server/db/index.ts";
 import { createLogger } from "../../web/server/logger.ts";
 import { loadP2PConfig } from "../../web/server/p2p/config.ts";
 import { startP2P } from "../../web/server/p2p/index.ts";
 import { createSeller, createVerifiedUser, sandboxMatchOp } from "../../web/test/p2p/support.ts";
+import { ROOT } from "../lib/paths.ts";
+import { processCpuSeconds } from "../lib/processes.ts";
 import { createTemporaryDatabase } from "../../web/test/support/postgres.ts";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const pg = createRequire(path.join(ROOT, "web/package.json"))("pg") as {
   Client: new (config: { connectionString: string }) => {
     connect(): Promise<void>;
@@ -30,11 +29,8 @@ const pg = createRequire(path.join(ROOT, "web/package.json"))("pg") as {
 const ROUNDS = Number(process.env.ROUNDS ?? 40);
 const WARM_UP = 5;
 
-/** CPU milliseconds (user + kernel) of a process, from /proc. */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
+/** CPU milliseconds of the writer's backend, which runs for the whole benchmark. */
+const cpuMs = (pid: number): number => processCpuSeconds(pid)! * 1000;
 
 const logger = createLogger({ logLevel: "silent", nodeEnv: "production" });
 const desk = await createTemporaryDatabase("bench_p2p_writer");
