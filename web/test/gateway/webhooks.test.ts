@@ -187,6 +187,8 @@ describe("webhooks", { timeout: 120_000 }, () => {
     assert.deepEqual(await service.redeliver(bodies[0]!.id), { queued: 3 });
     await waitUntil(async () => parentAll.requests.length === 2, 10_000);
     assert.equal(parentAll.requests[1]!.eventId, bodies[0]!.id);
+    // The attempt is recorded after the receiver has answered: wait for the job, not only the request.
+    await deliveryJobsFinished();
     assert.equal((await deliveries(including.id)).length, 2);
   });
 });
