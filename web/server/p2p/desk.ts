@@ -18,7 +18,7 @@ import { createTransfer, ensureAccount, getAccount, ledgerCall, listAccounts, re
 import { checkInvariants } from "./ledger/invariants.ts";
 import { ProviderError, type PaymentProvider, type ProviderCredentials, type ProviderPaymentStatus } from "./providers/types.ts";
 import { commissionOf, fiatOf, type StatementRecord } from "./formats.ts";
-import { big, canonicalHash, one, pgCode, preparedRows, rows, type Executor, type TxRunner } from "./sql.ts";
+import { big, canonicalHash, one, pgCode, preparedRows, RETRYABLE_SQLSTATES, rows, type Executor, type TxRunner } from "./sql.ts";
 import { createWriteBatcher } from "./write-batcher.ts";
 
 export const GAME_ROOM_ACCOUNT = "platform:game_room";
@@ -1037,6 +1037,9 @@ export function createDesk(deps: {
         let outcome: ConfirmOutcome = "posted";
         let refund = false;
         const decided = await resolveUnderLock(reservationId, options, async (tx, locked) => {
+          // Set on every attempt: a deadlocked attempt is run again and may decide the other way.
+          outcome = "posted";
+          refund = false;
           // One instant decides: the same one is checked here and recorded by the ledger.
           const decidedAt = now();
           if (decidedAt.getTime() <= new Date(locked.expires_at).getTime()) {
@@ -1318,18 +1321,29 @@ export function createDesk(deps: {
     checkInvariants: () => checkInvariants(db),
   };
 
-  /** Runs `work` on the reservation under its row lock if it is still pending. Returns whether it ran. */
+  /**
+   * Runs `work` on the reservation under its row lock if it is still pending. Returns whether it ran.
+   * A deadlock victim runs again from the start: the writer's batches lock a request before a later post
+   * locks its reservation, the reverse of this path's order, and PostgreSQL may pick either side. `work`
+   * only writes through `tx`, so a rolled-back attempt leaves nothing behind.
+   */
   async function resolveUnderLock(
     reservationId: string,
     options: { sweeper?: boolean },
     work: (tx: Executor, locked: ReservationRow) => Promise<void>,
   ): Promise<boolean> {
-    return db.transaction(async (tx) => {
-      const locked = await lockReservation(tx, reservationId, options.sweeper === true);
-      if (!locked || locked.status !== "pending") return false;
-      await work(tx, locked);
-      return true;
-    });
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await db.transaction(async (tx) => {
+          const locked = await lockReservation(tx, reservationId, options.sweeper === true);
+          if (!locked || locked.status !== "pending") return false;
+          await work(tx, locked);
+          return true;
+        });
+      } catch (error) {
+        if (attempt >= 3 || !RETRYABLE_SQLSTATES.has(pgCode(error) ?? "")) throw error;
+      }
+    }
   }
 
   return desk;

@@ -58,6 +58,9 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
 }
 
+/** SQLSTATEs that only mean "another transaction was in the way" (deadlock victim, serialization): run it again. */
+export const RETRYABLE_SQLSTATES: ReadonlySet<string> = new Set(["40P01", "40001"]);
+
 /** Postgres error code of a driver error (node-postgres and PGlite both expose `code`). */
 export function pgCode(error: unknown): string | undefined {
   let current: unknown = error;

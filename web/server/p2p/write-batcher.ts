@@ -12,7 +12,7 @@
 // with another transaction (a sweeper) fails only that operation, which is queued again.
 import { sql } from "drizzle-orm";
 import { ledgerError } from "./ledger/index.ts";
-import { rows, type Executor } from "./sql.ts";
+import { RETRYABLE_SQLSTATES, rows, type Executor } from "./sql.ts";
 
 export type BatchOp =
   | {
@@ -36,9 +36,6 @@ export type BatchOp =
   | { op: "post"; id: string; at: string };
 
 type Outcome = { o_result: unknown; o_code: string | null; o_message: string | null; o_constraint: string | null };
-
-/** Errors that only mean "another transaction was in the way": the operation is simply tried again. */
-const RETRYABLE = new Set(["40P01", "40001"]);
 
 export type WriteBatcher = (op: BatchOp) => Promise<unknown>;
 
@@ -65,7 +62,7 @@ export function createWriteBatcher(db: Executor, options: { maxBatch?: number } 
           const outcome = outcomes[i];
           if (!outcome) return waiting.reject(new Error("p2p_batch returned fewer rows than operations"));
           if (!outcome.o_code) return waiting.resolve(outcome.o_result);
-          if (RETRYABLE.has(outcome.o_code) && waiting.attempts < 3) {
+          if (RETRYABLE_SQLSTATES.has(outcome.o_code) && waiting.attempts < 3) {
             waiting.attempts += 1;
             queue.push(waiting);
             return;

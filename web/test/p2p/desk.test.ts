@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { sql } from "drizzle-orm";
+import pg from "pg";
 import { parseKeyring, encryptSecret, decryptSecret } from "../../server/p2p/crypto.ts";
 import { commissionOf, parseMinor, parseStatement } from "../../server/p2p/desk.ts";
 import type { P2PServices } from "../../server/p2p/index.ts";
@@ -250,6 +251,42 @@ describe("p2p desk (service layer)", () => {
     const next = await p2p.desk.createOrder(buyer, { amount: 700n, method: "sandbox", idempotencyKey: "e3" });
     assert.equal(next.status, "reserved");
     await p2p.desk.cancelOrder(buyer, next.id);
+    clock.advance(61_000);
+    await p2p.desk.cancelRequest(seller.userId, seller.requestId!);
+    await assertInvariants();
+  });
+
+  it("a cancel that loses a deadlock to the writer's lock order (request, then reservation) runs again and voids once", async () => {
+    const seller = await createSeller(p2p, t.database, "dl", { deposit: 10_000n, request: { amount: 2_000n, min: 100n, max: 2_000n } });
+    const buyer = await createVerifiedUser(t.database, "b-dl");
+    const order = await p2p.desk.createOrder(buyer, { amount: 600n, method: "sandbox", idempotencyKey: "dl1" });
+    const reservationId = order.reservation!.id;
+    // The writer's order: a batch holds the request from a match, then a post locks the reservation. Its
+    // deadlock check waits 10 s, so the cancel's (1 s) finds the cycle and is the one PostgreSQL aborts.
+    const writer = new pg.Client({ connectionString: t.temporary.url });
+    await writer.connect();
+    try {
+      await writer.query("begin");
+      await writer.query("set local deadlock_timeout = '10s'");
+      await writer.query("select 1 from p2p_withdrawal_requests where id = $1 for update", [seller.requestId]);
+      const cancel = p2p.desk.cancelOrder(buyer, order.id);
+      // Until the cancel holds the reservation and waits for the request.
+      for (let waited = 0; ; waited += 20) {
+        const { rows: waiting } = await writer.query("select 1 from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()");
+        if (waiting.length > 0) break;
+        if (waited > 10_000) throw new Error("the cancel never waited for the request");
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await writer.query("select 1 from p2p_reservations where id = $1 for update", [reservationId]);
+      await writer.query("commit");
+      assert.equal((await cancel).status, "expired");
+    } finally {
+      await writer.end();
+    }
+    const [reservation] = await rows<{ status: string }>(db, sql`select status from p2p_reservations where id = ${reservationId}`);
+    assert.equal(reservation!.status, "voided");
+    const [request] = await rows<{ remaining: string; reserved: string }>(db, sql`select remaining, reserved from p2p_withdrawal_requests where id = ${seller.requestId!}`);
+    assert.deepEqual(request, { remaining: "2000", reserved: "0" });
     clock.advance(61_000);
     await p2p.desk.cancelRequest(seller.userId, seller.requestId!);
     await assertInvariants();
