@@ -77,6 +77,12 @@ test("analytics: a merchant signs in and sees its payments charted, exactly, wit
     await stack.screenshot(page, "analytics-dashboard");
     // On a phone the cards stack and nothing runs off the side of the page.
     await page.setViewportSize({ width: 390, height: 844 });
+    // recharts redraws a chart at its new width from a ResizeObserver callback, a frame or more after the
+    // viewport changes (CI once measured the page inside that frame, the revenue chart still 1,062 px wide).
+    await page.waitForFunction(() => {
+      const chart = document.querySelector('[data-testid="revenue-chart"] .recharts-wrapper');
+      return chart !== null && chart.getBoundingClientRect().right <= window.innerWidth;
+    }, null, { timeout: 10_000 });
     await page.locator('[data-testid="revenue-chart"] .recharts-bar-rectangle path').first().waitFor();
     // Wide tables scroll inside their cards; the page itself must not scroll sideways.
     const pageWidth = await page.evaluate(() => document.documentElement.scrollWidth);

@@ -247,9 +247,14 @@ function Stat({ label, value, testId }: { label: string; value: string; testId?:
   );
 }
 
+/**
+ * A chart that fills its card's width. It clips: recharts redraws at a new width a frame after a resize,
+ * and until then the drawing keeps its old width, which must not widen the page (a phone turned upright).
+ * Tooltips stay inside the chart's view box, so nothing meant to be seen is clipped.
+ */
 function Chart({ children, height = 240 }: { children: ReactNode; height?: number }) {
   return (
-    <div style={{ height }} className="w-full">
+    <div style={{ height }} className="w-full overflow-hidden">
       <ResponsiveContainer width="100%" height="100%">{children as never}</ResponsiveContainer>
     </div>
   );
