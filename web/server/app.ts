@@ -20,6 +20,7 @@ import { registerServices, unregisterServices } from "./registry.ts";
 import { findDeployment } from "./contracts.ts";
 import { relayerAccount } from "./relayer.ts";
 import { createSubscriptionRelay } from "./gateway/subscriptions/relay.ts";
+import { createSite } from "./site.ts";
 
 /** Paths the gateway router answers without Next.js: /api/v1 and everything under it. */
 const GATEWAY_API_PATH = /^\/api\/v1(?:[/?#]|$)/;
@@ -33,6 +34,10 @@ export type RunningServer = {
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const logger = createLogger(config);
   const startedAt = performance.now();
+  const site = createSite(config.publicOrigins);
+  if (config.production && config.unsafeFeatures.size > 0) {
+    logger.warn({ unsafeDevFeatures: [...config.unsafeFeatures] }, "production build running with development features named in UNSAFE_DEV_FEATURES: never do this with real money");
+  }
 
   const database = await openDatabase(config.database, logger);
   let httpServer: http.Server | undefined;
@@ -61,7 +66,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       db: database.db,
       chainClient,
       chainId: config.chainId,
-      production: config.nodeEnv === "production",
+      production: config.production,
+      site,
       logger,
       webhookDelivery: () => workers?.webhooks,
       indexerUrl: config.indexerUrl,
@@ -156,9 +162,10 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
 
     const address = await listen(httpServer, config.port, config.host);
     const url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
-    p2p.setServerUrl(url);
+    site.bindListenUrl(url);
+    p2p.setServerUrl(site.origin());
     logger.info(
-      { url, dev: config.nodeEnv !== "production", chainId: config.chainId, startupMs: Math.round(performance.now() - startedAt) },
+      { url, publicUrl: site.origin(), dev: !config.production, chainId: config.chainId, startupMs: Math.round(performance.now() - startedAt) },
       "server listening",
     );
 

@@ -2,7 +2,11 @@
 // work on a developer machine (local Hardhat node, embedded PGlite, local Ponder indexer).
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { mnemonicToAccount } from "viem/accounts";
 import { z } from "zod";
+import { DEV_KEY_ID, parseKeyring, type Keyring } from "./secrets/keyring.ts";
+import { isLoopbackOrigin, normalizeOrigin } from "./site.ts";
+import { allowedUnsafeFeatures, parseUnsafeDevFeatures, UNSAFE_DEV_FEATURES, type UnsafeDevFeature } from "./unsafe-features.ts";
 
 /** Root of the web package, so relative defaults do not depend on the caller's cwd. */
 export const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -41,13 +45,31 @@ const environmentSchema = z.object({
   // How long the keeper waits after a failed charge before trying a past-due subscription again (default 1 h; 60 s locally).
   SUBSCRIPTION_RETRY_SECONDS: z.coerce.number({ error: "must be a number" }).int().min(1, { error: "must be at least 1" }).optional(),
   SWEEP_INTERVAL_MS: z.coerce.number({ error: "must be a number" }).int().min(100, { error: "must be at least 100" }).optional(),
+  // The site's public origin(s), comma-separated; the first is canonical (links are built from it).
+  // Required in production; in development the address the server listens on.
+  PUBLIC_URL: z.string().optional(),
+  // Keyring for secrets at rest (webhook signing secrets, P2P provider credentials): "id:base64key,…".
+  // Required in production; development uses a public DEV-ONLY key. P2P_ENCRYPTION_KEYS is its older name.
+  ENCRYPTION_KEYS: z.string().optional(),
+  P2P_ENCRYPTION_KEYS: z.string().optional(),
+  // Development conveniences a production server may use anyway, named one by one (server/unsafe-features.ts).
+  UNSAFE_DEV_FEATURES: z.string().optional(),
 });
+
+/** Chain ids of development chains (Hardhat, Ganache/anvil's 1337): no real money, public keys. */
+export const DEV_CHAIN_IDS: ReadonlySet<number> = new Set([31337, 1337]);
 
 /** Hardhat's well-known dev mnemonic: public keys for the local chain only, never for real money. */
 const LOCAL_DEV_MNEMONIC = "test test test test test test test test test test test junk";
 
 export type ServerConfig = {
   nodeEnv: "development" | "production" | "test";
+  production: boolean;
+  /** PUBLIC_URL's origins (first canonical); undefined in development without it (the listen address is used). */
+  publicOrigins: readonly string[] | undefined;
+  keyring: Keyring;
+  /** The development conveniences this process may use (all of them outside production). */
+  unsafeFeatures: ReadonlySet<UnsafeDevFeature>;
   host: string;
   port: number;
   rpcUrl: string;
@@ -104,8 +126,44 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     );
   }
   const e = parsed.data;
+  const production = e.NODE_ENV === "production";
+  const issues: { field: string; message: string }[] = [];
+
+  const named = parseUnsafeDevFeatures(e.UNSAFE_DEV_FEATURES);
+  for (const name of named.unknown) issues.push({ field: "UNSAFE_DEV_FEATURES", message: `unknown feature ${JSON.stringify(name)} (known: ${Object.keys(UNSAFE_DEV_FEATURES).join(", ")})` });
+  const unsafeFeatures = allowedUnsafeFeatures(production, named.features);
+
+  const publicOrigins = e.PUBLIC_URL ? parsePublicOrigins(e.PUBLIC_URL, production, issues) : undefined;
+  if (production && !e.PUBLIC_URL) issues.push({ field: "PUBLIC_URL", message: "is required in production: the site's public origin, e.g. https://pay.example.com (sign-in, Origin checks and links use it)" });
+
+  let keyring: Keyring | undefined;
+  const keyField = e.ENCRYPTION_KEYS ? "ENCRYPTION_KEYS" : "P2P_ENCRYPTION_KEYS";
+  try {
+    keyring = parseKeyring(e.ENCRYPTION_KEYS ?? e.P2P_ENCRYPTION_KEYS);
+  } catch (error) {
+    issues.push({ field: keyField, message: (error as Error).message });
+  }
+  if (production && keyring?.current === DEV_KEY_ID) {
+    issues.push({ field: "ENCRYPTION_KEYS", message: "is required in production: without it secrets are sealed with the public DEV-ONLY key (id:base64 of 32 random bytes)" });
+  }
+
+  const devChain = DEV_CHAIN_IDS.has(e.CHAIN_ID);
+  if (production) {
+    if (env.CHAIN_ID === undefined || env.CHAIN_ID === "") issues.push({ field: "CHAIN_ID", message: "is required in production (the default is the local development chain 31337)" });
+    else if (devChain && !unsafeFeatures.has("dev-chain")) issues.push({ field: "CHAIN_ID", message: `${e.CHAIN_ID} is a development chain; name "dev-chain" in UNSAFE_DEV_FEATURES to run a production build on it` });
+    if (!e.RELAYER_PRIVATE_KEY && devChain) issues.push({ field: "RELAYER_PRIVATE_KEY", message: "is required in production: the local default is Hardhat's public account #0" });
+  }
+  if (e.RELAYER_PRIVATE_KEY && !devChain && isHardhatDevKey(e.RELAYER_PRIVATE_KEY)) {
+    issues.push({ field: "RELAYER_PRIVATE_KEY", message: `is one of Hardhat's public development keys, which anyone can spend from; chain ${e.CHAIN_ID} needs a key of your own` });
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+
   return {
     nodeEnv: e.NODE_ENV,
+    production,
+    publicOrigins,
+    keyring: keyring!,
+    unsafeFeatures,
     host: e.HOST,
     port: e.PORT,
     rpcUrl: e.RPC_URL,
@@ -118,16 +176,47 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     webRoot: WEB_ROOT,
     gateway: {
       workers: e.GATEWAY_WORKERS === "on",
-      confirmations: e.CONFIRMATIONS ?? (e.CHAIN_ID === 31337 ? 1 : 12),
-      watcherPollMs: e.WATCHER_POLL_MS ?? (e.CHAIN_ID === 31337 ? 200 : 2000),
+      confirmations: e.CONFIRMATIONS ?? (devChain ? 1 : 12),
+      watcherPollMs: e.WATCHER_POLL_MS ?? (devChain ? 200 : 2000),
       relayer: e.RELAYER_PRIVATE_KEY
         ? { privateKey: e.RELAYER_PRIVATE_KEY as `0x${string}` }
-        : e.CHAIN_ID === 31337
+        : devChain && !production
           ? { mnemonic: LOCAL_DEV_MNEMONIC, addressIndex: 0 }
           : undefined,
-      sweepIntervalMs: e.SWEEP_INTERVAL_MS ?? (e.CHAIN_ID === 31337 ? 1_000 : 15_000),
-      subscriptionKeeperIntervalMs: e.SUBSCRIPTION_KEEPER_INTERVAL_MS ?? (e.CHAIN_ID === 31337 ? 1_000 : 15_000),
-      subscriptionRetrySeconds: e.SUBSCRIPTION_RETRY_SECONDS ?? (e.CHAIN_ID === 31337 ? 60 : 3_600),
+      sweepIntervalMs: e.SWEEP_INTERVAL_MS ?? (devChain ? 1_000 : 15_000),
+      subscriptionKeeperIntervalMs: e.SUBSCRIPTION_KEEPER_INTERVAL_MS ?? (devChain ? 1_000 : 15_000),
+      subscriptionRetrySeconds: e.SUBSCRIPTION_RETRY_SECONDS ?? (devChain ? 60 : 3_600),
     },
   };
+}
+
+/** PUBLIC_URL's comma-separated origins, normalized; production wants https except on loopback. */
+function parsePublicOrigins(value: string, production: boolean, issues: { field: string; message: string }[]): string[] {
+  const origins: string[] = [];
+  for (const entry of value.split(",").map((part) => part.trim()).filter(Boolean)) {
+    const origin = normalizeOrigin(entry);
+    const path = origin ? new URL(entry).pathname : "";
+    if (!origin || (path !== "/" && path !== "")) {
+      issues.push({ field: "PUBLIC_URL", message: `${JSON.stringify(entry)} is not an origin (scheme://host[:port], no path)` });
+    } else if (production && origin.startsWith("http:") && !isLoopbackOrigin(origin)) {
+      issues.push({ field: "PUBLIC_URL", message: `${origin} must be https in production (session cookies and wallets' domain binding need it)` });
+    } else {
+      origins.push(origin);
+    }
+  }
+  if (origins.length === 0 && !issues.some((issue) => issue.field === "PUBLIC_URL")) issues.push({ field: "PUBLIC_URL", message: "names no origin" });
+  return [...new Set(origins)];
+}
+
+let hardhatDevKeys: Set<string> | undefined;
+
+/** The 20 private keys of Hardhat's public mnemonic (accounts #0–#19), which anyone can spend from. */
+function isHardhatDevKey(key: string): boolean {
+  hardhatDevKeys ??= new Set(
+    Array.from({ length: 20 }, (_, addressIndex) => {
+      const privateKey = mnemonicToAccount(LOCAL_DEV_MNEMONIC, { addressIndex }).getHdKey().privateKey!;
+      return Buffer.from(privateKey).toString("hex");
+    }),
+  );
+  return hardhatDevKeys.has(key.slice(2).toLowerCase());
 }

@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import type { PublicClient } from "viem";
 import { z } from "zod";
 import type { AppDatabase } from "../db/index.ts";
+import type { Site } from "../site.ts";
 import { analyticsQuerySchema, createAnalyticsService, METRICS, type Metric } from "./analytics/service.ts";
 import { createApiKeySchema, createApiKeyService, type ApiKeyPrincipal, type ApiKeyScope } from "./api-keys/service.ts";
 import { createAuthService, SESSION_COOKIE, type SessionUser } from "./auth/service.ts";
@@ -27,6 +28,8 @@ export type GatewayDeps = {
   chainClient: PublicClient;
   chainId: number;
   production: boolean;
+  /** The public origin(s): SIWE's domain, Origin checks and every link come from it, never from Host. */
+  site: Site;
   logger: Logger;
   /** Base URL of the Ponder indexer, whose analytics API answers the dashboard's on-chain figures. */
   indexerUrl: string;
@@ -37,7 +40,8 @@ export type GatewayDeps = {
 };
 
 type Method = "GET" | "POST" | "PATCH" | "DELETE";
-export type RouteContext = { request: Request; url: URL; params: Record<string, string>; origin: string; host: string; route: Route };
+/** `origin` is the site's configured public origin, for the links a handler builds. */
+export type RouteContext = { request: Request; url: URL; params: Record<string, string>; origin: string; route: Route };
 export type RouteDoc = {
   summary: string;
   tag: string;
@@ -87,7 +91,7 @@ const ANALYTICS_SUMMARIES: Record<Metric, string> = {
 
 export function createGatewayApi(deps: GatewayDeps) {
   const { db } = deps;
-  const auth = createAuthService({ db, chainClient: deps.chainClient, chainId: deps.chainId });
+  const auth = createAuthService({ db, chainClient: deps.chainClient, chainId: deps.chainId, site: deps.site });
   const merchants = createMerchantService({ db });
   const keys = createApiKeyService({ db, merchants });
   const webhookEndpoints = createWebhookEndpointService({ db, merchants, delivery: deps.webhookDelivery ?? (() => undefined) });
@@ -151,7 +155,7 @@ export function createGatewayApi(deps: GatewayDeps) {
       responses: { 200: { description: "Signed in" }, 400: error400, 401: { description: "Wrong domain or chain, unknown/used/expired nonce, or bad signature" } },
       handler: async (ctx) => {
         const input = await parseBody(ctx.request, siweVerifySchema);
-        const result = await auth.signIn({ message: input.message, signature: input.signature as `0x${string}`, host: ctx.host });
+        const result = await auth.signIn({ message: input.message, signature: input.signature as `0x${string}` });
         return json(
           { user: { id: result.user.userId, address: result.user.address }, created: result.created, expiresAt: result.expiresAt.toISOString() },
           200,
@@ -571,8 +575,6 @@ export function createGatewayApi(deps: GatewayDeps) {
   async function handle(request: Request): Promise<Response> {
     try {
       const url = new URL(request.url);
-      const host = request.headers.get("host") ?? url.host;
-      const proto = request.headers.get("x-forwarded-proto")?.split(",")[0]?.trim() || url.protocol.replace(/:$/, "");
       const matches = compiled
         .map((entry) => ({ entry, match: entry.pattern.exec(url.pathname) }))
         .filter((candidate) => candidate.match);
@@ -592,7 +594,7 @@ export function createGatewayApi(deps: GatewayDeps) {
         }
         params[name] = value;
       });
-      return await found.entry.route.handler({ request, url, params, host, origin: `${proto}://${host}`, route: found.entry.route });
+      return await found.entry.route.handler({ request, url, params, origin: deps.site.origin(), route: found.entry.route });
     } catch (error) {
       if (error instanceof ApiError) return errorResponse(error);
       deps.logger.error({ err: error, path: request.url }, "gateway request failed");

@@ -1,11 +1,12 @@
 // P2P desk configuration from the environment, validated once (zod), with working local defaults.
 import { z } from "zod";
-import { DEV_KEY_ID, parseKeyring, type Keyring } from "./crypto.ts";
+import { DEV_KEY_ID, parseKeyring, type Keyring } from "../secrets/keyring.ts";
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  ENCRYPTION_KEYS: z.string().optional(),
   P2P_ENCRYPTION_KEYS: z.string().optional(),
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
   P2P_MAIL_FROM: z.string().default("CoinPays P2P <no-reply@coinpays.local>"),
@@ -47,7 +48,7 @@ export type P2PConfig = {
   tbankApiUrl: string;
   currency: string;
   fiatCurrency: string;
-  /** true when P2P_ENCRYPTION_KEYS is unset: secrets are sealed with the public DEV-ONLY key. */
+  /** true when ENCRYPTION_KEYS is unset: secrets are sealed with the public DEV-ONLY key. */
   usingDevKey: boolean;
 };
 
@@ -58,7 +59,7 @@ export function loadP2PConfig(env: Readonly<Record<string, string | undefined>> 
     throw new Error(`Invalid P2P configuration:\n${parsed.error.issues.map((i) => `  - ${i.path.join(".")}: ${i.message}`).join("\n")}`);
   }
   const e = parsed.data;
-  const keyring = parseKeyring(e.P2P_ENCRYPTION_KEYS);
+  const keyring = parseKeyring(e.ENCRYPTION_KEYS ?? e.P2P_ENCRYPTION_KEYS);
   return {
     keyring,
     smtpUrl: e.SMTP_URL,

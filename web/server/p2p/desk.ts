@@ -12,7 +12,7 @@ import { sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import { userAccountCode } from "./auth.ts";
 import type { P2PConfig } from "./config.ts";
-import { decryptSecret, encryptSecret } from "./crypto.ts";
+import { decryptSecret, encryptSecret } from "../secrets/keyring.ts";
 import { P2PError } from "./errors.ts";
 import { createTransfer, ensureAccount, getAccount, ledgerCall, listAccounts, resolvePending, type Leg, type Side } from "./ledger/index.ts";
 import { checkInvariants } from "./ledger/invariants.ts";

@@ -80,7 +80,7 @@ export async function startP2P(options: {
   }
   if (config.usingDevKey) {
     options.logger?.warn(
-      "P2P_ENCRYPTION_KEYS is not set: provider credentials are sealed with the public DEV-ONLY key. Never run a real desk like this.",
+      "ENCRYPTION_KEYS is not set: provider credentials are sealed with the public DEV-ONLY key. Never run a real desk like this.",
     );
   }
   options.logger?.info({ mailer: mailer.kind }, "p2p desk started");

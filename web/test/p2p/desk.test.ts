@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { sql } from "drizzle-orm";
 import pg from "pg";
-import { parseKeyring, encryptSecret, decryptSecret } from "../../server/p2p/crypto.ts";
+import { parseKeyring, encryptSecret, decryptSecret } from "../../server/secrets/keyring.ts";
 import { commissionOf, parseMinor, parseStatement } from "../../server/p2p/desk.ts";
 import type { P2PServices } from "../../server/p2p/index.ts";
 import { getAccount } from "../../server/p2p/ledger/index.ts";

@@ -1,6 +1,7 @@
 // Runs the real web server (`node server.ts`, production mode) as a child process and reads its
 // JSON log lines, the way an operator or a process manager would.
 import { spawn, type ChildProcess } from "node:child_process";
+import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -19,16 +20,48 @@ export type ServerProcess = {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
 };
 
+/** Hardhat's public account #0: the relayer of the production-build tests, on the local chain only. */
+export const DEV_RELAYER_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+/** A fixed test keyring (never a real deployment's): secrets at rest in the tests' databases. */
+export const TEST_ENCRYPTION_KEYS = `test:${Buffer.alloc(32, 7).toString("base64")}`;
+
+/**
+ * What the production-build tests run on: the local chain and the P2P sandbox, named explicitly as a
+ * staging deployment would (a production server refuses them unless UNSAFE_DEV_FEATURES names them).
+ * The attack suite (test/security) starts servers without them to show what production refuses.
+ */
+export const TEST_PRODUCTION_ENV: Record<string, string> = {
+  CHAIN_ID: "31337",
+  RELAYER_PRIVATE_KEY: DEV_RELAYER_KEY,
+  ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
+  UNSAFE_DEV_FEATURES: "dev-chain,p2p-sandbox,p2p-dev-tools,mail-outbox",
+};
+
+/** A port the OS says is free now (the server binds it a moment later; PUBLIC_URL must name it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 /**
  * `env` replaces the inherited database settings: pass DATABASE_URL for Postgres, or leave it out
- * (and pass WEB_PGLITE_DIR) for the embedded database.
+ * (and pass WEB_PGLITE_DIR) for the embedded database. Defaults: TEST_PRODUCTION_ENV, a free port and
+ * PUBLIC_URL on it; `{ defaults: false }` starts from the bare production environment instead.
  */
-export async function startServerProcess(env: Record<string, string>, startTimeoutMs = 60_000): Promise<ServerProcess> {
+export async function startServerProcess(env: Record<string, string>, startTimeoutMs = 60_000, options: { defaults?: boolean } = {}): Promise<ServerProcess> {
   const { DATABASE_URL: _inheritedDatabase, WEB_PGLITE_DIR: _inheritedPglite, ...inherited } = process.env;
+  const port = env.PORT ?? String(await freePort());
+  const defaults = options.defaults === false ? {} : { ...TEST_PRODUCTION_ENV, PUBLIC_URL: `http://127.0.0.1:${port}` };
   // process.execPath is the real node binary; the node_modules/.bin/node shim would swallow signals.
   const child = spawn(process.execPath, ["server.ts"], {
     cwd: WEB_ROOT,
-    env: { ...inherited, NODE_ENV: "production", HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "info", NEXT_TELEMETRY_DISABLED: "1", ...env },
+    env: { ...inherited, NODE_ENV: "production", HOST: "127.0.0.1", LOG_LEVEL: "info", NEXT_TELEMETRY_DISABLED: "1", ...defaults, ...env, PORT: port },
     stdio: ["ignore", "pipe", "pipe"],
   });
 

@@ -1,8 +1,10 @@
 // Sign-In with Ethereum (EIP-4361) and browser sessions.
 //
 // Flow: GET nonce (random, single-use, valid 10 minutes, stored) -> the wallet signs a SIWE message
-// naming this host as domain, the configured chain, and that nonce -> POST verify: the message is
-// parsed and checked (domain = the host the request came to, chain id = the server's chain, nonce
+// naming this site as domain and URI, the configured chain, and that nonce -> POST verify: the message
+// is parsed and checked (domain = the host of one of the site's configured origins and URI on that very
+// origin, never what the request's Host header claims, so a message signed for a phishing site cannot
+// sign in here; chain id = the server's chain; nonce
 // known/unused/unexpired, time bounds), the signature verified with viem (EOA, ERC-1271 and ERC-6492
 // smart accounts through the chain), then in ONE transaction the nonce is consumed (a conditional
 // UPDATE, so of two concurrent uses exactly one wins), the user created on first sign-in, and a
@@ -15,6 +17,7 @@ import { recoverMessageAddress } from "viem";
 import type { AppDatabase } from "../../db/index.ts";
 import { sessions, siweNonces, users } from "../../db/schema.ts";
 import { sha256Hex } from "../crypto.ts";
+import type { Site } from "../../site.ts";
 import { ApiError, badRequest, unauthorized } from "../http/errors.ts";
 
 export const NONCE_TTL_MS = 10 * 60 * 1000;
@@ -23,9 +26,20 @@ export const SESSION_COOKIE = "coinpays_session";
 
 export type SessionUser = { userId: string; address: `0x${string}`; sessionId: string };
 
-export type AuthServiceDeps = { db: AppDatabase; chainClient: PublicClient; chainId: number };
+export type AuthServiceDeps = { db: AppDatabase; chainClient: PublicClient; chainId: number; site: Pick<Site, "origins"> };
 
-export function createAuthService({ db, chainClient, chainId }: AuthServiceDeps) {
+/** The site origin a SIWE message's domain and URI name together, or undefined when they name none. */
+function siteOriginOf(site: Pick<Site, "origins">, domain: string, uri: string): string | undefined {
+  let uriOrigin: string;
+  try {
+    uriOrigin = new URL(uri).origin;
+  } catch {
+    return undefined;
+  }
+  return site.origins().find((origin) => new URL(origin).host === domain.toLowerCase() && origin === uriOrigin);
+}
+
+export function createAuthService({ db, chainClient, chainId, site }: AuthServiceDeps) {
   return {
     async createNonce(now = new Date()): Promise<{ nonce: string; expiresAt: Date }> {
       const nonce = generateSiweNonce();
@@ -36,8 +50,8 @@ export function createAuthService({ db, chainClient, chainId }: AuthServiceDeps)
       return { nonce, expiresAt };
     },
 
-    /** Verifies a signed SIWE message for `host`; on success returns the new session's token. */
-    async signIn(input: { message: string; signature: `0x${string}`; host: string }): Promise<{ token: string; user: SessionUser; expiresAt: Date; created: boolean }> {
+    /** Verifies a signed SIWE message for this site; on success returns the new session's token. */
+    async signIn(input: { message: string; signature: `0x${string}` }): Promise<{ token: string; user: SessionUser; expiresAt: Date; created: boolean }> {
       let fields: ReturnType<typeof parseSiweMessage>;
       try {
         fields = parseSiweMessage(input.message);
@@ -48,8 +62,8 @@ export function createAuthService({ db, chainClient, chainId }: AuthServiceDeps)
       if (!address || !domain || !nonce || messageChainId === undefined || version !== "1" || !uri) {
         throw badRequest("message is not a complete EIP-4361 message (address, domain, uri, version 1, chain id and nonce are required)");
       }
-      if (domain.toLowerCase() !== input.host.toLowerCase()) {
-        throw new ApiError(401, "siwe_domain_mismatch", `message is for domain "${domain}", this server is "${input.host}"`);
+      if (!siteOriginOf(site, domain, uri)) {
+        throw new ApiError(401, "siwe_domain_mismatch", `message is for ${domain} (${uri}); sign in on ${site.origins().map((origin) => new URL(origin).host).join(" or ")}`);
       }
       if (messageChainId !== chainId) {
         throw new ApiError(401, "siwe_chain_mismatch", `message is for chain ${messageChainId}, this server signs in on chain ${chainId}`);

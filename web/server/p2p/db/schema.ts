@@ -210,7 +210,7 @@ export const p2pApiForms = pgTable(
     userId: uuid("user_id").notNull().references(() => p2pUsers.id),
     provider: text("provider").notNull(),
     displayName: text("display_name").notNull(),
-    /** `keyId.iv.tag.ciphertext` (base64url parts); see server/p2p/crypto.ts. */
+    /** `keyId.iv.tag.ciphertext` (base64url parts); see server/secrets/keyring.ts. */
     credentialsCiphertext: text("credentials_ciphertext").notNull(),
     /** Shop / terminal id reported by the provider when the credentials were verified. */
     shopId: text("shop_id"),

@@ -1,12 +1,13 @@
-// Secrets at rest (payment-provider credentials): AES-256-GCM with a keyring.
+// Secrets at rest (payment-provider credentials of the P2P desk, webhook signing secrets of the
+// gateway): AES-256-GCM with one keyring for the whole server.
 //
-// P2P_ENCRYPTION_KEYS="id1:<base64 32 bytes>,id2:<base64 32 bytes>" — the FIRST key encrypts, every
+// ENCRYPTION_KEYS="id1:<base64 32 bytes>,id2:<base64 32 bytes>" — the FIRST key encrypts, every
 // listed key decrypts, so a rotated-out key stays readable until its ciphertexts are re-encrypted.
 // Ciphertext format: `<keyId>.<iv>.<tag>.<ciphertext>` (base64url parts); the key id and the
 // record's context (e.g. the API form id) are authenticated as additional data.
 //
-// Without P2P_ENCRYPTION_KEYS a DEV-ONLY key derived from a public constant is used (key id
-// "dev-only"): anyone can decrypt such data. Production start-up refuses it (see p2p/config.ts).
+// Without ENCRYPTION_KEYS a DEV-ONLY key derived from a public constant is used (key id "dev-only"):
+// anyone can decrypt such data, so production start-up refuses it (server/config.ts).
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
 
 export type Keyring = { current: string; keys: Map<string, Buffer> };
@@ -22,16 +23,16 @@ export function parseKeyring(value: string | undefined): Keyring {
   let current: string | undefined;
   for (const part of value.split(",").map((p) => p.trim()).filter(Boolean)) {
     const separator = part.indexOf(":");
-    if (separator <= 0) throw new Error("P2P_ENCRYPTION_KEYS entries must be id:base64key");
+    if (separator <= 0) throw new Error("ENCRYPTION_KEYS entries must be id:base64key");
     const id = part.slice(0, separator);
-    if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) throw new Error(`P2P_ENCRYPTION_KEYS: bad key id ${JSON.stringify(id)}`);
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) throw new Error(`ENCRYPTION_KEYS: bad key id ${JSON.stringify(id)}`);
     const key = Buffer.from(part.slice(separator + 1), "base64");
-    if (key.length !== 32) throw new Error(`P2P_ENCRYPTION_KEYS: key ${id} must be 32 bytes (base64), got ${key.length}`);
-    if (keys.has(id)) throw new Error(`P2P_ENCRYPTION_KEYS: duplicate key id ${id}`);
+    if (key.length !== 32) throw new Error(`ENCRYPTION_KEYS: key ${id} must be 32 bytes (base64), got ${key.length}`);
+    if (keys.has(id)) throw new Error(`ENCRYPTION_KEYS: duplicate key id ${id}`);
     keys.set(id, key);
     current ??= id;
   }
-  if (!current) throw new Error("P2P_ENCRYPTION_KEYS is empty");
+  if (!current) throw new Error("ENCRYPTION_KEYS is empty");
   return { current, keys };
 }
 
