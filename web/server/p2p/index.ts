@@ -12,6 +12,7 @@ import type { PaymentProvider } from "./providers/types.ts";
 import { createTBankProvider } from "./providers/tbank.ts";
 import { createYooKassaProvider } from "./providers/yookassa.ts";
 import type { TxRunner } from "./sql.ts";
+import type { RateLimits } from "../security/rate-limit.ts";
 
 export type P2PServices = {
   config: P2PConfig;
@@ -32,6 +33,8 @@ export async function startP2P(options: {
   sweeper?: boolean;
   now?: () => Date;
   failCreate?: (shopId: string) => boolean;
+  /** The server's shared rate limits (sign-in, codes, notifications); absent in unit tests of the desk. */
+  rateLimits?: RateLimits;
 }): Promise<P2PServices> {
   const config = options.config ?? loadP2PConfig(options.env);
   const db = options.database.db as unknown as TxRunner;
