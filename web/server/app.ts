@@ -22,6 +22,7 @@ import { relayerAccount } from "./relayer.ts";
 import { createSubscriptionRelay } from "./gateway/subscriptions/relay.ts";
 import { createSite } from "./site.ts";
 import { clientAddress, CLIENT_ADDRESS_HEADER, createRateLimits } from "./security/rate-limit.ts";
+import { securityHeaders } from "./security/headers.ts";
 
 /** Paths the gateway router answers without Next.js: /api/v1 and everything under it. */
 const GATEWAY_API_PATH = /^\/api\/v1(?:[/?#]|$)/;
@@ -148,8 +149,11 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       workers = await startGatewayWorkers({ config, database, boss, logger });
     }
 
+    let edgeHeaders: Record<string, string> | undefined;
     httpServer.on("request", (request: http.IncomingMessage, response: http.ServerResponse) => {
       const requestStartedAt = performance.now();
+      edgeHeaders ??= securityHeaders({ https: site.origin().startsWith("https:") });
+      for (const [name, value] of Object.entries(edgeHeaders)) response.setHeader(name, value);
       // The one place a request's client address is decided (rate limits, notification sources):
       // a client's own value of the header is replaced, never believed.
       const address = clientAddress(request.socket.remoteAddress, request.headers["x-forwarded-for"], config.trustedProxies);

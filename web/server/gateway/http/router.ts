@@ -122,7 +122,7 @@ export function createRouter(routes: readonly Route[], deps: RouterDeps) {
     if (origin !== null && origin !== "null" && !deps.site.isOwnOrigin(origin)) {
       throw new ApiError(403, "cross_site_request", `Requests from ${origin} are not accepted; use ${deps.site.origin()}`);
     }
-    if (route.auth !== "session") return;
+    if (route.auth !== "session" || !cookieFrom(request.headers.get("cookie"), deps.sessionCookie)) return;
     const sameOrigin = (origin !== null && deps.site.isOwnOrigin(origin)) || fetchSite === "same-origin";
     if (!sameOrigin) throw new ApiError(403, "cross_site_request", "A signed-in write must come from this site's own pages (Origin or Sec-Fetch-Site header)");
   }
