@@ -58,7 +58,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     const migrations = await database.migrationStatus();
     logger.info({ database: database.kind, ...migrations }, "database migrated");
 
-    const chainClient = createChainClient(config);
+    const chainClient = createChainClient(config, logger);
     const deployment = findDeployment(config.chainId);
     const relayer = relayerAccount(config.gateway.relayer);
     p2p = await startP2P({ database, logger });

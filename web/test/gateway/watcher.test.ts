@@ -1,6 +1,6 @@
 // The chain watcher against a real EDR chain and a real PostgreSQL database: confirmations, partial
-// and excess payments, late payments, wrong tokens, router payments, a reorg, and two watchers on
-// one database.
+// and excess payments, late payments, wrong tokens, router payments, a reorg, a head below the scanned
+// blocks (nothing decided until a block stands at the payment's height), and two watchers on one database.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { asc, eq } from "drizzle-orm";
@@ -199,6 +199,36 @@ describe("chain watcher", { timeout: 180_000 }, () => {
     // Re-scanning the same range again changes nothing.
     await watcher.tick();
     assert.equal((await eventTypes(created.id)).length, types.length);
+  });
+
+  it("waits, marking nothing, while the head is below a payment's block; reorgs it once another block stands at that height", async () => {
+    const created = await newOrder(2_000_000n);
+    const snapshot = await chain.snapshot();
+    await chain.transfer(chain.usdc, created.depositAddress as Address, 2_000_000n);
+    await chain.mine(1);
+    await watcher.tick();
+    assert.equal((await order(created.id)).status, "settled");
+    const settledTypes = await eventTypes(created.id);
+
+    // The chain is now shorter than what was scanned: as a lagging node looks. No block at the
+    // payment's height to compare with, so nothing is decided.
+    await chain.revert(snapshot);
+    for (let i = 0; i < 3; i++) {
+      const result = await watcher.tick();
+      assert.equal(result.waiting, true);
+      assert.equal(result.reorg, false);
+    }
+    assert.equal((await order(created.id)).status, "settled");
+    assert.deepEqual(await eventTypes(created.id), settledTypes);
+
+    // A different block at the payment's height (still below the old cursor): now it is a reorg.
+    await chain.mine(1);
+    const result = await watcher.tick();
+    assert.equal(result.reorg, true);
+    assert.equal((await order(created.id)).status, "new");
+    const [payment] = await database.db.select().from(payments).where(eq(payments.orderId, created.id));
+    assert.equal(payment!.status, "reorged");
+    assert.deepEqual((await eventTypes(created.id)).slice(settledTypes.length), ["payment.reorged", "order.new"]);
   });
 
   it("two watchers on one database never double count", async () => {
