@@ -1,4 +1,5 @@
-// Read-only access to the configured EVM chain, and the one RPC transport every server-side client uses.
+// Read-only access to the configured EVM chain, and the RPC transport of the server's chain clients (this
+// one, the watcher, the sweeper and the subscription keeper).
 //
 // Several RPC URLs (RPC_URL, then RPC_FALLBACK_URLS) go through viem's `fallback` transport with
 // ranking OFF: every call goes to the first URL that answers, in the operator's order. Why not ranked:

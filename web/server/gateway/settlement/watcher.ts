@@ -204,6 +204,7 @@ export function createChainWatcher(options: {
       const refundLogs = await client.getLogs({ address: router, event: PAYMENT_REFUNDED_EVENT, fromBlock, toBlock });
       for (const log of refundLogs) {
         if (log.removed) continue;
+        await sameBlock(blockAt, log.blockNumber, log.blockHash);
         const { orderRef, merchant, to, amount } = log.args as { orderRef: Hex; merchant: Address; to: Address; amount: bigint };
         await recordRouterRefund(tx, { orderRef, merchant, to, amount, transactionHash: log.transactionHash, blockNumber: log.blockNumber }, now());
       }
@@ -306,11 +307,7 @@ export function createChainWatcher(options: {
   /** Inserts the payment (or revives a reorged one re-included elsewhere); true when it is new. */
   async function recordObservation(tx: Executor, observation: Observation, blockAt: BlockReader): Promise<boolean> {
     const { order } = observation;
-    const block = await blockAt(observation.blockNumber);
-    // A log from one node (or one fork) and the block from another must not make one record.
-    if (block.hash !== observation.blockHash) {
-      throw new ChainViewError(`the RPC's log and block disagree at block ${observation.blockNumber} (${observation.blockHash} vs ${block.hash}): the tick is retried`);
-    }
+    const block = await sameBlock(blockAt, observation.blockNumber, observation.blockHash);
     const minedAt = new Date(Number(block.timestamp) * 1000);
     if (minedAt.getTime() > order.monitorUntil.getTime()) return false; // past the late-payment window
     const late = minedAt.getTime() >= order.expiresAt.getTime();
@@ -457,6 +454,16 @@ export function createChainWatcher(options: {
       await running?.catch(() => undefined);
     },
   };
+}
+
+/**
+ * The block at a log's height, which must be the log's own block: a log from one node (or one fork) and
+ * the block from another must not make one record. Throws ChainViewError otherwise (the tick is retried).
+ */
+async function sameBlock(blockAt: BlockReader, blockNumber: bigint, blockHash: Hex): Promise<BlockSummary> {
+  const block = await blockAt(blockNumber);
+  if (block.hash !== blockHash) throw new ChainViewError(`the RPC's log and block disagree at block ${blockNumber} (${blockHash} vs ${block.hash}): the tick is retried`);
+  return block;
 }
 
 /** Re-derives `new` orders past their expiry (→ expired) in batches; safe in several processes. */
