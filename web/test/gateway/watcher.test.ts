@@ -231,6 +231,30 @@ describe("chain watcher", { timeout: 180_000 }, () => {
     assert.deepEqual((await eventTypes(created.id)).slice(settledTypes.length), ["payment.reorged", "order.new"]);
   });
 
+  it("never confirms a payment whose recorded block is not the block at its height (read from another node's view): reorged, found again in its real block", async () => {
+    const created = await newOrder(3_000_000n, { confirmations: 3 });
+    const { blockNumber } = await chain.transfer(chain.usdc, created.depositAddress as Address, 3_000_000n);
+    await watcher.tick();
+    assert.equal((await order(created.id)).status, "processing");
+    // As if the log had come from a node on a fork that the chain then left, while the cursor's block stayed.
+    const forkHash = `0x${"f0".repeat(32)}` as Hex;
+    await database.db.update(payments).set({ blockHash: forkHash }).where(eq(payments.orderId, created.id));
+
+    await chain.mine(1);
+    await watcher.tick();
+    assert.equal((await order(created.id)).status, "processing", "not due yet: nothing checked, nothing decided");
+    await chain.mine(1);
+    const result = await watcher.tick();
+    assert.equal(result.reorg, true);
+    const current = await order(created.id);
+    assert.equal(current.status, "settled");
+    const [payment] = await database.db.select().from(payments).where(eq(payments.orderId, created.id));
+    assert.equal(payment!.status, "confirmed");
+    assert.equal(payment!.blockNumber, blockNumber);
+    assert.equal(payment!.blockHash, (await chain.publicClient.getBlock({ blockNumber })).hash, "confirmed in the block the chain has");
+    assert.deepEqual((await eventTypes(created.id)).slice(3), ["payment.reorged", "order.new", "payment.detected", "payment.confirmed", "order.settled"]);
+  });
+
   it("two watchers on one database never double count", async () => {
     const second = await openDatabase({ kind: "postgres", url: dbf.url }, silentLogger);
     const watchers = [

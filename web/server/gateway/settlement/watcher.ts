@@ -29,7 +29,9 @@
 // node (behind a load balancer, or the next fallback URL): the watcher waits, writing nothing, until the
 // head reaches the cursor again and the block at that height can be compared, unless the chain is
 // proven to be another one (chainReplaced). Within a tick, a payment's log must agree with the block
-// fetched at its height, so logs from one node and blocks from another are never mixed into one record.
+// fetched at its height, so logs from one node and blocks from another are never mixed into one record;
+// and a payment is confirmed only while the block at its height is still its own (movedDuePayment):
+// one that falls due in a block the chain no longer has is reorged and its range scanned again.
 import { and, eq, gt, gte, inArray, lte, ne, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import { BaseError, createPublicClient, getAddress, parseAbiItem, zeroAddress, type Address, type Hex, type PublicClient } from "viem";
@@ -176,11 +178,15 @@ export function createChainWatcher(options: {
         // Throws when the RPC fails: the tick is retried, nothing is decided on a missing answer.
         const moved = cursor.blockNumber <= head ? (await blockAt(cursor.blockNumber)).hash !== cursor.blockHash : await chainReplaced(tx, head, cursor.updatedAt, blockAt);
         if (!moved && cursor.blockNumber > head) return waiting(head, cursor.blockNumber, "RPC head is below the last scanned block: waiting for it to catch up (a lagging node?)");
-        if (!moved) {
+        // The cursor's block still stands, but a payment recorded from another node's view (or before a
+        // reorg that left the cursor's height alone) must not be confirmed: checked when it falls due.
+        const strayPayment = moved ? undefined : await movedDuePayment(tx, head, blockAt);
+        if (!moved && strayPayment === undefined) {
           fromBlock = cursor.blockNumber + 1n;
         } else {
           const anchor = cursor.blockNumber < head ? cursor.blockNumber : head;
           fromBlock = anchor > reorgWindow ? anchor - reorgWindow : 0n;
+          if (strayPayment !== undefined && strayPayment < fromBlock) fromBlock = strayPayment;
           if (!(await handleReorg(tx, head, fromBlock, blockAt, cursor.blockNumber > head))) {
             return waiting(head, cursor.blockNumber, "reorganisation: a payment sits above the RPC head, waiting for a block at its height");
           }
@@ -365,6 +371,26 @@ export function createChainWatcher(options: {
       }
       touched.add(order.id);
     }
+  }
+
+  /**
+   * The lowest height of a pending payment that falls due for confirmation at `head` although the
+   * block now at its height is another one; undefined when every due payment's block still stands.
+   */
+  async function movedDuePayment(tx: Executor, head: bigint, blockAt: BlockReader): Promise<bigint | undefined> {
+    const pending = await tx
+      .select({ blockNumber: payments.blockNumber, blockHash: payments.blockHash, confirmations: merchants.confirmations })
+      .from(payments)
+      .innerJoin(orders, eq(orders.id, payments.orderId))
+      .innerJoin(merchants, eq(merchants.id, orders.merchantId))
+      .where(and(eq(payments.chainId, chain.chainId), eq(payments.status, "pending"), lte(payments.blockNumber, head)));
+    let lowest: bigint | undefined;
+    for (const { blockNumber, blockHash, confirmations } of pending) {
+      if (head - blockNumber + 1n < BigInt(confirmationsFor(confirmations))) continue;
+      if ((await blockAt(blockNumber)).hash === blockHash) continue;
+      if (lowest === undefined || blockNumber < lowest) lowest = blockNumber;
+    }
+    return lowest;
   }
 
   /**
