@@ -69,7 +69,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     const rateLimits = createRateLimits({ db: database.db, logger });
     pruneTimer = setInterval(() => void rateLimits.prune().catch((error: unknown) => logger.warn({ err: error }, "rate limit pruning failed")), 10 * 60_000);
     pruneTimer.unref();
-    const chainClient = createChainClient(config);
+    const chainClient = createChainClient(config, logger);
     const deployment = findDeployment(config.chainId);
     const relayer = relayerAccount(config.gateway.relayer);
     p2p = await startP2P({ database, logger, rateLimits });
