@@ -87,7 +87,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       indexerUrl: config.indexerUrl,
       subscriptionRelay:
         deployment && relayer
-          ? createSubscriptionRelay({ db: database.db, logger, chainId: config.chainId, rpcUrl: config.rpcUrl, contract: deployment.contracts.Subscriptions.address, relayer })
+          ? createSubscriptionRelay({ db: database.db, logger, chainId: config.chainId, rpcUrls: config.rpcUrls, contract: deployment.contracts.Subscriptions.address, relayer })
           : undefined,
     });
     registerServices({
