@@ -16,8 +16,8 @@ interface IOracle {
     /// @notice The price, reverting with a descriptive error if it is unavailable.
     function price() external view returns (uint256);
 
-    /// @notice The price without reverting: `ok` is false (and `price` zero) when the source is stale, non-positive
-    /// or unreachable.
+    /// @notice The price without reverting: `ok` is false (and `price` zero) when the source is stale, non-positive,
+    /// outside its bounds or unreachable, or (on an L2) the sequencer is down or only recently back up.
     function tryPrice() external view returns (bool ok, uint256 price);
 }
 

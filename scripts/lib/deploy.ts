@@ -326,7 +326,7 @@ async function deployLendingMarkets(
 ): Promise<LendingMarketDeployment[]> {
   const markets: LendingMarketDeployment[] = [];
   for (const spec of input.specs) {
-    const [loan, collateral] = await Promise.all([describeToken(ctx.publicClient, spec.loanToken), describeToken(ctx.publicClient, spec.collateralToken)]);
+    const [loan, collateral] = await Promise.all([describeToken(ctx.publicClient, getAddress(spec.loanToken)), describeToken(ctx.publicClient, getAddress(spec.collateralToken))]);
     const recorded = input.previous?.lending?.markets?.find((m) =>
       m.loanToken === loan.address && m.collateralToken === collateral.address && m.feed === getAddress(spec.feed) && m.lltv === spec.lltv.toString());
     const config: OracleConfig = {
