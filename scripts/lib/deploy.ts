@@ -414,10 +414,13 @@ async function checkSequencerFeed(client: PublicClient, feed: Address): Promise<
   }
 }
 
-/** Refuses bounds that the feed's current answer is already outside of (the market would open paused). */
+/** Refuses tokens that cannot be read and bounds that the feed's current answer is already outside of (the market
+ * would open paused). */
 async function checkMarketFeed(client: PublicClient, spec: LendingMarketSpec): Promise<void> {
   if (!(spec.minAnswer > 0n && spec.minAnswer < spec.maxAnswer)) throw new Error(`lending market feed ${spec.feed}: bounds must satisfy 0 < min < max (got ${spec.minAnswer}, ${spec.maxAnswer})`);
   if (spec.maxStaleness <= 0n) throw new Error(`lending market feed ${spec.feed}: maxStaleness must be greater than zero`);
+  // Both tokens must answer like ERC-20s now, not after the other contracts are deployed.
+  await Promise.all([describeToken(client, getAddress(spec.loanToken)), describeToken(client, getAddress(spec.collateralToken))]);
   const [, answer] = await client.readContract({ address: spec.feed, abi: aggregatorAbi, functionName: "latestRoundData" });
   if (answer < spec.minAnswer || answer > spec.maxAnswer) {
     throw new Error(`lending market feed ${spec.feed} answers ${answer}, outside the bounds [${spec.minAnswer}, ${spec.maxAnswer}] (in the feed's decimals)`);
