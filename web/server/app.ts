@@ -61,7 +61,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     const chainClient = createChainClient(config);
     const deployment = findDeployment(config.chainId);
     const relayer = relayerAccount(config.gateway.relayer);
-    p2p = await startP2P({ database, logger });
+    p2p = await startP2P({ database, logger, config: config.p2p, site });
     const gateway = createGatewayApi({
       db: database.db,
       chainClient,
@@ -163,7 +163,6 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     const address = await listen(httpServer, config.port, config.host);
     const url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
     site.bindListenUrl(url);
-    p2p.setServerUrl(site.origin());
     logger.info(
       { url, publicUrl: site.origin(), dev: !config.production, chainId: config.chainId, startupMs: Math.round(performance.now() - startedAt) },
       "server listening",

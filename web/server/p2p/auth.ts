@@ -144,25 +144,27 @@ export function createAuthService(deps: { db: TxRunner; config: P2PConfig; maile
     },
 
     /**
-     * Each attempt takes a point from the account's and the client's limits before the password is
-     * checked, so parallel guesses are counted too; once the account's window is used up even the
-     * right password gets 429 until it passes. A success gives the client its point back and clears
-     * the account's count.
+     * Each attempt takes a point from the account's limit before the password is checked, so
+     * parallel guesses are counted too; once the account's window is used up even the right password
+     * gets 429 until it passes, and a success clears the count. The client's limit counts failures
+     * only (many people may sign in from one address) and is checked first.
      */
     async signIn(input: { email: string; password: string }, client: string): Promise<{ user: DeskUser; token: string; expiresAt: Date }> {
       const email = normalizeEmail(input.email);
-      await limits.signInPerClient.consume(client);
+      await limits.signInPerClient.check(client);
       await limits.signInPerEmail.consume(email);
+      const failed = async (): Promise<never> => {
+        await limits.signInPerClient.consume(client);
+        throw new P2PError("invalid_credentials", "wrong e-mail or password");
+      };
       const row = await one(db, sql`select * from p2p_users where email = ${email}`);
       if (!row) {
         dummyHash ??= argonHash("not a real password", ARGON_OPTIONS);
         await argonVerify(await dummyHash, input.password).catch(() => false);
-        throw new P2PError("invalid_credentials", "wrong e-mail or password");
+        return failed();
       }
-      if (!(await argonVerify(String(row.password_hash), input.password).catch(() => false))) {
-        throw new P2PError("invalid_credentials", "wrong e-mail or password");
-      }
-      await Promise.all([limits.signInPerEmail.reset(email), limits.signInPerClient.reward(client)]);
+      if (!(await argonVerify(String(row.password_hash), input.password).catch(() => false))) return failed();
+      await limits.signInPerEmail.reset(email);
       const token = randomBytes(32).toString("base64url");
       const expiresAt = new Date(now().getTime() + SESSION_TTL_MS);
       await db.execute(

@@ -2,9 +2,12 @@
 // codes, and account creation in bulk. Each limit counts points per key in a window; the counters
 // live in PostgreSQL (server/security/rate-limit.ts), so every server process shares them.
 //
-// A request takes its point *before* the work it guards (an atomic increment), so a burst of
-// parallel attempts cannot all pass a check made before any of them counted. Work that turns out
-// harmless gives its point back (a successful sign-in), or clears the key (see auth.ts).
+// Where a limit is a lock-out (one account's passwords, one address's codes, one operator's
+// authenticator), a request takes its point *before* the work it guards (an atomic increment), so a
+// burst of parallel attempts cannot all pass a check made before any of them counted; success clears
+// the key. Where only failures should count (sign-ins from one client), `check` (0 points) comes
+// first and a failure then takes its point.
+import type { RateLimited, RateLimits } from "../security/rate-limit.ts";
 import { P2PError } from "./errors.ts";
 
 /** `what` names the attempts in the 429's message ("sign-in attempts for this account"). */
@@ -13,8 +16,8 @@ export type LimitSpec = { points: number; durationSeconds: number; what: string 
 export type Limiter = {
   /** Takes `points` for `key`; throws P2PError `rate_limited` (429, retryAfterSeconds) when the window is used up. */
   consume(key: string, points?: number): Promise<void>;
-  /** Gives points back (work that turned out harmless). */
-  reward(key: string, points?: number): Promise<void>;
+  /** Refuses (like consume) when the window is used up, without counting anything. */
+  check(key: string): Promise<void>;
   /** Forgets the key's count. */
   reset(key: string): Promise<void>;
 };
@@ -45,4 +48,26 @@ export function createDeskLimits(factory: LimiterFactory, options: { signupsPerC
 export function rateLimited(what: string, retryAfterMs: number): P2PError {
   const retryAfterSeconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
   return new P2PError("rate_limited", `too many ${what}; try again in ${retryAfterSeconds} s`, { retryAfterSeconds });
+}
+
+/** The desk's limiters over the server's shared limits (PostgreSQL-backed, every process sees them). */
+export function limiterFactoryOver(store: RateLimits): LimiterFactory {
+  return (name, spec) => {
+    const rule = { name, points: spec.points, durationSeconds: spec.durationSeconds };
+    const consume = async (key: string, points: number) => {
+      try {
+        await store.consume(rule, key, points);
+      } catch (error) {
+        // By name: the class may exist twice (the server's module graph and a Next bundle's).
+        if (error instanceof Error && error.name === "RateLimited") throw rateLimited(spec.what, (error as RateLimited).retryAfterSeconds * 1000);
+        throw error;
+      }
+    };
+    return {
+      consume: (key, points = 1) => consume(key, points),
+      // 0 points: the store reads the window's count and refuses once it is over, adding nothing.
+      check: (key) => consume(key, 0),
+      reset: (key) => store.reset(rule, key),
+    };
+  };
 }

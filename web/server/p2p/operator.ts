@@ -57,14 +57,17 @@ export function actorOf(actor: OperatorActor): OperatorAct {
 
 /** Appends one audit row in the action's transaction (the operator's e-mail as it is now). */
 export async function writeAudit(tx: Executor, act: OperatorAct, entry: AuditEntry, currency: string): Promise<void> {
-  await tx.execute(
+  const written = await rows(
     sql`insert into p2p_operator_audit (operator_id, operator_email, action, amount, currency, target_type, target_id, target_user_id,
                                         reason, transfer_id, request_id, details)
         select ${act.operatorId}, u.email, ${entry.action}, ${entry.amount?.toString() ?? null}, ${currency}, ${entry.targetType},
                ${entry.targetId}, ${entry.targetUserId}, ${entry.reason}, ${entry.transferId?.toString() ?? null}, ${act.requestId},
                ${JSON.stringify(entry.details ?? {})}::jsonb
-        from p2p_users u where u.id = ${act.operatorId}`,
+        from p2p_users u where u.id = ${act.operatorId}
+        returning id`,
   );
+  // No unaudited money action: an unknown operator id rolls the action back.
+  if (written.length !== 1) throw new P2PError("forbidden", "unknown operator");
 }
 
 export type OperatorService = ReturnType<typeof createOperatorService>;
@@ -119,6 +122,18 @@ export function createOperatorService(deps: { db: TxRunner; config: P2PConfig; l
       return { enrolled: Boolean(row?.confirmed_at), pending: Boolean(row) && !row?.confirmed_at };
     },
 
+    /** An enrolment waiting for its first code, shown to its operator until confirmed (never after). */
+    async pendingEnrolment(user: DeskUser): Promise<{ secret: string; uri: string } | undefined> {
+      requireOperator(user);
+      const row = await one<{ secret_ciphertext: string }>(
+        db,
+        sql`select secret_ciphertext from p2p_operator_totp where user_id = ${user.id} and confirmed_at is null`,
+      );
+      if (!row) return undefined;
+      const secret = decryptSecret(config.keyring, row.secret_ciphertext, context(user.id));
+      return { secret, uri: totpFor(user, secret).toString() };
+    },
+
     /**
      * Starts (or restarts) enrolment: a new secret, returned once as base32 and an otpauth:// URI for
      * the authenticator app. Refused once a secret is confirmed (a lost phone is reset by removing
@@ -149,7 +164,7 @@ export function createOperatorService(deps: { db: TxRunner; config: P2PConfig; l
 
     /**
      * Runs a money action as `user` with `code`: the desk calls act.verify(tx) first inside the
-     * action's transaction. The attempt counts against the operator's limit unless the code passed.
+     * action's transaction. Every attempt counts against the operator's limit; a code that passed clears it.
      */
     async act<T>(user: DeskUser | undefined, code: string | undefined, requestId: string, work: (act: OperatorAct) => Promise<T>): Promise<T> {
       requireOperator(user);
@@ -165,7 +180,7 @@ export function createOperatorService(deps: { db: TxRunner; config: P2PConfig; l
           },
         });
       } finally {
-        if (passed) await limits.totpAttemptsPerOperator.reward(user.id);
+        if (passed) await limits.totpAttemptsPerOperator.reset(user.id);
       }
     },
 
