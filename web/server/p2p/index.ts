@@ -37,7 +37,10 @@ export async function startP2P(options: {
   config?: P2PConfig;
   /** Where links point; without it (tests driving the desk in-process) links are relative. */
   site?: Pick<Site, "origin">;
-  /** The server's shared limits (server/security/rate-limit.ts); by default over `database`. */
+  /**
+   * The server's shared rate limits (sign-in, sign-up, codes, operators' codes); unit tests of the
+   * desk get the same PostgreSQL-backed store over their own database.
+   */
   rateLimits?: RateLimits;
   sweeper?: boolean;
   now?: () => Date;

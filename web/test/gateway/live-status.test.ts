@@ -10,7 +10,7 @@ import WebSocket from "ws";
 import { getDeployment } from "@coinpays/sdk/contracts";
 import { eq } from "drizzle-orm";
 import { apiKeys, merchants } from "../../server/db/schema.ts";
-import { SESSION_RECHECK_MS } from "../../server/realtime/hub.ts";
+import { CREDENTIAL_RECHECK_MS } from "../../server/realtime/hub.ts";
 import { call, createMerchant as createMerchantOverHttp, signIn, type Gateway } from "./support.ts";
 import { startFakeIndexer, type FakeDependency } from "../support/fake-dependencies.ts";
 import { startServerProcess, type ServerProcess } from "../support/server-process.ts";
@@ -137,7 +137,7 @@ describe("live status over /ws across server processes", { timeout: 180_000 }, (
       }
       assert.equal((await call(site, "POST", "/api/auth/logout", { cookie: owner.cookie })).status, 200);
       assert.equal((await call(site, "DELETE", `/api/merchants/${shop.id}/members/${viewer.userId}`, { cookie: ownerAgain.cookie })).status, 200);
-      await new Promise((resolve) => setTimeout(resolve, SESSION_RECHECK_MS + 200));
+      await new Promise((resolve) => setTimeout(resolve, CREDENTIAL_RECHECK_MS + 200));
 
       await chain.transfer(chain.usdc, paid.depositAddress as Address, 1_000_000n);
       assert.equal((await stillIn!.next((m) => m.order?.status === "settled", 5_000)).order?.id, paid.id);

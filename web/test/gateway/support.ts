@@ -50,7 +50,8 @@ export async function startGateway(label: string, options: { rpcUrl?: string; in
 export type HttpResult<T = any> = { status: number; body: T; headers: Headers };
 
 export async function call<T = any>(gateway: Gateway, method: string, path: string, options: { body?: unknown; rawBody?: string; cookie?: string; apiKey?: string; headers?: Record<string, string> } = {}): Promise<HttpResult<T>> {
-  const headers: Record<string, string> = { ...options.headers };
+  // A signed-in request is what the site's own pages send: the browser adds their Origin.
+  const headers: Record<string, string> = { ...(options.cookie ? { origin: gateway.url } : {}), ...options.headers };
   if (options.cookie) headers.cookie = options.cookie;
   if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
   let body: string | undefined;
