@@ -58,6 +58,7 @@ export function actorOf(actor: OperatorActor): OperatorAct {
 /** Appends one audit row in the action's transaction (the operator's e-mail as it is now). */
 export async function writeAudit(tx: Executor, act: OperatorAct, entry: AuditEntry, currency: string): Promise<void> {
   const written = await rows(
+    tx,
     sql`insert into p2p_operator_audit (operator_id, operator_email, action, amount, currency, target_type, target_id, target_user_id,
                                         reason, transfer_id, request_id, details)
         select ${act.operatorId}, u.email, ${entry.action}, ${entry.amount?.toString() ?? null}, ${currency}, ${entry.targetType},

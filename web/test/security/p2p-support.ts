@@ -103,7 +103,7 @@ export class Authenticator {
 }
 
 /** Enrols the signed-in operator's authenticator (confirmed with a first code). */
-export async function enrolTotp(operator: Client): Promise<Authenticator> {
+export async function enrolTotp(operator: { call(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> }): Promise<Authenticator> {
   const started = await operator.call("POST", "/api/p2p/operator/totp", {});
   assert.equal(started.status, 201, JSON.stringify(started.json));
   const app = new Authenticator(String(started.json.totp.secret));

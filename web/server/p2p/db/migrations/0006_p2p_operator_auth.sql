@@ -32,7 +32,7 @@ ALTER TABLE "p2p_users" DROP COLUMN "role";--> statement-breakpoint
 CREATE OR REPLACE FUNCTION p2p_refuse_change() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-  RAISE EXCEPTION USING ERRCODE = 'P2P04', MESSAGE = format('%s is append-only: rows are never updated or deleted', TG_TABLE_NAME);
+  RAISE EXCEPTION USING ERRCODE = 'P2P07', MESSAGE = format('%s is append-only: rows are never updated or deleted', TG_TABLE_NAME);
 END;
 $$;
 --> statement-breakpoint
