@@ -196,7 +196,8 @@ export function createDesk(deps: {
     );
   }
 
-  async function recordDeposit(record: StatementRecord, source: string): Promise<DepositOutcome> {
+  /** `act`: an operator importing a statement; each credit it books is audited in its own transaction. */
+  async function recordDeposit(record: StatementRecord, source: string, act?: OperatorAct): Promise<DepositOutcome> {
     if (record.amount <= 0n) throw new P2PError("invalid_input", `deposit ${record.transferId}: amount must be positive`);
     if (record.currency !== config.currency) throw new P2PError("invalid_input", `deposit ${record.transferId}: currency ${record.currency} is not ${config.currency}`);
     const sender = record.senderEmail.trim().toLowerCase();
@@ -220,6 +221,19 @@ export function createDesk(deps: {
       }
       if (!user) return "review";
       await creditDeposit(tx, inserted.id, record.transferId, user.id, record.amount);
+      if (act) {
+        const credited = await one<{ transfer_id: string }>(tx, sql`select transfer_id from p2p_deposits where id = ${inserted.id}`);
+        await writeAudit(tx, act, {
+          action: "deposit_import",
+          amount: record.amount,
+          targetType: "deposit",
+          targetId: inserted.id,
+          targetUserId: user.id,
+          reason: `statement ${source}`,
+          transferId: credited?.transfer_id ? BigInt(credited.transfer_id) : null,
+          details: { externalId: record.transferId, sender },
+        }, config.currency);
+      }
       return "credited";
     });
   }
@@ -756,9 +770,15 @@ export function createDesk(deps: {
     // --- deposits ---
     recordDeposit,
 
-    async importStatement(records: StatementRecord[], source: string): Promise<Record<DepositOutcome, number>> {
+    /**
+     * A statement of game-room transfers. From an operator (`actor`): the second factor is checked
+     * (and spent) once before the first record, and every credit lands in the audit log.
+     */
+    async importStatement(records: StatementRecord[], source: string, actor?: OperatorActor): Promise<Record<DepositOutcome, number>> {
+      const act = actor === undefined ? undefined : actorOf(actor);
+      if (act) await db.transaction((tx) => act.verify(tx));
       const counts: Record<DepositOutcome, number> = { credited: 0, review: 0, duplicate: 0, conflict: 0 };
-      for (const record of records) counts[await recordDeposit(record, source)] += 1;
+      for (const record of records) counts[await recordDeposit(record, source, act)] += 1;
       return counts;
     },
 

@@ -1,8 +1,8 @@
 // Operators' second factor (TOTP, RFC 6238, through `otpauth`) and their audit log.
 //
 // Who is an operator is decided per request from configuration (auth.ts). Moving money as one
-// (manual adjustments, assigning or rejecting a reviewed deposit, resolving a dispute) also takes a
-// code from the operator's authenticator app:
+// (manual adjustments, importing a deposit statement, assigning or rejecting a reviewed deposit,
+// resolving a dispute) also takes a code from the operator's authenticator app:
 // - enrolment: the desk makes a random 160-bit secret, seals it with the server's keyring
 //   (context `operator_totp:<userId>`), and shows it once; it counts only after a first code confirms it;
 // - each code is good once: the time step it matched is stored, and a later action needs a later
@@ -41,7 +41,7 @@ export type OperatorAct = {
 export type OperatorActor = string | OperatorAct;
 
 export type AuditEntry = {
-  action: "adjustment" | "deposit_resolution" | "dispute_resolution";
+  action: "adjustment" | "deposit_resolution" | "deposit_import" | "dispute_resolution";
   amount: bigint | null;
   targetType: "user" | "deposit" | "dispute";
   targetId: string;

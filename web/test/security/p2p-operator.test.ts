@@ -2,8 +2,8 @@
 // P2P_OPERATOR_EMAILS made the account an operator at once, unverified (it credited itself
 // 1,000,000.00); the role was stored at sign-up, so taking the address off the list demoted nobody;
 // and a stolen operator session could move money with nothing more. Now the role is a verified
-// e-mail on the list, decided on every request; every money action (adjustment, deposit resolution,
-// dispute resolution) needs a single-use code from the operator's authenticator app (TOTP), and
+// e-mail on the list, decided on every request; every money action (adjustment, statement import,
+// deposit resolution, dispute resolution) needs a single-use code from the operator's authenticator app (TOTP), and
 // each booked one lands in the append-only audit log with the request's id.
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
@@ -38,8 +38,9 @@ describe("the P2P operator role", () => {
 
   const booked = () =>
     withClient(database.url, async (c) => (await c.query(
-      `select (select count(*) from p2p_ledger_transfers)::int as transfers, (select count(*) from p2p_operator_audit)::int as audit`,
-    )).rows[0] as { transfers: number; audit: number });
+      `select (select count(*) from p2p_ledger_transfers)::int as transfers, (select count(*) from p2p_operator_audit)::int as audit,
+              (select count(*) from p2p_deposits)::int as deposits`,
+    )).rows[0] as { transfers: number; audit: number; deposits: number });
 
   let operator: Client;
   let customer: Client;
@@ -91,6 +92,9 @@ describe("the P2P operator role", () => {
     assert.equal(dispute.status, 403, JSON.stringify(dispute.json));
     const deposit = await operator.call("POST", `/api/p2p/operator/deposits/${randomUUID()}/resolve`, { userId: customerId });
     assert.equal(deposit.status, 403, JSON.stringify(deposit.json));
+    const statement = "transfer_id,date,sender_email,amount,currency\nroom-1,2026-12-01T10:00:00Z,accomplice@game.example,999999.00,USD";
+    const imported = await operator.call("POST", "/api/p2p/deposits/import", { format: "csv", content: statement });
+    assert.equal(imported.status, 403, JSON.stringify(imported.json));
     assert.deepEqual(await booked(), before);
     assert.equal((await customer.call("GET", "/api/p2p/me")).json.balances.available, "0");
 

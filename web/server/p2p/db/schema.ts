@@ -98,8 +98,8 @@ export const p2pOperatorTotp = pgTable("p2p_operator_totp", {
 });
 
 /**
- * Append-only log of operators' money actions (adjustments, deposit resolutions, dispute
- * resolutions): who, what, amount, target, reason, request id, when. Written in the action's own
+ * Append-only log of operators' money actions (adjustments, deposits credited from an imported
+ * statement, deposit resolutions, dispute resolutions): who, what, amount, target, reason, request id, when. Written in the action's own
  * transaction; a trigger refuses UPDATE, DELETE and TRUNCATE. `amount` is signed for adjustments
  * (a debit is negative).
  */
@@ -109,7 +109,7 @@ export const p2pOperatorAudit = pgTable(
     id: bigserial("id", { mode: "bigint" }).primaryKey(),
     operatorId: uuid("operator_id").notNull(),
     operatorEmail: text("operator_email").notNull(),
-    action: text("action", { enum: ["adjustment", "deposit_resolution", "dispute_resolution"] }).notNull(),
+    action: text("action", { enum: ["adjustment", "deposit_resolution", "deposit_import", "dispute_resolution"] }).notNull(),
     amount: numeric("amount", { precision: 38, scale: 0, mode: "bigint" }),
     currency: text("currency").notNull(),
     targetType: text("target_type", { enum: ["user", "deposit", "dispute"] }).notNull(),
