@@ -165,11 +165,12 @@ export function createOperatorService(deps: { db: TxRunner; config: P2PConfig; l
 
     /**
      * Runs a money action as `user` with `code`: the desk calls act.verify(tx) first inside the
-     * action's transaction. Every attempt counts against the operator's limit; a code that passed clears it.
+     * action's transaction. Every code tried counts against the operator's limit; a code that passed clears it.
      */
     async act<T>(user: DeskUser | undefined, code: string | undefined, requestId: string, work: (act: OperatorAct) => Promise<T>): Promise<T> {
       requireOperator(user);
-      await limits.totpAttemptsPerOperator.consume(user.id);
+      // A request without a code guesses nothing (and is refused by verify): only codes count.
+      if (code !== undefined) await limits.totpAttemptsPerOperator.consume(user.id);
       let passed = false;
       try {
         return await work({
