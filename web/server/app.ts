@@ -21,7 +21,10 @@ import { findDeployment } from "./contracts.ts";
 import { relayerAccount } from "./relayer.ts";
 import { createSubscriptionRelay } from "./gateway/subscriptions/relay.ts";
 import { createSite } from "./site.ts";
+import { resealEndpointSecrets } from "./gateway/webhooks/secrets.ts";
+import { targetPolicy } from "./gateway/webhooks/targets.ts";
 import { clientAddress, CLIENT_ADDRESS_HEADER, createRateLimits } from "./security/rate-limit.ts";
+import { securityHeaders } from "./security/headers.ts";
 
 /** Paths the gateway router answers without Next.js: /api/v1 and everything under it. */
 const GATEWAY_API_PATH = /^\/api\/v1(?:[/?#]|$)/;
@@ -60,11 +63,13 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     await database.migrate();
     const migrations = await database.migrationStatus();
     logger.info({ database: database.kind, ...migrations }, "database migrated");
+    // Webhook signing secrets written in plaintext (before sealing, or by an older process) are sealed now.
+    await resealEndpointSecrets(database.db, config.keyring, logger);
 
     const rateLimits = createRateLimits({ db: database.db, logger });
     pruneTimer = setInterval(() => void rateLimits.prune().catch((error: unknown) => logger.warn({ err: error }, "rate limit pruning failed")), 10 * 60_000);
     pruneTimer.unref();
-    const chainClient = createChainClient(config);
+    const chainClient = createChainClient(config, logger);
     const deployment = findDeployment(config.chainId);
     const relayer = relayerAccount(config.gateway.relayer);
     p2p = await startP2P({ database, logger, config: config.p2p, site, rateLimits });
@@ -77,6 +82,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       rateLimits,
       logger,
       webhookDelivery: () => workers?.webhooks,
+      keyring: config.keyring,
+      webhookTargets: targetPolicy(config.unsafeFeatures),
       indexerUrl: config.indexerUrl,
       subscriptionRelay:
         deployment && relayer
@@ -148,8 +155,11 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       workers = await startGatewayWorkers({ config, database, boss, logger });
     }
 
+    let edgeHeaders: Record<string, string> | undefined;
     httpServer.on("request", (request: http.IncomingMessage, response: http.ServerResponse) => {
       const requestStartedAt = performance.now();
+      edgeHeaders ??= securityHeaders({ https: site.origin().startsWith("https:") });
+      for (const [name, value] of Object.entries(edgeHeaders)) response.setHeader(name, value);
       // The one place a request's client address is decided (rate limits, notification sources):
       // a client's own value of the header is replaced, never believed.
       const address = clientAddress(request.socket.remoteAddress, request.headers["x-forwarded-for"], config.trustedProxies);

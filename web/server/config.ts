@@ -26,6 +26,9 @@ const environmentSchema = z.object({
   // 0 asks the OS for a free port (used by the tests); the actual URL is logged on start.
   PORT: portNumber.default(3000),
   RPC_URL: httpUrl.default("http://127.0.0.1:8545"),
+  // More RPC URLs of the same chain, comma-separated, tried in order when RPC_URL fails (server/chain.ts).
+  // RPC_URL stays a single URL: the browser, the indexer and the deploy scripts read it too.
+  RPC_FALLBACK_URLS: z.string().optional(),
   CHAIN_ID: z.coerce.number({ error: "must be a number" }).int().positive({ error: "must be a positive integer" }).default(31337),
   DATABASE_URL: postgresUrl.optional(),
   // Relative paths are taken from the web package root.
@@ -80,7 +83,10 @@ export type ServerConfig = {
   p2p: P2PConfig;
   host: string;
   port: number;
+  /** The primary RPC URL: also what the browser is given (the public chain config). */
   rpcUrl: string;
+  /** RPC_URL then RPC_FALLBACK_URLS, in fail-over order: the server's own clients use all of them. */
+  rpcUrls: readonly string[];
   chainId: number;
   /** Either an external PostgreSQL server or the embedded PGlite database in a directory. */
   database: { kind: "postgres"; url: string } | { kind: "pglite"; dataDir: string };
@@ -155,6 +161,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     issues.push({ field: "ENCRYPTION_KEYS", message: "is required in production: without it secrets are sealed with the public DEV-ONLY key (id:base64 of 32 random bytes)" });
   }
 
+  const rpcUrls = [e.RPC_URL, ...parseFallbackRpcUrls(e.RPC_FALLBACK_URLS, issues)].filter((url, index, all) => all.indexOf(url) === index);
+
   const devChain = DEV_CHAIN_IDS.has(e.CHAIN_ID);
   if (production) {
     if (env.CHAIN_ID === undefined || env.CHAIN_ID === "") issues.push({ field: "CHAIN_ID", message: "is required in production (the default is the local development chain 31337)" });
@@ -179,6 +187,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     host: e.HOST,
     port: e.PORT,
     rpcUrl: e.RPC_URL,
+    rpcUrls,
     chainId: e.CHAIN_ID,
     database: e.DATABASE_URL
       ? { kind: "postgres", url: e.DATABASE_URL }
@@ -200,6 +209,16 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       subscriptionRetrySeconds: e.SUBSCRIPTION_RETRY_SECONDS ?? (devChain ? 60 : 3_600),
     },
   };
+}
+
+/** RPC_FALLBACK_URLS's comma-separated URLs, each an http(s) URL like RPC_URL. */
+function parseFallbackRpcUrls(value: string | undefined, issues: { field: string; message: string }[]): string[] {
+  const urls: string[] = [];
+  for (const entry of (value ?? "").split(",").map((part) => part.trim()).filter(Boolean)) {
+    if (httpUrl.safeParse(entry).success) urls.push(entry);
+    else issues.push({ field: "RPC_FALLBACK_URLS", message: `${JSON.stringify(entry)} is not an http(s) URL` });
+  }
+  return urls;
 }
 
 /** PUBLIC_URL's comma-separated origins, normalized; production wants https except on loopback. */

@@ -13,10 +13,10 @@ const siweVerifySchema = z
   .strict()
   .meta({ id: "SiweVerifyRequest" });
 
-/** Nonces are cheap to ask for and each is a row: 30 a minute per client is more than any wallet needs. */
-export const SIWE_NONCE_LIMIT = { name: "siwe-nonce", points: 30, durationSeconds: 60 };
+/** Nonces are cheap to ask for and each is a row: 60 a minute per client (an office behind one NAT) is more than any wallet needs. */
+export const SIWE_NONCE_LIMIT = { name: "siwe-nonce", points: 60, durationSeconds: 60 };
 /** Each verify may cost an on-chain signature check (ERC-1271 / ERC-6492). */
-export const SIWE_VERIFY_LIMIT = { name: "siwe-verify", points: 20, durationSeconds: 60 };
+export const SIWE_VERIFY_LIMIT = { name: "siwe-verify", points: 60, durationSeconds: 60 };
 
 export function authRoutes({ auth, merchants, sessionCookie }: GatewayServices): Route[] {
   return [
