@@ -72,7 +72,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     const chainClient = createChainClient(config, logger);
     const deployment = findDeployment(config.chainId);
     const relayer = relayerAccount(config.gateway.relayer);
-    p2p = await startP2P({ database, logger, rateLimits });
+    p2p = await startP2P({ database, logger, config: config.p2p, site, rateLimits });
     const gateway = createGatewayApi({
       db: database.db,
       chainClient,
@@ -196,7 +196,6 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     const address = await listen(httpServer, config.port, config.host);
     const url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
     site.bindListenUrl(url);
-    p2p.setServerUrl(site.origin());
     logger.info(
       { url, publicUrl: site.origin(), dev: !config.production, chainId: config.chainId, startupMs: Math.round(performance.now() - startedAt) },
       "server listening",

@@ -4,6 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { mnemonicToAccount } from "viem/accounts";
 import { z } from "zod";
+import { readP2PConfig, type P2PConfig } from "./p2p/config.ts";
 import { DEV_KEY_ID, parseKeyring, type Keyring } from "./secrets/keyring.ts";
 import { isLoopbackOrigin, normalizeOrigin } from "./site.ts";
 import { allowedUnsafeFeatures, parseUnsafeDevFeatures, UNSAFE_DEV_FEATURES, type UnsafeDevFeature } from "./unsafe-features.ts";
@@ -78,6 +79,8 @@ export type ServerConfig = {
   trustedProxies: ReadonlySet<string>;
   /** The development conveniences this process may use (all of them outside production). */
   unsafeFeatures: ReadonlySet<UnsafeDevFeature>;
+  /** The P2P desk's settings (server/p2p/config.ts), checked with the rest at start-up. */
+  p2p: P2PConfig;
   host: string;
   port: number;
   /** The primary RPC URL: also what the browser is given (the public chain config). */
@@ -169,6 +172,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   if (e.RELAYER_PRIVATE_KEY && !devChain && isHardhatDevKey(e.RELAYER_PRIVATE_KEY)) {
     issues.push({ field: "RELAYER_PRIVATE_KEY", message: `is one of Hardhat's public development keys, which anyone can spend from; chain ${e.CHAIN_ID} needs a key of your own` });
   }
+  const p2p = readP2PConfig(env, { production, unsafeFeatures, keyring: keyring ?? parseKeyring(undefined) });
+  issues.push(...p2p.issues);
   if (issues.length > 0) throw new ConfigError(issues);
 
   return {
@@ -177,6 +182,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     publicOrigins,
     keyring: keyring!,
     unsafeFeatures,
+    p2p: p2p.config!,
     trustedProxies: new Set((e.TRUSTED_PROXIES ?? "").split(",").map((address) => address.trim()).filter(Boolean)),
     host: e.HOST,
     port: e.PORT,
