@@ -71,6 +71,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       logger,
       webhookDelivery: () => workers?.webhooks,
       indexerUrl: config.indexerUrl,
+      indexerApiSecret: config.indexerApiSecret,
       subscriptionRelay:
         deployment && relayer
           ? createSubscriptionRelay({ db: database.db, logger, chainId: config.chainId, rpcUrl: config.rpcUrl, contract: deployment.contracts.Subscriptions.address, relayer })

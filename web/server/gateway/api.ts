@@ -33,6 +33,8 @@ export type GatewayDeps = {
   logger: Logger;
   /** Base URL of the Ponder indexer, whose analytics API answers the dashboard's on-chain figures. */
   indexerUrl: string;
+  /** The indexer API's shared secret (INDEXER_API_SECRET), sent with every call to it. */
+  indexerApiSecret: string;
   /** Webhook delivery of this process (queues redeliveries and test events), once the job queue runs. */
   webhookDelivery?: () => WebhookService | undefined;
   /** Submits signed subscription terms with the relayer key; absent without a deployment or relayer. */
@@ -98,7 +100,7 @@ export function createGatewayApi(deps: GatewayDeps) {
   const orders = createOrderService({ db, chainId: deps.chainId, chainClient: deps.chainClient });
   const qr = createQrRenderer();
   const subscriptionsView = createSubscriptionService({ db, chainId: deps.chainId });
-  const analytics = createAnalyticsService({ db, merchants, indexerUrl: deps.indexerUrl });
+  const analytics = createAnalyticsService({ db, merchants, indexerUrl: deps.indexerUrl, indexerApiSecret: deps.indexerApiSecret });
 
   async function session(ctx: RouteContext): Promise<SessionUser> {
     const user = await auth.authenticate(cookieFrom(ctx.request.headers.get("cookie"), SESSION_COOKIE));
