@@ -28,9 +28,12 @@ export interface ApiAccess {
 }
 
 export class IndexerConfigError extends Error {
-  constructor(readonly issues: readonly string[]) {
+  readonly issues: readonly string[];
+
+  constructor(issues: readonly string[]) {
     super(`Invalid indexer configuration:\n${issues.map((issue) => `  - ${issue}`).join("\n")}`);
     this.name = "IndexerConfigError";
+    this.issues = issues;
   }
 }
 
