@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { networkInterfaces } from "node:os";
 import { describe, it } from "node:test";
+import pg from "pg";
 import { DEMO, seedLocalChain } from "../../scripts/lib/seed.ts";
 import { freePort, startProcess, type ManagedProcess } from "../../scripts/lib/processes.ts";
 import { PONDER_CLI, startPonder } from "../../scripts/lib/ponder.ts";
@@ -158,7 +159,6 @@ describe("the indexer API to callers other than the web server", { timeout: 400_
       assert.ok(answer.ms < 120_000, `cancelled after ${Math.round(answer.ms)} ms`);
     }
     // The statements are gone from the database, not just abandoned by the HTTP handler.
-    const pg = (await import("pg")).default;
     const db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();
     try {
@@ -205,8 +205,14 @@ describe("the indexer API to callers other than the web server", { timeout: 400_
     }
   });
 
-  it("stops its processes", async () => {
+  it("stops its processes and drops its database", async () => {
     await open?.process.stop();
     await indexer?.process.stop();
+    if (databaseUrl) {
+      const target = new URL(databaseUrl);
+      const admin = new pg.Client({ connectionString: DATABASE_URL });
+      await admin.connect();
+      await admin.query(`drop database if exists "${target.pathname.slice(1)}" with (force)`).finally(() => admin.end());
+    }
   });
 });
