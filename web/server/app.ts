@@ -93,6 +93,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     });
     registerServices({
       logger,
+      site,
       database,
       chain: { id: config.chainId, name: configuredChain(config).name, rpcUrl: config.rpcUrl },
       health: createHealthService({
