@@ -30,7 +30,7 @@ describe("attack: cross-site writes with a player's desk session", () => {
     await database?.drop();
   });
 
-  const rows = () => withClient(database.url, async (c) => (await c.query(`select (select count(*) from p2p_orders)::int + (select count(*) from p2p_requests)::int + (select count(*) from p2p_sessions where revoked_at is not null)::int as n`)).rows[0].n as number);
+  const rows = () => withClient(database.url, async (c) => (await c.query(`select (select count(*) from p2p_buyer_orders)::int + (select count(*) from p2p_withdrawal_requests)::int + (select count(*) from p2p_sessions where revoked_at is not null)::int as n`)).rows[0].n as number);
 
   for (const [what, headers] of [["Origin of another site", { origin: "https://evil.example" }], ["no Origin and no Sec-Fetch-Site", { origin: "" }]] as const) {
     it(`refuses writes with ${what}, and writes nothing`, async () => {
@@ -43,8 +43,9 @@ describe("attack: cross-site writes with a player's desk session", () => {
       ] as const) {
         // Built by hand: the client would add the site's own Origin to a signed-in request.
         const response = await fetch(`${base()}${path}`, { method, headers: { "content-type": "application/json", cookie: player.cookie, ...drop }, body: JSON.stringify(body) });
-        assert.equal(response.status, 403, `${path}: ${response.status} ${await response.text()}`);
-        assert.equal(((await response.json()) as { error: { code: string } }).error.code, "cross_site_request");
+        const text = await response.text();
+        assert.equal(response.status, 403, `${path}: ${response.status} ${text}`);
+        assert.equal((JSON.parse(text) as { error: { code: string } }).error.code, "cross_site_request");
       }
       assert.equal(await rows(), before, "nothing written, the session not signed out");
       assert.equal((await player.call("GET", "/api/p2p/me")).status, 200, "still signed in");

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { startFakeChain, startFakeIndexer, type FakeDependency } from "../support/fake-dependencies.ts";
 import { createTemporaryDatabase, type TemporaryDatabase } from "../support/postgres.ts";
+import { TEST_INDEXER_API_SECRET } from "../../../indexer/test/api-secret.ts";
 import { DEV_RELAYER_KEY, freePort, startServerProcess, TEST_ENCRYPTION_KEYS, type ServerProcess } from "../support/server-process.ts";
 import { Client } from "./p2p-support.ts";
 
@@ -19,6 +20,7 @@ function productionEnv(port: number): Record<string, string> {
     CHAIN_ID: "31337",
     RELAYER_PRIVATE_KEY: DEV_RELAYER_KEY,
     ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
+    INDEXER_API_SECRET: TEST_INDEXER_API_SECRET,
     // Only the dev chain (the test has no other): none of the P2P development features.
     UNSAFE_DEV_FEATURES: "dev-chain",
     SMTP_URL: "smtp://127.0.0.1:2525",

@@ -9,7 +9,7 @@ import { describe, it } from "node:test";
 import { ConfigError, loadConfig } from "../../server/config.ts";
 import { DEV_RELAYER_KEY, TEST_ENCRYPTION_KEYS, WEB_ROOT } from "../support/server-process.ts";
 
-const REAL_CHAIN = { NODE_ENV: "production", CHAIN_ID: "8453", RPC_URL: "https://rpc.example.com", PUBLIC_URL: "https://pay.example.com", ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS, RELAYER_PRIVATE_KEY: `0x${"ab".repeat(32)}`, SMTP_URL: "smtps://desk:secret@smtp.example.com:465" };
+const REAL_CHAIN = { NODE_ENV: "production", CHAIN_ID: "8453", RPC_URL: "https://rpc.example.com", PUBLIC_URL: "https://pay.example.com", ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS, RELAYER_PRIVATE_KEY: `0x${"ab".repeat(32)}`, SMTP_URL: "smtps://desk:secret@smtp.example.com:465", INDEXER_API_SECRET: "a-production-indexer-secret-of-32-chars+" };
 
 function refusedFields(env: Record<string, string>): string[] {
   try {
@@ -72,11 +72,11 @@ describe("attack: production started on development defaults", () => {
     const { DATABASE_URL: _, ...inherited } = process.env;
     const result = spawnSync(process.execPath, ["server.ts"], {
       cwd: WEB_ROOT,
-      env: { ...Object.fromEntries(Object.entries(inherited).filter(([name]) => !/^(CHAIN_ID|PUBLIC_URL|ENCRYPTION_KEYS|P2P_ENCRYPTION_KEYS|RELAYER_PRIVATE_KEY|UNSAFE_DEV_FEATURES)$/.test(name))), NODE_ENV: "production", PORT: "0" },
+      env: { ...Object.fromEntries(Object.entries(inherited).filter(([name]) => !/^(CHAIN_ID|PUBLIC_URL|ENCRYPTION_KEYS|P2P_ENCRYPTION_KEYS|RELAYER_PRIVATE_KEY|UNSAFE_DEV_FEATURES|INDEXER_API_SECRET|SMTP_URL)$/.test(name))), NODE_ENV: "production", PORT: "0" },
       encoding: "utf8",
       timeout: 30_000,
     });
     assert.equal(result.status, 78, result.stderr);
-    for (const field of ["PUBLIC_URL", "ENCRYPTION_KEYS", "CHAIN_ID"]) assert.match(result.stderr, new RegExp(`- ${field}: `));
+    for (const field of ["PUBLIC_URL", "ENCRYPTION_KEYS", "CHAIN_ID", "INDEXER_API_SECRET"]) assert.match(result.stderr, new RegExp(`- ${field}: `));
   });
 });
