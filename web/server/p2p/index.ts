@@ -12,6 +12,9 @@ import type { PaymentProvider } from "./providers/types.ts";
 import { createTBankProvider } from "./providers/tbank.ts";
 import { createYooKassaProvider } from "./providers/yookassa.ts";
 import type { TxRunner } from "./sql.ts";
+type RateLimits = Parameters<typeof createDesk>[0]["rateLimits"]; // TEMPORARY until the merge
+import { loadDeskLimits } from "./limits.ts";
+import { loadSourcePolicy } from "./providers/notification-sources.ts";
 
 export type P2PServices = {
   config: P2PConfig;
@@ -32,6 +35,8 @@ export async function startP2P(options: {
   sweeper?: boolean;
   now?: () => Date;
   failCreate?: (shopId: string) => boolean;
+  /** The server's shared rate limits (per-invoice notifications); tests without them run unlimited. */
+  rateLimits?: RateLimits;
 }): Promise<P2PServices> {
   const config = options.config ?? loadP2PConfig(options.env);
   const db = options.database.db as unknown as TxRunner;
@@ -58,7 +63,18 @@ export async function startP2P(options: {
       }),
     ],
   ]);
-  const desk = createDesk({ db, config, providers, logger: options.logger, now: options.now });
+  const env = options.env ?? process.env;
+  const notificationSources = loadSourcePolicy(env);
+  const desk = createDesk({
+    db,
+    config,
+    providers,
+    logger: options.logger,
+    now: options.now,
+    rateLimits: options.rateLimits,
+    notificationSources,
+    limits: loadDeskLimits(env),
+  });
   await desk.init();
   const auth = createAuthService({ db, config, mailer, now: options.now });
 
@@ -83,7 +99,7 @@ export async function startP2P(options: {
       "ENCRYPTION_KEYS is not set: provider credentials are sealed with the public DEV-ONLY key. Never run a real desk like this.",
     );
   }
-  options.logger?.info({ mailer: mailer.kind }, "p2p desk started");
+  options.logger?.info({ mailer: mailer.kind, notificationSources: notificationSources.describe() }, "p2p desk started");
 
   return {
     config,
