@@ -804,7 +804,7 @@ export function createDesk(deps: {
       } catch (error) {
         log?.info({ userId, provider: input.provider, err: error instanceof Error ? error.message : String(error) }, "p2p provider credentials not verified");
         if (error instanceof ProviderError && error.failure !== "unreachable" && error.failure !== "bad_response") {
-          throw new P2PError("invalid_input", `the provider did not accept these credentials (${providerFailureMessage(error)})`);
+          throw new P2PError("invalid_input", `these credentials were not accepted: ${providerFailureMessage(error)}`);
         }
         throw new P2PError("provider_error", "could not reach the provider to verify the credentials");
       }

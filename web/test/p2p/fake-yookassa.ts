@@ -15,10 +15,15 @@ export type FakePayment = {
   refunded?: { value: string; currency: string };
 };
 
+/** Text of the fake's upstream errors: a test shows it stays in the server log. */
+export const UPSTREAM_DETAIL = "upstream-detail: shard db-7 refused tx 4f2a";
+
 export function startFakeYooKassa() {
   const shops: Record<string, { secret: string; test: boolean }> = {
     "100500": { secret: "live_secret_key_1", test: false },
     "200600": { secret: "test_secret_key_2", test: true },
+    // Answers payment creation with an upstream error whose text must never reach a person.
+    "300700": { secret: "live_secret_key_3", test: false },
   };
   const payments = new Map<string, FakePayment>();
   const byKey = new Map<string, string>();
@@ -49,6 +54,7 @@ export function startFakeYooKassa() {
       });
       if (req.method === "GET" && req.url === "/v3/me") return send(200, { account_id: shopId, test: shop.test, status: "enabled" });
       if (req.method === "POST" && !key) return send(400, { type: "error", code: "invalid_request", description: "Idempotence-Key required" });
+      if (shopId === "300700" && req.method === "POST") return send(500, { type: "error", code: "internal_error", description: UPSTREAM_DETAIL });
       if (req.method === "POST" && req.url === "/v3/payments") {
         const existing = byKey.get(`${shopId}:${key}`);
         if (existing) return send(200, view(payments.get(existing)!));

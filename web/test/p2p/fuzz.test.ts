@@ -64,6 +64,21 @@ const FIELDS = [
   "reason", "email", "password", "senderEmail", "type", "event", "object", "event_id", "invoice_id", "TerminalKey", "PaymentId", "Status", "Token",
 ];
 
+/** A path segment for an id. */
+function segment(id: string): string {
+  return encodeURIComponent(id);
+}
+
+/** fast-check reports the shrunk input; this prints why it failed. */
+async function explained(work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    console.error(`property failed: ${error instanceof Error ? error.message : String(error)}`);
+    throw error;
+  }
+}
+
 function assertClearRefusal(answer: HttpAnswer, what: string) {
   assert.ok(answer.status < 500, `${what}: ${answer.status} ${answer.text.slice(0, 300)}`);
   if (answer.status >= 400 && answer.status !== 405) {
@@ -94,6 +109,7 @@ describe("fuzzing every P2P route", () => {
     await desk.p2p.desk.importStatement([{ transferId: `fuzz-${randomUUID()}`, occurredAt: new Date(), senderEmail: "nobody@game.example", amount: 500n, currency: "VUSD" }], "fuzz");
     const [deposit] = (await client.query(`select id from p2p_deposits where status = 'review' limit 1`)).rows as { id: string }[];
     ids = { orderId: order.id, disputeId: disputeId!, depositId: deposit?.id ?? randomUUID(), requestId: seller.requestId!, invoiceId: order.reservation!.invoiceId!, userId: buyer };
+    Object.assign(users, { buyer, seller: seller.userId, claimer, operator });
     cookies = {
       buyer: await desk.sessionCookie(buyer),
       seller: await desk.sessionCookie(seller.userId),
@@ -110,6 +126,8 @@ describe("fuzzing every P2P route", () => {
   });
 
   const digest = async () => (await client.query(digestQuery)).rows[0] as Record<string, string>;
+  const users: Record<string, string> = {};
+  const fresh = (who: string) => desk.sessionCookie(users[who]!);
 
   const jsonish = fc.oneof(
     fc.string(),
@@ -133,13 +151,14 @@ describe("fuzzing every P2P route", () => {
     { weight: 1, arbitrary: fc.oneof(fc.string(), fc.constantFrom("{", "[1,", "null", "\"x\"", "{\"a\":\"\\u0000\"}", "\u00ff\u00fe", "{\"__proto__\":{\"x\":1}}")).map((raw) => ({ raw })) },
     { weight: 1, arbitrary: fc.constant({}) },
   );
+  // "." and ".." (even percent-encoded) are dot-segments: they name another path, not an id of this route.
   const pathId = fc.oneof(
     fc.constant(""),
     fc.uuid(),
     fc.string({ minLength: 1, maxLength: 60 }),
     fc.stringMatching(/^sbx_[0-9a-f]{24}$/),
-    fc.constantFrom("..", "%00", "null", "00000000-0000-0000-0000-000000000000", "sbx_", "ffffffff-ffff-ffff-ffff-ffffffffffff"),
-  );
+    fc.constantFrom("...", "%00", "null", "00000000-0000-0000-0000-000000000000", "sbx_", "ffffffff-ffff-ffff-ffff-ffffffffffff"),
+  ).filter((id) => id !== "." && id !== "..");
   const request = fc.record({
     route: fc.constantFrom(...Object.keys(ROUTES)),
     method: fc.oneof({ weight: 5, arbitrary: fc.constant("route") }, { weight: 1, arbitrary: fc.constantFrom("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS") }),
@@ -159,14 +178,17 @@ describe("fuzzing every P2P route", () => {
     let state = await digest();
     const seen: Record<string, number> = {};
     await fc.assert(
-      fc.asyncProperty(request, async (r) => {
+      fc.asyncProperty(request, (r) => explained(async () => {
         const route = ROUTES[r.route]!;
         const method = r.method === "route" ? route.methods[0]! : r.method;
-        const path = route.path(ids, r.id === "" ? "" : encodeURIComponent(r.id));
+        const path = route.path(ids, r.id === "" ? "" : segment(r.id));
         const sendsBody = method !== "GET" && method !== "HEAD";
         const headers: Record<string, string> = { ...r.extra };
         if (r.contentType && sendsBody) headers["content-type"] = r.contentType;
-        const cookie = r.who === "none" ? undefined : r.who === "garbage" ? `p2p_session=${encodeURIComponent(r.garbageCookie)}` : cookies[r.who];
+        // Signing out revokes the session it is sent with: give it one of its own, so the fixtures' stay valid.
+        const throwaway = r.route === "auth/signout" && r.who in cookies;
+        const cookie = r.who === "none" ? undefined : r.who === "garbage" ? `p2p_session=${encodeURIComponent(r.garbageCookie)}` : throwaway ? await fresh(r.who) : cookies[r.who];
+        if (throwaway) state = await digest();
         const rawBody = !sendsBody ? undefined : "raw" in r.body ? r.body.raw : "json" in r.body ? JSON.stringify(r.body.json) ?? "null" : undefined;
         const answer = await desk.call(method, path, { cookie, rawBody, headers: { ...headers, ...(rawBody !== undefined ? { "content-length": String(Buffer.byteLength(rawBody)) } : {}) } });
         const what = `${method} ${path} as ${r.who} ${JSON.stringify(headers)} ${String(rawBody).slice(0, 300)}`;
@@ -180,26 +202,32 @@ describe("fuzzing every P2P route", () => {
           }
         }
         state = now;
-      }),
+      })),
       { numRuns: RUNS * 10 },
     );
     console.log(`statuses seen: ${JSON.stringify(seen)}`);
+    assert.deepEqual(await Promise.all(Object.values(cookies).map(async (cookie) => (await desk.call("GET", "/api/p2p/me", { cookie })).status)), [200, 200, 200, 200], "the fixtures' sessions still work");
   });
 
   it("each route with its own method and a route-shaped body, for every kind of caller", { timeout: 600_000 }, async () => {
     let state = await digest();
+    const seen: Record<string, number> = {};
     for (const [name, route] of Object.entries(ROUTES)) {
       await fc.assert(
-        fc.asyncProperty(shapedBody, fc.constantFrom("none", "buyer", "seller", "claimer", "operator"), fc.option(pathId, { nil: undefined }), async (b, who, id) => {
+        fc.asyncProperty(shapedBody, fc.constantFrom("none", "buyer", "seller", "claimer", "operator"), fc.option(pathId, { nil: undefined }), (b, who, id) => explained(async () => {
           for (const method of route.methods) {
-            const path = route.path(ids, id ? encodeURIComponent(id) : "");
+            const path = route.path(ids, id ? segment(id) : "");
             const rawBody = method === "GET" ? undefined : JSON.stringify(b);
+            const throwaway = name === "auth/signout" && who in cookies;
+            const cookie = who === "none" ? undefined : throwaway ? await fresh(who) : cookies[who];
+            if (throwaway) state = await digest();
             const answer = await desk.call(method, path, {
-              cookie: who === "none" ? undefined : cookies[who],
+              cookie,
               rawBody,
               headers: rawBody === undefined ? {} : { "content-type": "application/json", "content-length": String(Buffer.byteLength(rawBody)), "idempotency-key": randomUUID() },
             });
             const what = `${method} ${path} as ${who} ${String(rawBody).slice(0, 300)}`;
+            seen[`${name} ${answer.status}`] = (seen[`${name} ${answer.status}`] ?? 0) + 1;
             assertClearRefusal(answer, what);
             const now = await digest();
             if (answer.status >= 400) {
@@ -208,9 +236,12 @@ describe("fuzzing every P2P route", () => {
             }
             state = now;
           }
-        }),
+        })),
         { numRuns: RUNS },
       );
     }
+    console.log(`statuses seen per route: ${JSON.stringify(seen)}`);
+    // The shaped bodies got past authentication and validation often enough to reach the desk.
+    assert.ok(Object.entries(seen).some(([key, n]) => /^orders 20[01]$/.test(key) && n > 0) || Object.keys(seen).some((key) => / (409|404)$/.test(key)), "some requests reached the desk");
   });
 });

@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import type { P2PServices } from "../../server/p2p/index.ts";
-import { startFakeYooKassa } from "./fake-yookassa.ts";
+import { startFakeYooKassa, UPSTREAM_DETAIL } from "./fake-yookassa.ts";
+import { withClient } from "../support/postgres.ts";
 import { createVerifiedUser, openTestDatabase, startTestDesk, type P2PTestDatabase } from "./support.ts";
 
 describe("YooKassa v3 adapter", () => {
@@ -102,6 +103,20 @@ describe("YooKassa v3 adapter", () => {
     await assert.rejects(p2p.desk.handleNotification("yookassa", new Headers(), unknown), { code: "not_found" });
     await p2p.desk.cancelRequest(seller.userId, (await p2p.desk.listRequests(seller.userId))[0]!.id as string);
     assert.deepEqual((await p2p.desk.checkInvariants()).violations, []);
+  });
+
+  it("a provider's own error text never reaches the seller or the buyer: they see our words, the log has the detail", async () => {
+    const seller = await yookassaSeller("300700", "live_secret_key_3");
+    const buyer = await createVerifiedUser(t.database, "yk-upstream");
+    const order = await p2p.desk.createOrder(buyer, { amount: 500n, method: "yookassa", idempotencyKey: "yk-upstream" });
+    assert.equal(order.status, "failed");
+    const [form] = (await p2p.desk.listApiForms(seller.userId)) as { last_error: string | null; status: string }[];
+    assert.equal(form!.status, "failed");
+    assert.equal(form!.last_error, "the payment provider refused the request");
+    const flagged = await withClient(t.temporary.url, async (c) => (await c.query(`select flag_reason from p2p_users where id = $1`, [seller.userId])).rows[0]);
+    assert.equal(flagged.flag_reason, "the payment provider refused the request");
+    assert.ok(![form!.last_error, flagged.flag_reason].some((text) => String(text).includes(UPSTREAM_DETAIL)));
+    await p2p.desk.cancelRequest(seller.userId, (await p2p.desk.listRequests(seller.userId))[0]!.id as string);
   });
 
   it("two-stage payments are captured only while the reservation is valid", async () => {
