@@ -21,6 +21,8 @@ import { findDeployment } from "./contracts.ts";
 import { relayerAccount } from "./relayer.ts";
 import { createSubscriptionRelay } from "./gateway/subscriptions/relay.ts";
 import { createSite } from "./site.ts";
+import { clientAddress, CLIENT_ADDRESS_HEADER, createRateLimits } from "./security/rate-limit.ts";
+import { securityHeaders } from "./security/headers.ts";
 
 /** Paths the gateway router answers without Next.js: /api/v1 and everything under it. */
 const GATEWAY_API_PATH = /^\/api\/v1(?:[/?#]|$)/;
@@ -47,27 +49,33 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   let boss: Awaited<ReturnType<typeof startJobQueue>> | undefined;
   let workers: GatewayWorkers | undefined;
   const stopBackground = async () => {
+    clearInterval(pruneTimer);
     await workers?.stop();
     await hub?.close();
     await boss?.stop({ graceful: true, timeout: 10_000 });
   };
   let p2p: P2PServices | undefined;
+  let pruneTimer: NodeJS.Timeout | undefined;
 
   try {
     await database.migrate();
     const migrations = await database.migrationStatus();
     logger.info({ database: database.kind, ...migrations }, "database migrated");
 
+    const rateLimits = createRateLimits({ db: database.db, logger });
+    pruneTimer = setInterval(() => void rateLimits.prune().catch((error: unknown) => logger.warn({ err: error }, "rate limit pruning failed")), 10 * 60_000);
+    pruneTimer.unref();
     const chainClient = createChainClient(config);
     const deployment = findDeployment(config.chainId);
     const relayer = relayerAccount(config.gateway.relayer);
-    p2p = await startP2P({ database, logger });
+    p2p = await startP2P({ database, logger, rateLimits });
     const gateway = createGatewayApi({
       db: database.db,
       chainClient,
       chainId: config.chainId,
       production: config.production,
       site,
+      rateLimits,
       logger,
       webhookDelivery: () => workers?.webhooks,
       indexerUrl: config.indexerUrl,
@@ -111,7 +119,14 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     hub = await startRealtimeHub({
       db: database.db,
       logger,
-      accounts: { authenticate: gateway.services.auth.authenticate, effectiveRole: gateway.services.merchants.effectiveRole, lineage: gateway.services.merchants.lineage },
+      accounts: {
+        sessionCookie: gateway.sessionCookieName,
+        authenticate: gateway.services.auth.authenticate,
+        authenticateApiKey: gateway.services.keys.authenticate,
+        effectiveRole: gateway.services.merchants.effectiveRole,
+        lineage: gateway.services.merchants.lineage,
+      },
+      site,
       ...(config.database.kind === "postgres"
         ? { listenUrl: config.database.url }
         : { pglite: (database.db as unknown as { $client: Parameters<typeof startRealtimeHub>[0]["pglite"] }).$client }),
@@ -134,8 +149,20 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       workers = await startGatewayWorkers({ config, database, boss, logger });
     }
 
+    let edgeHeaders: Record<string, string> | undefined;
     httpServer.on("request", (request: http.IncomingMessage, response: http.ServerResponse) => {
       const requestStartedAt = performance.now();
+      edgeHeaders ??= securityHeaders({ https: site.origin().startsWith("https:") });
+      for (const [name, value] of Object.entries(edgeHeaders)) response.setHeader(name, value);
+      // The one place a request's client address is decided (rate limits, notification sources):
+      // a client's own value of the header is replaced, never believed.
+      const address = clientAddress(request.socket.remoteAddress, request.headers["x-forwarded-for"], config.trustedProxies);
+      request.headers[CLIENT_ADDRESS_HEADER] = address;
+      const raw: string[] = [];
+      for (let i = 0; i < request.rawHeaders.length; i += 2) {
+        if (request.rawHeaders[i]!.toLowerCase() !== CLIENT_ADDRESS_HEADER) raw.push(request.rawHeaders[i]!, request.rawHeaders[i + 1]!);
+      }
+      request.rawHeaders = [...raw, CLIENT_ADDRESS_HEADER, address];
       response.on("finish", () => {
         const path = request.url ?? "/";
         // Static assets are not events worth a line each in production logs.

@@ -52,6 +52,9 @@ const environmentSchema = z.object({
   // Required in production; development uses a public DEV-ONLY key. P2P_ENCRYPTION_KEYS is its older name.
   ENCRYPTION_KEYS: z.string().optional(),
   P2P_ENCRYPTION_KEYS: z.string().optional(),
+  // Reverse proxies whose X-Forwarded-For is believed (exact addresses, comma-separated, e.g. 127.0.0.1);
+  // without it the TCP peer is the client (rate limits, P2P notification source checks).
+  TRUSTED_PROXIES: z.string().optional(),
   // Development conveniences a production server may use anyway, named one by one (server/unsafe-features.ts).
   UNSAFE_DEV_FEATURES: z.string().optional(),
 });
@@ -68,6 +71,8 @@ export type ServerConfig = {
   /** PUBLIC_URL's origins (first canonical); undefined in development without it (the listen address is used). */
   publicOrigins: readonly string[] | undefined;
   keyring: Keyring;
+  /** Peers whose X-Forwarded-For names the client (TRUSTED_PROXIES). */
+  trustedProxies: ReadonlySet<string>;
   /** The development conveniences this process may use (all of them outside production). */
   unsafeFeatures: ReadonlySet<UnsafeDevFeature>;
   host: string;
@@ -164,6 +169,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     publicOrigins,
     keyring: keyring!,
     unsafeFeatures,
+    trustedProxies: new Set((e.TRUSTED_PROXIES ?? "").split(",").map((address) => address.trim()).filter(Boolean)),
     host: e.HOST,
     port: e.PORT,
     rpcUrl: e.RPC_URL,

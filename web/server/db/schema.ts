@@ -434,3 +434,13 @@ export const subscriptionCursors = pgTable("subscription_cursors", {
   blockNumber: bigint("block_number", { mode: "bigint" }).notNull(),
   updatedAt: updatedAt(),
 });
+
+/**
+ * Rate-limit counters (rate-limiter-flexible's Drizzle store): one row per rule and client key, shared
+ * by every server process, so a limit holds however many processes answer. `key` is "<rule>:<client>".
+ */
+export const rateLimits = pgTable("rate_limits", {
+  key: text("key").primaryKey(),
+  points: integer("points").notNull().default(0),
+  expire: timestamp("expire", { withTimezone: true }),
+});

@@ -1,7 +1,7 @@
 // OpenAPI 3.1 document of the gateway's HTTP API, generated from the route table and the same zod
 // schemas that validate requests (z.toJSONSchema; JSON Schema 2020-12 is OpenAPI 3.1's dialect).
 import { z } from "zod";
-import type { Route } from "./api.ts";
+import type { Route } from "./http/router.ts";
 import { errorSchema, orderListSchema, orderSchema, refundResponseSchema } from "./orders/schemas.ts";
 
 /**
@@ -33,8 +33,9 @@ export function buildOpenApiDocument(routes: readonly Route[], origin: string) {
   const jsonSchema = jsonSchemaInto(schemas);
   for (const route of routes) {
     const parameters: unknown[] = [...route.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({ name, in: "path", required: true, schema: { type: "string" } }));
-    if (route.query) {
-      for (const [name, field] of Object.entries(route.query.shape)) {
+    const queryObject = route.query instanceof z.ZodPipe ? route.query.in : route.query;
+    if (queryObject instanceof z.ZodObject) {
+      for (const [name, field] of Object.entries(queryObject.shape)) {
         const schema = jsonSchema(field as z.ZodType, "input");
         parameters.push({ name, in: "query", required: false, schema, ...(schema.description ? { description: schema.description } : {}) });
       }

@@ -18,13 +18,7 @@ import { createTransfer, ensureAccount, getAccount, ledgerCall, listAccounts, re
 import { checkInvariants } from "./ledger/invariants.ts";
 import { loadSourcePolicy, type SourcePolicy } from "./providers/notification-sources.ts";
 import { ProviderError, providerFailureMessage, type PaymentProvider, type ProviderCredentials, type ProviderPaymentStatus } from "./providers/types.ts";
-// TEMPORARY until main's server/security/rate-limit.ts is merged in (then imported from there).
-const CLIENT_ADDRESS_HEADER = "x-coinpays-client-address";
-type RateLimitRule = { name: string; points: number; durationSeconds: number };
-type RateLimits = { consume(rule: RateLimitRule, key: string): Promise<void> };
-class RateLimited extends Error {
-  retryAfterSeconds = 1;
-}
+import { CLIENT_ADDRESS_HEADER, RateLimited, type RateLimitRule, type RateLimits } from "../security/rate-limit.ts";
 import { commissionOf, fiatOf, type StatementRecord } from "./formats.ts";
 import { big, canonicalHash, one, pgCode, preparedRows, RETRYABLE_SQLSTATES, rows, type Executor, type TxRunner } from "./sql.ts";
 import { createWriteBatcher } from "./write-batcher.ts";

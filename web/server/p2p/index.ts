@@ -12,7 +12,7 @@ import type { PaymentProvider } from "./providers/types.ts";
 import { createTBankProvider } from "./providers/tbank.ts";
 import { createYooKassaProvider } from "./providers/yookassa.ts";
 import type { TxRunner } from "./sql.ts";
-type RateLimits = Parameters<typeof createDesk>[0]["rateLimits"]; // TEMPORARY until the merge
+import type { RateLimits } from "../security/rate-limit.ts";
 import { loadDeskLimits } from "./limits.ts";
 import { loadSourcePolicy } from "./providers/notification-sources.ts";
 
@@ -35,7 +35,7 @@ export async function startP2P(options: {
   sweeper?: boolean;
   now?: () => Date;
   failCreate?: (shopId: string) => boolean;
-  /** The server's shared rate limits (per-invoice notifications); tests without them run unlimited. */
+  /** The server's shared rate limits (sign-in, codes, notifications); absent in unit tests of the desk. */
   rateLimits?: RateLimits;
 }): Promise<P2PServices> {
   const config = options.config ?? loadP2PConfig(options.env);

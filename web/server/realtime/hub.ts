@@ -14,17 +14,16 @@
 // Fan-out across processes: every process LISTENs on ORDER_EVENTS_CHANNEL, which appendOrderEvent
 // NOTIFYs in the transaction of the change, so a change committed by any process reaches the
 // subscribers of every process. Embedded PGlite: its in-process `listen` does the same.
-import { createHash } from "node:crypto";
 import type http from "node:http";
 import type { Duplex } from "node:stream";
-import { and, eq, isNull } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import pg from "pg";
 import type { Logger } from "pino";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { AppDatabase } from "../db/index.ts";
-import { apiKeys, orders } from "../db/schema.ts";
-import { SESSION_COOKIE } from "../gateway/auth/service.ts";
+import { orders } from "../db/schema.ts";
 import { cookieFrom } from "../gateway/http/request.ts";
+import type { Site } from "../site.ts";
 import { ORDER_EVENTS_CHANNEL, type OrderEventNotification } from "../gateway/events.ts";
 import { orderSnapshot } from "../gateway/settlement/order-sync.ts";
 
@@ -40,20 +39,25 @@ export type RealtimeHub = {
 
 type Listener = { close(): Promise<void> };
 
-/** The gateway's own session, role and hierarchy services, as the hub uses them. */
+/** The gateway's own session, API key, role and hierarchy services, as the hub uses them. */
 export type AccountAccess = {
+  /** The session cookie's name (it differs between production and development). */
+  sessionCookie: string;
   authenticate(token: string | undefined): Promise<{ userId: string } | undefined>;
+  /** The key's principal (the API's own verification and cache, so revoking works alike); throws when invalid or revoked. */
+  authenticateApiKey(authorization: string | null): Promise<{ keyId: string; merchantId: string; scope: string }>;
   effectiveRole(userId: string, merchantId: string): Promise<string | undefined>;
   /** The account and its ancestors, nearest first. */
   lineage(merchantId: string): Promise<string[]>;
 };
 
 /**
- * A socket's subscription to an account stream; `apiKeyId` set: only that key's orders (a pos key);
- * `session` set: opened by a dashboard session, re-checked before delivery once `checkedAt` is older
- * than SESSION_RECHECK_MS (a signed-out or removed member stops hearing the account within seconds).
+ * A socket's subscription to an account stream; `apiKeyId` set: only that key's orders (a pos key).
+ * Whatever opened it (a dashboard session or an API key) is asked again before delivery once
+ * `checkedAt` is older than CREDENTIAL_RECHECK_MS: a signed-out or removed member, or a revoked key,
+ * stops hearing the account within seconds.
  */
-type MerchantSubscription = { apiKeyId?: string; session?: { userId: string; checkedAt: number } };
+type MerchantSubscription = { credential: "session" | "apiKey"; apiKeyId?: string; stillAllowed: () => Promise<boolean>; checkedAt: number };
 type SocketState = {
   orders: Set<string>;
   merchants: Map<string, MerchantSubscription>;
@@ -61,24 +65,21 @@ type SocketState = {
   sessionToken?: string;
 };
 
-export const SESSION_RECHECK_MS = 5_000;
+export const CREDENTIAL_RECHECK_MS = 5_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Browsers send cookies with a WebSocket upgrade from any page (there is no CORS for WebSockets), so a
- * session is honoured only when the upgrade's Origin is this very host; clients without an Origin
- * header are not browsers and cannot have been tricked into sending somebody's cookie.
+ * session is honoured only when the upgrade's Origin is one of the site's configured origins (never
+ * compared with the Host header, which the client chooses); clients without an Origin header are not
+ * browsers and cannot have been tricked into sending somebody's cookie.
  */
-function sameOriginSession(request: http.IncomingMessage): string | undefined {
-  const token = cookieFrom(request.headers.cookie, SESSION_COOKIE);
+function sameOriginSession(request: http.IncomingMessage, cookieName: string, site: Pick<Site, "isOwnOrigin">): string | undefined {
+  const token = cookieFrom(request.headers.cookie, cookieName);
   if (!token) return undefined;
   const origin = request.headers.origin;
   if (origin === undefined) return token;
-  try {
-    return new URL(origin).host === request.headers.host ? token : undefined;
-  } catch {
-    return undefined;
-  }
+  return site.isOwnOrigin(origin) ? token : undefined;
 }
 
 export async function startRealtimeHub(options: {
@@ -87,8 +88,10 @@ export async function startRealtimeHub(options: {
   /** PostgreSQL URL for the dedicated LISTEN connection; absent for PGlite (uses its in-process listen). */
   listenUrl?: string;
   pglite?: { listen(channel: string, callback: (payload: string) => void): Promise<() => Promise<void>> };
-  /** Sessions (the dashboard subscribes with its cookie), roles, and the account hierarchy. */
+  /** Sessions (the dashboard subscribes with its cookie), API keys, roles, and the account hierarchy. */
   accounts: AccountAccess;
+  /** The site's configured origins: the only pages whose upgrades may carry the session cookie. */
+  site: Pick<Site, "isOwnOrigin">;
 }): Promise<RealtimeHub> {
   const { db } = options;
   const logger = options.logger.child({ component: "realtime" });
@@ -131,7 +134,7 @@ export async function startRealtimeHub(options: {
     for (const { socket, account } of streamSockets) {
       const filter = socketSubscriptions.get(socket)?.merchants.get(account);
       if (!filter || (filter.apiKeyId !== undefined && filter.apiKeyId !== order.apiKeyId)) continue;
-      if (filter.session && !(await sessionStillAllows(socket, account, filter.session))) continue;
+      if (!(await stillAllows(socket, account, filter))) continue;
       targets.add(socket);
     }
     const message = { type: "order.event", event: { id: note.eventId, type: note.type, status: note.status }, order: orderSnapshot(order) };
@@ -147,19 +150,19 @@ export async function startRealtimeHub(options: {
     return lineage;
   }
 
-  /** Re-checks a session subscription at most every SESSION_RECHECK_MS; ends it when the session or the role is gone. */
-  async function sessionStillAllows(socket: WebSocket, account: string, session: { userId: string; checkedAt: number }): Promise<boolean> {
-    if (Date.now() - session.checkedAt < SESSION_RECHECK_MS) return true;
-    const state = socketSubscriptions.get(socket);
-    const user = state?.sessionToken ? await options.accounts.authenticate(state.sessionToken) : undefined;
-    const allowed = user?.userId === session.userId && Boolean(await options.accounts.effectiveRole(session.userId, account));
-    if (allowed) {
-      session.checkedAt = Date.now();
+  /** Re-checks a subscription's credential at most every CREDENTIAL_RECHECK_MS; ends it when the credential or the role is gone. */
+  async function stillAllows(socket: WebSocket, account: string, subscription: MerchantSubscription): Promise<boolean> {
+    if (Date.now() - subscription.checkedAt < CREDENTIAL_RECHECK_MS) return true;
+    if (await subscription.stillAllowed().catch(() => false)) {
+      subscription.checkedAt = Date.now();
       return true;
     }
-    state?.merchants.delete(account);
+    socketSubscriptions.get(socket)?.merchants.delete(account);
     remove(byMerchant, account, socket);
-    send(socket, { type: "error", error: { code: "session_ended", message: "Your session ended or you are no longer a member of this account; sign in and subscribe again" }, merchantId: account });
+    const error = subscription.credential === "session"
+      ? { code: "session_ended", message: "Your session ended or you are no longer a member of this account; sign in and subscribe again" }
+      : { code: "api_key_revoked", message: "This API key was revoked; subscribe again with a valid key" };
+    send(socket, { type: "error", error, merchantId: account });
     return false;
   }
 
@@ -193,13 +196,11 @@ export async function startRealtimeHub(options: {
       return send(socket, { type: "subscribed", orderId: order.id, order: orderSnapshot(order) });
     }
     if (message.type === "subscribe_merchant" && typeof message.apiKey === "string" && message.apiKey.length <= 256) {
-      const secretHash = createHash("sha256").update(message.apiKey).digest("hex");
-      const [key] = await db
-        .select({ id: apiKeys.id, merchantId: apiKeys.merchantId, scope: apiKeys.scope })
-        .from(apiKeys)
-        .where(and(eq(apiKeys.secretHash, secretHash), isNull(apiKeys.revokedAt)));
+      const authorization = `Bearer ${message.apiKey}`;
+      const key = await options.accounts.authenticateApiKey(authorization).catch(() => undefined);
       if (!key) return send(socket, { type: "error", error: { code: "unauthorized", message: "Invalid or revoked API key" } });
-      return subscribeMerchant(socket, subscriptions, key.merchantId, key.scope === "pos" ? { apiKeyId: key.id } : {});
+      const stillAllowed = async () => (await options.accounts.authenticateApiKey(authorization)).keyId === key.keyId;
+      return subscribeMerchant(socket, subscriptions, key.merchantId, { credential: "apiKey", ...(key.scope === "pos" ? { apiKeyId: key.keyId } : {}), stillAllowed, checkedAt: Date.now() });
     }
     if (message.type === "subscribe_merchant" && typeof message.merchantId === "string" && message.apiKey === undefined) {
       const user = subscriptions.sessionToken ? await options.accounts.authenticate(subscriptions.sessionToken) : undefined;
@@ -207,14 +208,19 @@ export async function startRealtimeHub(options: {
       // Not a member and no such account look the same, as on the REST API: account ids do not leak.
       const role = UUID.test(message.merchantId) ? await options.accounts.effectiveRole(user.userId, message.merchantId) : undefined;
       if (!role) return send(socket, { type: "error", error: { code: "merchant_not_found", message: "No such account among yours" } });
-      return subscribeMerchant(socket, subscriptions, message.merchantId, { session: { userId: user.userId, checkedAt: Date.now() } });
+      const merchantId = message.merchantId;
+      const stillAllowed = async () => {
+        const current = subscriptions.sessionToken ? await options.accounts.authenticate(subscriptions.sessionToken) : undefined;
+        return current?.userId === user.userId && Boolean(await options.accounts.effectiveRole(user.userId, merchantId));
+      };
+      return subscribeMerchant(socket, subscriptions, merchantId, { credential: "session", stillAllowed, checkedAt: Date.now() });
     }
     if (message.type === "ping") return send(socket, { type: "pong" });
     send(socket, { type: "error", error: { code: "invalid_message", message: 'Expected {"type":"subscribe","orderId"}, {"type":"subscribe_merchant","apiKey"} or {"type":"subscribe_merchant","merchantId"}' } });
   }
 
   wss.on("connection", (socket: WebSocket, request: http.IncomingMessage) => {
-    socketSubscriptions.set(socket, { orders: new Set(), merchants: new Map(), sessionToken: sameOriginSession(request) });
+    socketSubscriptions.set(socket, { orders: new Set(), merchants: new Map(), sessionToken: sameOriginSession(request, options.accounts.sessionCookie, options.site) });
     let alive = true;
     socket.on("pong", () => (alive = true));
     const heartbeat = setInterval(() => {

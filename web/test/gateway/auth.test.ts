@@ -45,7 +45,10 @@ describe("sign-in with Ethereum and authorization", () => {
     assert.equal(result.body.user.address, account.address);
     assert.equal(result.body.created, true);
     const cookie = result.headers.get("set-cookie")!;
-    assert.match(cookie, /^coinpays_session=[A-Za-z0-9_-]{43};/);
+    // Production: the __Host- prefix (Secure, Path=/, no Domain) so no subdomain can plant or overwrite it.
+    assert.match(cookie, /^__Host-coinpays_session=[A-Za-z0-9_-]{43};/);
+    assert.match(cookie, /Path=\/;/);
+    assert.doesNotMatch(cookie, /Domain=/i);
     assert.match(cookie, /HttpOnly/);
     assert.match(cookie, /SameSite=Lax/);
     assert.match(cookie, /Secure/, "production server sets Secure");

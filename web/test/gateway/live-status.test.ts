@@ -3,14 +3,15 @@
 // the block, by order id (public) and by merchant stream (API key, or the dashboard's session after
 // a real SIWE sign-in over HTTP), sub-accounts' orders included in their parent's stream.
 import assert from "node:assert/strict";
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import type { Address } from "viem";
 import WebSocket from "ws";
 import { getDeployment } from "@coinpays/sdk/contracts";
 import { eq } from "drizzle-orm";
 import { apiKeys, merchants } from "../../server/db/schema.ts";
-import { SESSION_RECHECK_MS } from "../../server/realtime/hub.ts";
+import { randomBase62 } from "../../server/gateway/crypto.ts";
+import { CREDENTIAL_RECHECK_MS } from "../../server/realtime/hub.ts";
 import { call, createMerchant as createMerchantOverHttp, signIn, type Gateway } from "./support.ts";
 import { startFakeIndexer, type FakeDependency } from "../support/fake-dependencies.ts";
 import { startServerProcess, type ServerProcess } from "../support/server-process.ts";
@@ -42,7 +43,8 @@ describe("live status over /ws across server processes", { timeout: 180_000 }, (
   it("a client on process B sees a payment settled by process A within 1 s of the block", async () => {
     const merchant = await createMerchant(dbf.database);
     const order = await createOrder(dbf.database, { merchant, token: chain.usdc, amount: 12_500_000n, predict: chain.predict });
-    const secret = `sk_test_${randomBytes(24).toString("hex")}`;
+    // A key of the real format (cp_live_ + 43 base62): the hub verifies it as the REST API does.
+    const secret = `cp_live_${randomBase62(32)}`;
     await dbf.database.db.insert(apiKeys).values({ merchantId: merchant.id, name: "test", prefix: secret.slice(0, 12), secretHash: createHash("sha256").update(secret).digest("hex") });
 
     const orderClient = await connect(serverB.url);
@@ -137,7 +139,7 @@ describe("live status over /ws across server processes", { timeout: 180_000 }, (
       }
       assert.equal((await call(site, "POST", "/api/auth/logout", { cookie: owner.cookie })).status, 200);
       assert.equal((await call(site, "DELETE", `/api/merchants/${shop.id}/members/${viewer.userId}`, { cookie: ownerAgain.cookie })).status, 200);
-      await new Promise((resolve) => setTimeout(resolve, SESSION_RECHECK_MS + 200));
+      await new Promise((resolve) => setTimeout(resolve, CREDENTIAL_RECHECK_MS + 200));
 
       await chain.transfer(chain.usdc, paid.depositAddress as Address, 1_000_000n);
       assert.equal((await stillIn!.next((m) => m.order?.status === "settled", 5_000)).order?.id, paid.id);

@@ -50,13 +50,16 @@ export async function startGateway(label: string, options: { rpcUrl?: string; in
 export type HttpResult<T = any> = { status: number; body: T; headers: Headers };
 
 export async function call<T = any>(gateway: Gateway, method: string, path: string, options: { body?: unknown; rawBody?: string; cookie?: string; apiKey?: string; headers?: Record<string, string> } = {}): Promise<HttpResult<T>> {
-  const headers: Record<string, string> = { ...options.headers };
+  // A signed-in request is what the site's own pages send: the browser adds their Origin.
+  const headers: Record<string, string> = { ...(options.cookie ? { origin: gateway.url } : {}), ...options.headers };
   if (options.cookie) headers.cookie = options.cookie;
   if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
   let body: string | undefined;
   if (options.rawBody !== undefined) body = options.rawBody;
   else if (options.body !== undefined) body = JSON.stringify(options.body);
   if (body !== undefined) headers["content-type"] ??= "application/json";
+  // An empty value drops the header (a test's way to send no Origin or no Content-Type at all).
+  for (const [name, value] of Object.entries(headers)) if (value === "") delete headers[name];
   const response = await fetch(`${gateway.url}${path}`, { method, headers, body });
   const type = response.headers.get("content-type") ?? "";
   const parsed = type.includes("json") ? await response.json() : await response.text();

@@ -22,7 +22,13 @@ import { ApiError, badRequest, unauthorized } from "../http/errors.ts";
 
 export const NONCE_TTL_MS = 10 * 60 * 1000;
 export const SESSION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
-export const SESSION_COOKIE = "coinpays_session";
+/**
+ * The session cookie's name. Production uses the `__Host-` prefix: browsers then accept it only with
+ * Secure, Path=/ and no Domain, so a sibling subdomain cannot plant or overwrite a merchant's session.
+ */
+export function sessionCookieName(production: boolean): string {
+  return production ? "__Host-coinpays_session" : "coinpays_session";
+}
 
 export type SessionUser = { userId: string; address: `0x${string}`; sessionId: string };
 

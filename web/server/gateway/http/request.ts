@@ -6,13 +6,19 @@ import { ApiError, badRequest, validationError } from "./errors.ts";
 /** Bodies are small JSON documents; anything larger is refused before parsing. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
-export async function readJson(request: Request): Promise<unknown> {
+/**
+ * The body as JSON (an empty body reads as `{}`). `requireContentType`: a non-empty body must say it
+ * is JSON — a body without a Content-Type is what a cross-site form or `fetch(…, { mode: "no-cors" })`
+ * sends, so it is refused rather than guessed.
+ */
+export async function readJson(request: Request, options: { requireContentType?: boolean } = {}): Promise<unknown> {
   const type = request.headers.get("content-type") ?? "";
   if (type && !/^application\/(.+\+)?json\b/i.test(type)) {
     throw new ApiError(415, "unsupported_media_type", "Send the body as application/json");
   }
   const text = await readText(request);
   if (text.trim() === "") return {};
+  if (!type && options.requireContentType) throw new ApiError(415, "unsupported_media_type", "Send the body as application/json (Content-Type header)");
   // Postgres text and jsonb cannot hold U+0000; refuse it here rather than fail in the database.
   if (/\\u0000/i.test(text)) throw badRequest("The body contains a NUL character (\\u0000), which is not allowed");
   try {
@@ -44,13 +50,6 @@ async function readText(request: Request): Promise<string> {
   } catch {
     throw badRequest("The body is not valid UTF-8");
   }
-}
-
-export async function parseBody<S extends z.ZodType>(request: Request, schema: S): Promise<z.output<S>> {
-  const body = await readJson(request);
-  const result = schema.safeParse(body);
-  if (!result.success) throw validationError(result.error, "body");
-  return result.data;
 }
 
 /** Query parameters as a plain object; a repeated parameter is an error rather than a silent pick. */

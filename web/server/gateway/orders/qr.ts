@@ -51,3 +51,4 @@ export function createQrRenderer({ maxEntries = 1_000 }: { maxEntries?: number }
     },
   };
 }
+export type QrRenderer = ReturnType<typeof createQrRenderer>;

@@ -60,3 +60,5 @@ export function createSubscriptionService({ db, chainId }: { db: AppDatabase; ch
   }
   return { listForMerchant };
 }
+
+export type SubscriptionService = ReturnType<typeof createSubscriptionService>;

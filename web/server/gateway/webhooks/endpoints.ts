@@ -147,3 +147,5 @@ export function createWebhookEndpointService(deps: { db: AppDatabase; merchants:
     },
   };
 }
+
+export type WebhookEndpointService = ReturnType<typeof createWebhookEndpointService>;
