@@ -107,6 +107,7 @@ describe("fuzzing every P2P route", () => {
     await new Promise<void>((resolve) => tbank!.listen(0, "127.0.0.1", resolve));
     desk = await startDeskServer("p2p_fuzz", {
       P2P_OPERATOR_EMAILS: OPERATOR_EMAIL,
+      P2P_YOOKASSA_NOTIFY_SOURCES: "published,127.0.0.1",
       P2P_YOOKASSA_API_URL: yookassa.url,
       P2P_TBANK_API_URL: `http://127.0.0.1:${(tbank.address() as AddressInfo).port}/v2`,
     });
@@ -249,15 +250,28 @@ describe("fuzzing every P2P route", () => {
           format: fc.constantFrom("csv", "json", "xml"),
           content: fc.oneof(
             fc.string({ minLength: 1, maxLength: 400 }),
-            fc.array(fc.record({ transfer_id: fc.oneof(fc.uuid(), fc.string({ maxLength: 300 })), occurred_at: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.string()), sender_email: email, amount, currency: fc.constantFrom("VUSD", "USD", "") }), { minLength: 1, maxLength: 3 }).map((records) => JSON.stringify(records)),
-            fc.tuple(fc.uuid(), email, amount).map(([id, from, value]) => `transfer_id,occurred_at,sender_email,amount,currency\n${id},2026-01-01T00:00:00Z,${from},${value},VUSD`),
+            fc
+              .array(
+                fc.record({
+                  transfer_id: fc.oneof(fc.uuid(), fc.string({ maxLength: 120 })),
+                  date: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.string()),
+                  sender_email: email,
+                  amount: fc.oneof(amount, fc.integer(), fc.constant(null)),
+                  currency: fc.constantFrom("USD", "USD", "VUSD", ""),
+                }),
+                { minLength: 1, maxLength: 3 },
+              )
+              .map((transfers) => JSON.stringify({ transfers })),
+            fc.tuple(fc.uuid(), fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.string({ maxLength: 20 })), email, amount).map(
+              ([id, date, from, value]) => `transfer_id,date,sender_email,amount,currency\n${id},${date},${from},${value},USD`,
+            ),
           ),
           source: fc.option(fc.string({ maxLength: 120 }), { nil: undefined }),
         }),
       },
       { route: "wallet/game-email", who: "claimer", body: fc.record({ gameEmail: email }) },
       { route: "wallet/game-email/confirm", who: "claimer", body: fc.record({ code: fc.oneof(fc.stringMatching(/^\d{6}$/), fc.string({ maxLength: 8 })) }) },
-      { route: "auth/signup", who: "none", body: fc.record({ email, password: fc.string({ maxLength: 210 }) }) },
+      { route: "auth/signup", who: "none", body: fc.record({ email, password: fc.oneof(fc.string({ maxLength: 210 }), fc.string({ minLength: 10, maxLength: 210 })) }) },
       { route: "auth/signin", who: "none", body: fc.record({ email: fc.oneof(email, fc.constant(OPERATOR_EMAIL)), password: fc.string({ maxLength: 210 }) }) },
       { route: "auth/verify", who: "claimer", body: fc.oneof(fc.record({ code: fc.stringMatching(/^\d{6}$/) }), fc.record({ resend: fc.oneof(fc.constant(true), fc.anything()) })) },
       { route: "sandbox/invoices/[id]/reverse", who: "operator", body: fc.record({ kind: fc.constantFrom("refund", "chargeback", "other") }) },
