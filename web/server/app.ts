@@ -21,6 +21,8 @@ import { findDeployment } from "./contracts.ts";
 import { relayerAccount } from "./relayer.ts";
 import { createSubscriptionRelay } from "./gateway/subscriptions/relay.ts";
 import { createSite } from "./site.ts";
+import { resealEndpointSecrets } from "./gateway/webhooks/secrets.ts";
+import { targetPolicy } from "./gateway/webhooks/targets.ts";
 import { clientAddress, CLIENT_ADDRESS_HEADER, createRateLimits } from "./security/rate-limit.ts";
 import { securityHeaders } from "./security/headers.ts";
 
@@ -61,6 +63,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     await database.migrate();
     const migrations = await database.migrationStatus();
     logger.info({ database: database.kind, ...migrations }, "database migrated");
+    // Webhook signing secrets written in plaintext (before sealing, or by an older process) are sealed now.
+    await resealEndpointSecrets(database.db, config.keyring, logger);
 
     const rateLimits = createRateLimits({ db: database.db, logger });
     pruneTimer = setInterval(() => void rateLimits.prune().catch((error: unknown) => logger.warn({ err: error }, "rate limit pruning failed")), 10 * 60_000);
@@ -78,6 +82,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       rateLimits,
       logger,
       webhookDelivery: () => workers?.webhooks,
+      keyring: config.keyring,
+      webhookTargets: targetPolicy(config.unsafeFeatures),
       indexerUrl: config.indexerUrl,
       subscriptionRelay:
         deployment && relayer

@@ -11,6 +11,8 @@ export const UNSAFE_DEV_FEATURES = {
   "p2p-dev-tools": "the P2P development tools (simulated deposits, the mail outbox page)",
   /** Mail kept in the database instead of sent over SMTP (verification codes readable by the dev tools). */
   "mail-outbox": "mail kept in the database outbox instead of sent over SMTP",
+  /** Webhook receivers on this machine or its private network: a merchant could reach internal services. */
+  "local-webhooks": "webhook receivers over plain http and on loopback/private networks",
 } as const;
 
 export type UnsafeDevFeature = keyof typeof UNSAFE_DEV_FEATURES;

@@ -290,6 +290,19 @@ function Orders({ merchant }: { merchant: Merchant }) {
   );
 }
 
+/** The delivery log's coarse error classes (server/gateway/webhooks/delivery.ts), in words. */
+const DELIVERY_ERRORS: Record<string, string> = {
+  timeout: "timed out",
+  connection_refused: "connection refused",
+  dns_failure: "host name does not resolve",
+  blocked_address: "refused: not a public address",
+  insecure_url: "refused: https required",
+  tls_error: "TLS error",
+  connection_error: "connection failed",
+  secret_unavailable: "signing secret unavailable",
+};
+const deliveryErrorLabel = (error: string | null) => (error === null ? "no response" : (DELIVERY_ERRORS[error] ?? error));
+
 type EventWithDeliveries = { eventId: string; type: string; createdAt: string; deliveries: { endpointId: string; attempt: number; statusCode: number | null; succeeded: boolean; durationMs: number | null; error: string | null; at: string }[] };
 
 function OrderDetail({ order, onChanged, streamTick }: { order: ApiOrder; onChanged: () => Promise<void>; streamTick: number }) {
@@ -348,7 +361,7 @@ function OrderDetail({ order, onChanged, streamTick }: { order: ApiOrder; onChan
               <ul className="mt-1 space-y-0.5 text-xs">
                 {event.deliveries.map((d) => (
                   <li key={`${d.endpointId}-${d.attempt}`} data-testid="delivery" data-succeeded={d.succeeded} data-attempt={d.attempt}>
-                    Attempt {d.attempt}: <span className={d.succeeded ? "text-emerald-700" : "text-red-700"}>{d.statusCode ?? d.error ?? "no response"}</span>
+                    Attempt {d.attempt}: <span className={d.succeeded ? "text-emerald-700" : "text-red-700"}>{d.statusCode ?? deliveryErrorLabel(d.error)}</span>
                     {d.durationMs !== null && <span className="text-slate-500"> · {d.durationMs} ms</span>}
                   </li>
                 ))}
@@ -545,7 +558,7 @@ function SecretOnce({ label, value, testId, onDone }: { label: string; value: st
   );
 }
 
-type Endpoint = { id: string; url: string; eventTypes: string[]; enabled: boolean; includeSubAccounts: boolean; secretPrefix: string; createdAt: string };
+type Endpoint = { id: string; url: string; eventTypes: string[]; enabled: boolean; includeSubAccounts: boolean; secretPrefix: string | null; createdAt: string };
 
 function Webhooks({ merchant }: { merchant: Merchant }) {
   const [endpoints, setEndpoints] = useState<Endpoint[]>([]);
@@ -592,7 +605,7 @@ function Webhooks({ merchant }: { merchant: Merchant }) {
           <li key={endpoint.id} className="flex flex-wrap items-center justify-between gap-3 py-2" data-testid={`webhook-${endpoint.id}`}>
             <div className="min-w-0">
               <p className="truncate font-mono text-xs text-slate-900">{endpoint.url}</p>
-              <p className="text-xs text-slate-500">{endpoint.eventTypes.length ? endpoint.eventTypes.join(", ") : "all events"}{endpoint.includeSubAccounts ? " · with sub-accounts" : ""} · secret {endpoint.secretPrefix}… · {endpoint.enabled ? "enabled" : "disabled"}</p>
+              <p className="text-xs text-slate-500">{endpoint.eventTypes.length ? endpoint.eventTypes.join(", ") : "all events"}{endpoint.includeSubAccounts ? " · with sub-accounts" : ""} · secret {endpoint.secretPrefix ? `${endpoint.secretPrefix}…` : "unreadable (key missing)"} · {endpoint.enabled ? "enabled" : "disabled"}</p>
             </div>
             <div className="flex gap-2">
               <Button variant="secondary" testId={`webhook-test-${endpoint.id}`} onClick={async () => {
@@ -637,7 +650,7 @@ function EndpointLog({ merchantId, endpointId, refresh }: { merchantId: string; 
     <ul className="w-full space-y-0.5 text-xs" data-testid={`webhook-log-${endpointId}`}>
       {attempts.slice(0, 5).map((a) => (
         <li key={`${a.eventId}-${a.attempt}`} data-testid="endpoint-delivery" data-type={a.type} data-succeeded={a.succeeded}>
-          <span className="font-mono">{a.type}</span> · attempt {a.attempt}: <span className={a.succeeded ? "text-emerald-700" : "text-red-700"}>{a.statusCode ?? a.error ?? "no response"}</span>
+          <span className="font-mono">{a.type}</span> · attempt {a.attempt}: <span className={a.succeeded ? "text-emerald-700" : "text-red-700"}>{a.statusCode ?? deliveryErrorLabel(a.error)}</span>
           <span className="text-slate-500"> · {new Date(a.at).toLocaleTimeString()}</span>
         </li>
       ))}

@@ -30,7 +30,9 @@ import { teamRoutes } from "./routes/team.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 import type { SubscriptionRelay } from "./subscriptions/relay.ts";
 import { createSubscriptionService } from "./subscriptions/service.ts";
+import type { Keyring } from "../secrets/keyring.ts";
 import type { WebhookService } from "./webhooks/delivery.ts";
+import type { TargetPolicy } from "./webhooks/targets.ts";
 import { createWebhookEndpointService } from "./webhooks/endpoints.ts";
 
 export type GatewayDeps = {
@@ -47,6 +49,10 @@ export type GatewayDeps = {
   indexerUrl: string;
   /** Webhook delivery of this process (queues redeliveries and test events), once the job queue runs. */
   webhookDelivery?: () => WebhookService | undefined;
+  /** Seals webhook signing secrets (and opens them for their prefix). */
+  keyring: Keyring;
+  /** Which webhook receivers may be registered (https and public addresses only in production). */
+  webhookTargets: TargetPolicy;
   /** Submits signed subscription terms with the relayer key; absent without a deployment or relayer. */
   subscriptionRelay?: SubscriptionRelay;
 };
@@ -62,7 +68,7 @@ export function createGatewayApi(deps: GatewayDeps) {
     auth,
     merchants,
     keys,
-    webhookEndpoints: createWebhookEndpointService({ db, merchants, delivery: deps.webhookDelivery ?? (() => undefined) }),
+    webhookEndpoints: createWebhookEndpointService({ db, merchants, delivery: deps.webhookDelivery ?? (() => undefined), keyring: deps.keyring, targets: deps.webhookTargets }),
     orders: createOrderService({ db, chainId: deps.chainId, chainClient: deps.chainClient }),
     qr: createQrRenderer(),
     subscriptions: createSubscriptionService({ db, chainId: deps.chainId }),

@@ -19,6 +19,8 @@ import { createSubscriptionRelay, signedSubscriptionSchema } from "../../server/
 import { createSubscriptionService } from "../../server/gateway/subscriptions/service.ts";
 import { createSubscriptionKeeper, startSubscriptionKeeperWorker, type SubscriptionKeeper } from "../../server/gateway/subscriptions/keeper.ts";
 import { createWebhookService, type WebhookService } from "../../server/gateway/webhooks/delivery.ts";
+import { LOCAL_TARGETS } from "../../server/gateway/webhooks/targets.ts";
+import { parseKeyring } from "../../server/secrets/keyring.ts";
 import { startJobQueue } from "../../server/jobs.ts";
 import { createMerchant, silentLogger, startChainFixture, startDatabaseFixture, waitUntil, type ChainFixture, type DatabaseFixture } from "./support/fixtures.ts";
 import { startReceiver, type Receiver } from "./support/webhook-receiver.ts";
@@ -38,7 +40,7 @@ describe("subscription keeper", { timeout: 240_000 }, () => {
     [chain, dbf] = await Promise.all([startChainFixture(), startDatabaseFixture("subscriptions")]);
     database = dbf.database;
     boss = await startJobQueue(database, { kind: "postgres", url: dbf.url }, silentLogger, { superviseIntervalSeconds: 1 });
-    webhooks = createWebhookService({ db: database.db, boss, logger: silentLogger, relayIntervalMs: 50, pollingIntervalSeconds: 0.5 });
+    webhooks = createWebhookService({ db: database.db, boss, logger: silentLogger, keyring: parseKeyring(undefined), targets: LOCAL_TARGETS, relayIntervalMs: 50, pollingIntervalSeconds: 0.5 });
     await webhooks.start();
     receiver = await startReceiver();
   });

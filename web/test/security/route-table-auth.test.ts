@@ -59,7 +59,7 @@ describe("attack: protected routes without credentials", () => {
   it("garbage credentials are 401, never 5xx", async () => {
     for (const { method, path, kind } of operations) {
       // From the site's own pages (Origin), so what is judged is the credential itself.
-      const headers = kind === "session" ? { cookie: "__Host-coinpays_session=" + "x".repeat(300), origin: gateway.url } : { authorization: "Bearer cp_live_" + "0".repeat(43) };
+      const headers: Record<string, string> = kind === "session" ? { cookie: "__Host-coinpays_session=" + "x".repeat(300), origin: gateway.url } : { authorization: "Bearer cp_live_" + "0".repeat(43) };
       const result = await call(gateway, method, path, { headers, ...(method === "GET" || method === "DELETE" ? {} : { body: {} }) });
       assert.equal(result.status, 401, `${method} ${path}`);
     }

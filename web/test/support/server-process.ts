@@ -34,7 +34,7 @@ export const TEST_PRODUCTION_ENV: Record<string, string> = {
   CHAIN_ID: "31337",
   RELAYER_PRIVATE_KEY: DEV_RELAYER_KEY,
   ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
-  UNSAFE_DEV_FEATURES: "dev-chain,p2p-sandbox,p2p-dev-tools,mail-outbox",
+  UNSAFE_DEV_FEATURES: "dev-chain,p2p-sandbox,p2p-dev-tools,mail-outbox,local-webhooks",
 };
 
 /** A port the OS says is free now (the server binds it a moment later; PUBLIC_URL must name it). */

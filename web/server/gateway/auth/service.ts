@@ -140,6 +140,6 @@ async function verifySignature(client: PublicClient, message: string, signature:
     const recovered = await recoverMessageAddress({ message, signature }).catch(() => undefined);
     if (recovered && recovered.toLowerCase() === address.toLowerCase()) return true;
     if (!/^0x([0-9a-fA-F]{130})$/.test(signature)) return false;
-    throw new ApiError(503, "chain_unavailable", `could not verify the signature on chain: ${(error as Error).message.split("\n")[0]}`);
+    throw new ApiError(503, "chain_unavailable", "could not verify the signature on chain (the chain's RPC did not answer); try again shortly", undefined, {}, error);
   }
 }

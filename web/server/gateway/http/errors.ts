@@ -11,8 +11,10 @@ export class ApiError extends Error {
   readonly details: ErrorDetail[] | undefined;
   readonly headers: Record<string, string>;
 
-  constructor(status: number, code: string, message: string, details?: ErrorDetail[], headers: Record<string, string> = {}) {
-    super(message);
+  /** `cause`: what failed upstream (an RPC node, the indexer), for the server's log only: its text can
+   * name internal hosts or an RPC URL's API key, so it never reaches the client. */
+  constructor(status: number, code: string, message: string, details?: ErrorDetail[], headers: Record<string, string> = {}, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
     this.name = "ApiError";
     this.status = status;
     this.code = code;

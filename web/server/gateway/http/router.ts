@@ -15,6 +15,7 @@
 import type { Logger } from "pino";
 import { z } from "zod";
 import type { Site } from "../../site.ts";
+import { crossSiteVerdict } from "../../security/cross-site.ts";
 import { clientAddressOf, RateLimited, type RateLimitRule, type RateLimits } from "../../security/rate-limit.ts";
 import type { ApiKeyPrincipal, ApiKeyScope } from "../api-keys/service.ts";
 import type { SessionUser } from "../auth/service.ts";
@@ -110,21 +111,11 @@ export function createRouter(routes: readonly Route[], deps: RouterDeps) {
     return { route: entry, pattern, names };
   });
 
-  /**
-   * Refuses a state-changing request another site's page made the browser send. A request naming an
-   * Origin must name ours; a cookie-authenticated one must show a browser's same-origin proof at all,
-   * since the cookie is ambient (SameSite=Lax still lets top-level cross-site navigations through).
-   */
+  /** Refuses a state-changing request another site's page made the browser send (security/cross-site.ts). */
   function checkCrossSite(request: Request, route: Route): void {
-    if (SAFE_METHODS.has(request.method)) return;
-    const origin = request.headers.get("origin");
-    const fetchSite = request.headers.get("sec-fetch-site");
-    if (origin !== null && origin !== "null" && !deps.site.isOwnOrigin(origin)) {
-      throw new ApiError(403, "cross_site_request", `Requests from ${origin} are not accepted; use ${deps.site.origin()}`);
-    }
-    if (route.auth !== "session" || !cookieFrom(request.headers.get("cookie"), deps.sessionCookie)) return;
-    const sameOrigin = (origin !== null && deps.site.isOwnOrigin(origin)) || fetchSite === "same-origin";
-    if (!sameOrigin) throw new ApiError(403, "cross_site_request", "A signed-in write must come from this site's own pages (Origin or Sec-Fetch-Site header)");
+    const cookieAuthenticated = route.auth === "session" && cookieFrom(request.headers.get("cookie"), deps.sessionCookie) !== undefined;
+    const verdict = crossSiteVerdict(request, deps.site, cookieAuthenticated);
+    if (!verdict.ok) throw new ApiError(403, "cross_site_request", verdict.message);
   }
 
   async function limit(entry: Route, by: "client" | "apiKey", key: string): Promise<void> {
@@ -201,7 +192,10 @@ export function createRouter(routes: readonly Route[], deps: RouterDeps) {
       try {
         return await dispatch(request);
       } catch (error) {
-        if (error instanceof ApiError) return errorResponse(error);
+        if (error instanceof ApiError) {
+          if (error.status >= 500) deps.logger.warn({ err: error.cause ?? error, code: error.code, path: new URL(request.url).pathname }, "gateway dependency failed");
+          return errorResponse(error);
+        }
         deps.logger.error({ err: error, path: request.url }, "gateway request failed");
         return json({ error: { code: "internal_error", message: "Internal server error" } }, 500);
       }

@@ -469,7 +469,7 @@ export function createOrderService({ db, chainId: servedChainId, chainClient }: 
       if (known.kind === "claim_link" && known.status === "awaiting_claim") throw conflict("refund_not_claimed", "The payer has not claimed this refund yet: no address to send it to");
       const receipt = await chainClient.getTransactionReceipt({ hash: transactionHash }).catch((error: Error) => {
         if (error.name === "TransactionReceiptNotFoundError") return null;
-        throw new ApiError(503, "chain_unavailable", `Could not read the transaction: ${error.message.split("\n")[0]}`);
+        throw new ApiError(503, "chain_unavailable", "Could not read the transaction (the chain's RPC did not answer); try again shortly", undefined, {}, error);
       });
       const router = findDeployment(order.chainId)?.contracts.PaymentRouter.address;
       return db.transaction(async (tx) => {

@@ -7,6 +7,7 @@ import type { GatewayServices } from "./context.ts";
 import { error400, error401, error403, error404 } from "./responses.ts";
 
 const unavailable = { description: "Delivery not running in this process" };
+const targetRefused = { description: "Receiver refused: webhook_url_insecure (not https), webhook_url_not_public or webhook_url_unresolvable (production)" };
 
 export function webhookRoutes({ webhookEndpoints }: GatewayServices): Route[] {
   return [
@@ -19,13 +20,13 @@ export function webhookRoutes({ webhookEndpoints }: GatewayServices): Route[] {
     route({
       method: "POST", path: "/api/merchants/{merchantId}/webhooks", operationId: "createWebhookEndpoint", tag: "webhooks", auth: "session", body: createWebhookEndpointSchema,
       summary: "Adds an endpoint with optional event filters; its signing secret is in this response only (manager).",
-      responses: { 201: { description: "Endpoint with its secret" }, 400: error400, 401: error401, 403: error403, 404: error404 },
+      responses: { 201: { description: "Endpoint with its secret" }, 400: error400, 401: error401, 403: error403, 404: error404, 422: targetRefused },
       handler: async ({ user, params, body }) => json(await webhookEndpoints.create(user.userId, params.merchantId!, body), 201),
     }),
     route({
       method: "PATCH", path: "/api/merchants/{merchantId}/webhooks/{endpointId}", operationId: "updateWebhookEndpoint", tag: "webhooks", auth: "session", body: updateWebhookEndpointSchema,
       summary: "Changes an endpoint's URL, event filters or enabled flag (manager).",
-      responses: { 200: { description: "Endpoint" }, 400: error400, 401: error401, 403: error403, 404: error404 },
+      responses: { 200: { description: "Endpoint" }, 400: error400, 401: error401, 403: error403, 404: error404, 422: targetRefused },
       handler: async ({ user, params, body }) => json(await webhookEndpoints.update(user.userId, params.merchantId!, params.endpointId!, body)),
     }),
     route({

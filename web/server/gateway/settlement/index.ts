@@ -8,6 +8,7 @@ import type { ServerConfig } from "../../config.ts";
 import { findDeployment } from "../../contracts.ts";
 import type { Database } from "../../db/index.ts";
 import { createWebhookService, type WebhookService } from "../webhooks/delivery.ts";
+import { targetPolicy } from "../webhooks/targets.ts";
 import { relayerAccount as accountOf } from "../../relayer.ts";
 import { createSubscriptionKeeper, startSubscriptionKeeperWorker, type KeeperWorker } from "../subscriptions/keeper.ts";
 import { createSweeper, type Sweeper } from "./sweeper.ts";
@@ -16,14 +17,14 @@ import { createChainWatcher, expireOrders, type ChainWatcher } from "./watcher.t
 export type GatewayWorkers = { webhooks: WebhookService; watcher?: ChainWatcher; sweeper?: Sweeper; stop(): Promise<void> };
 
 export async function startGatewayWorkers(options: {
-  config: Pick<ServerConfig, "chainId" | "rpcUrl" | "gateway">;
+  config: Pick<ServerConfig, "chainId" | "rpcUrl" | "gateway" | "keyring" | "unsafeFeatures">;
   database: Database;
   boss: PgBoss;
   logger: Logger;
   expiryIntervalMs?: number;
 }): Promise<GatewayWorkers> {
   const { config, database, logger } = options;
-  const webhooks = createWebhookService({ db: database.db, boss: options.boss, logger });
+  const webhooks = createWebhookService({ db: database.db, boss: options.boss, logger, keyring: config.keyring, targets: targetPolicy(config.unsafeFeatures) });
   await webhooks.start();
 
   const deployment = findDeployment(config.chainId);

@@ -9,15 +9,24 @@
 //
 // At-least-once delivery: a job whose worker died stays `active` until expireInSeconds, then pg-boss
 // retries it; receivers de-duplicate on the CoinPays-Event-Id header (the outbox row's id).
+//
+// Every attempt goes through targets.ts's policy (https and public addresses only in production),
+// connecting to the address its own lookup checked, and never follows redirects (a 3xx is the
+// receiver's answer, not a new target). The log keeps a coarse error class, never the raw error: an
+// error text is a port scanner's read-out ("connect ECONNREFUSED 10.0.0.5:5432", a banner…).
 import { createHash, randomUUID } from "node:crypto";
 import { and, count, eq, inArray, isNull, sql } from "drizzle-orm";
 import { fromDrizzle, type DrizzleTransactionLike, type PgBoss } from "pg-boss";
 import type { Logger } from "pino";
+import { Agent, request } from "undici";
 import type { AppDatabase } from "../../db/index.ts";
 import { webhookDeliveries, webhookEndpoints, webhookEvents } from "../../db/schema.ts";
 import type { Executor } from "../events.ts";
 import { MAX_HIERARCHY_DEPTH } from "../merchants/service.ts";
+import type { Keyring } from "../../secrets/keyring.ts";
+import { openEndpointSecret } from "./secrets.ts";
 import { EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signatureHeader } from "./signature.ts";
+import { BlockedAddressError, guardedLookup, refusalBeforeConnect, type TargetPolicy } from "./targets.ts";
 
 export const WEBHOOK_QUEUE = "webhook-delivery";
 
@@ -49,6 +58,10 @@ export type WebhookServiceOptions = {
   db: AppDatabase;
   boss: PgBoss;
   logger: Logger;
+  /** Opens the endpoints' sealed signing secrets. */
+  keyring: Keyring;
+  /** Which receivers may be reached (targets.ts): production allows only public https ones. */
+  targets: TargetPolicy;
   retry?: RetryPolicy;
   /** Per-attempt HTTP timeout. */
   requestTimeoutMs?: number;
@@ -59,7 +72,44 @@ export type WebhookServiceOptions = {
   pollingIntervalSeconds?: number;
 };
 
-export type DeliveryOutcome = { succeeded: boolean; statusCode: number | null; retry: boolean; error?: string };
+/**
+ * What the delivery log says about an attempt that got no HTTP answer. Coarse on purpose: enough for
+ * a merchant to fix their receiver, nothing about what (if anything) listens at an address.
+ */
+export const DELIVERY_ERROR_CLASSES = [
+  "timeout",
+  "connection_refused",
+  "dns_failure",
+  "blocked_address",
+  "insecure_url",
+  "tls_error",
+  "connection_error",
+  "secret_unavailable",
+] as const;
+export type DeliveryErrorClass = (typeof DELIVERY_ERROR_CLASSES)[number];
+
+/** Maps whatever undici / net / tls threw to its class (the error and its causes are searched). */
+export function deliveryErrorClass(error: unknown): DeliveryErrorClass {
+  const codes: string[] = [];
+  for (let current = error as { code?: unknown; name?: unknown; cause?: unknown } | undefined, depth = 0; current && depth < 5; current = current.cause as typeof current, depth++) {
+    if (current instanceof BlockedAddressError) return "blocked_address";
+    if (typeof current.code === "string") codes.push(current.code);
+    if (current.name === "TimeoutError" || current.name === "AbortError") codes.push("ETIMEDOUT");
+  }
+  for (const code of codes) {
+    if (code === "EWEBHOOKBLOCKED") return "blocked_address";
+    if (code === "ETIMEDOUT" || code === "UND_ERR_CONNECT_TIMEOUT" || code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT" || code === "UND_ERR_ABORTED") return "timeout"; // the only abort is the timeout's
+    if (code === "ECONNREFUSED") return "connection_refused";
+    if (code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EAI_FAIL" || code === "ENODATA" || code === "ESERVFAIL") return "dns_failure";
+    if (code.startsWith("ERR_TLS_") || code.startsWith("ERR_SSL_") || code.startsWith("CERT_") || code.includes("CERT") || code === "EPROTO" || code === "UNABLE_TO_VERIFY_LEAF_SIGNATURE") return "tls_error";
+  }
+  return "connection_error";
+}
+
+/** Refusals of the target itself are not retried: the same URL would be refused again. */
+const NOT_RETRIED: ReadonlySet<DeliveryErrorClass> = new Set(["blocked_address", "insecure_url"]);
+
+export type DeliveryOutcome = { succeeded: boolean; statusCode: number | null; retry: boolean; error?: DeliveryErrorClass | "event or endpoint gone" };
 
 export type WebhookService = {
   start(): Promise<void>;
@@ -112,6 +162,13 @@ export function createWebhookService(options: WebhookServiceOptions): WebhookSer
   const retry = options.retry ?? DEFAULT_RETRY_POLICY;
   const requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
   const relayIntervalMs = options.relayIntervalMs ?? 250;
+  // One connection pool for all receivers. Its lookup is the address check: a socket only ever
+  // connects to an address the policy allowed at that moment (targets.ts, guardedLookup).
+  const agent = new Agent({
+    connect: { lookup: guardedLookup(options.targets), timeout: requestTimeoutMs },
+    headersTimeout: requestTimeoutMs,
+    bodyTimeout: requestTimeoutMs,
+  });
   let relayTimer: NodeJS.Timeout | undefined;
   let relaying: Promise<unknown> | undefined;
   let stopped = true;
@@ -162,28 +219,45 @@ export function createWebhookService(options: WebhookServiceOptions): WebhookSer
     const body = JSON.stringify({ id: event.id, type: event.type, createdAt: event.createdAt.toISOString(), merchantId: event.merchantId, data: event.payload });
     const startedAt = performance.now();
     let outcome: DeliveryOutcome;
+    let cause: unknown;
+    const url = new URL(endpoint.url);
+    const refusal = refusalBeforeConnect(url, options.targets);
+    let secret: string | undefined;
     try {
-      const response = await fetch(endpoint.url, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "user-agent": "CoinPays-Webhooks/1",
-          [SIGNATURE_HEADER]: signatureHeader(endpoint.secret, body),
-          [EVENT_ID_HEADER]: event.id,
-          [EVENT_TYPE_HEADER]: event.type,
-          "CoinPays-Delivery-Attempt": String(attempt),
-        },
-        body,
-        redirect: "manual",
-        signal: AbortSignal.timeout(requestTimeoutMs),
-      });
-      await response.body?.cancel().catch(() => undefined);
-      const ok = response.status >= 200 && response.status < 300;
-      outcome = { succeeded: ok, statusCode: response.status, retry: !ok && isRetryableStatus(response.status) };
+      secret = openEndpointSecret(options.keyring, endpoint.id, endpoint.secret);
     } catch (error) {
-      const name = (error as Error).name;
-      const message = name === "TimeoutError" ? `timed out after ${requestTimeoutMs} ms` : ((error as Error & { cause?: Error }).cause?.message ?? (error as Error).message);
-      outcome = { succeeded: false, statusCode: null, retry: true, error: message };
+      cause = error;
+    }
+    if (refusal) {
+      outcome = { succeeded: false, statusCode: null, retry: false, error: refusal };
+    } else if (secret === undefined) {
+      // Sealed with a key no longer in ENCRYPTION_KEYS (or tampered with): retried, an operator may restore the key.
+      outcome = { succeeded: false, statusCode: null, retry: true, error: "secret_unavailable" };
+    } else {
+      try {
+        // undici's request follows no redirects: a 3xx is logged as the receiver's answer.
+        const response = await request(url, {
+          method: "POST",
+          dispatcher: agent,
+          headers: {
+            "content-type": "application/json",
+            "user-agent": "CoinPays-Webhooks/1",
+            [SIGNATURE_HEADER]: signatureHeader(secret, body),
+            [EVENT_ID_HEADER]: event.id,
+            [EVENT_TYPE_HEADER]: event.type,
+            "CoinPays-Delivery-Attempt": String(attempt),
+          },
+          body,
+          signal: AbortSignal.timeout(requestTimeoutMs),
+        });
+        await response.body.dump().catch(() => undefined);
+        const ok = response.statusCode >= 200 && response.statusCode < 300;
+        outcome = { succeeded: ok, statusCode: response.statusCode, retry: !ok && isRetryableStatus(response.statusCode) };
+      } catch (error) {
+        cause = error;
+        const errorClass = deliveryErrorClass(error);
+        outcome = { succeeded: false, statusCode: null, retry: !NOT_RETRIED.has(errorClass), error: errorClass };
+      }
     }
     await db.insert(webhookDeliveries).values({
       eventId: event.id,
@@ -194,7 +268,9 @@ export function createWebhookService(options: WebhookServiceOptions): WebhookSer
       durationMs: Math.round(performance.now() - startedAt),
       succeeded: outcome.succeeded,
     });
-    logger.info({ eventId: event.id, endpointId: endpoint.id, attempt, statusCode: outcome.statusCode, succeeded: outcome.succeeded, error: outcome.error }, "webhook attempt");
+    // The operator's log may say more than the merchant's (the error code, not its message).
+    const code = (cause as { code?: unknown; cause?: { code?: unknown } } | undefined)?.cause?.code ?? (cause as { code?: unknown } | undefined)?.code;
+    logger.info({ eventId: event.id, endpointId: endpoint.id, attempt, statusCode: outcome.statusCode, succeeded: outcome.succeeded, error: outcome.error, code }, "webhook attempt");
     return outcome;
   }
 
@@ -241,6 +317,7 @@ export function createWebhookService(options: WebhookServiceOptions): WebhookSer
       clearTimeout(relayTimer);
       await relaying?.catch(() => undefined);
       await boss.offWork(WEBHOOK_QUEUE).catch(() => undefined);
+      await agent.close().catch(() => undefined);
     },
     async redeliver(eventId, endpointId) {
       return db.transaction(async (tx) => {

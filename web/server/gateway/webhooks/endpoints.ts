@@ -1,16 +1,21 @@
 // Webhook endpoints as the dashboard manages them: create (the signing secret is shown once), list,
 // change, delete, the delivery log of an order, redeliver and test-send. Managers change endpoints;
 // any member reads. Delivery itself lives in delivery.ts; this service only queues through it.
+// A receiver's URL passes the target policy (targets.ts) when it is set; the secret is stored sealed.
+import { randomUUID } from "node:crypto";
 import { and, desc, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import type { AppDatabase } from "../../db/index.ts";
 import { orders, webhookDeliveries, webhookEndpoints, webhookEvents } from "../../db/schema.ts";
+import type { Keyring } from "../../secrets/keyring.ts";
 import { randomBase62 } from "../crypto.ts";
-import { ApiError, notFound } from "../http/errors.ts";
+import { ApiError, notFound, unprocessable } from "../http/errors.ts";
 import type { MerchantService } from "../merchants/service.ts";
 import type { WebhookService } from "./delivery.ts";
+import { openEndpointSecret, sealEndpointSecret, SECRET_PREFIX } from "./secrets.ts";
+import { checkTarget, type TargetPolicy, type TargetRefusal } from "./targets.ts";
 
-/** Receivers must be reachable over HTTPS in production; plain HTTP is for local development. */
+/** The shape of a receiver URL; whether it may be reached (https, public addresses) is the target policy's call. */
 const endpointUrl = z.url({ protocol: /^https?$/ }).max(2_000);
 const eventTypes = z.array(z.string().regex(/^([a-z_]+(\.[a-z_]+)*(\.\*)?|\*)$/, { error: "event types look like order.settled or order.*" })).max(50);
 
@@ -21,7 +26,20 @@ export const updateWebhookEndpointSchema = z.object({ url: endpointUrl.optional(
 
 type EndpointRow = typeof webhookEndpoints.$inferSelect;
 
-function endpointJson(row: EndpointRow) {
+/** The refusal of a receiver URL: one code per reason, nothing about what answers where (nothing is connected to). */
+const REFUSALS: Record<TargetRefusal, [code: string, message: string]> = {
+  insecure_url: ["webhook_url_insecure", "Webhook receivers must use https"],
+  blocked_address: ["webhook_url_not_public", "The receiver's host must resolve only to public internet addresses"],
+  dns_failure: ["webhook_url_unresolvable", "The receiver's host name does not resolve"],
+};
+
+function endpointJson(keyring: Keyring, row: EndpointRow) {
+  let secretPrefix: string | null;
+  try {
+    secretPrefix = openEndpointSecret(keyring, row.id, row.secret).slice(0, 10);
+  } catch {
+    secretPrefix = null; // sealed with a key no longer configured: the endpoint is listed, its prefix unknown
+  }
   return {
     id: row.id,
     merchantId: row.merchantId,
@@ -30,14 +48,28 @@ function endpointJson(row: EndpointRow) {
     enabled: row.enabled,
     includeSubAccounts: row.includeSubAccounts,
     /** Enough to tell secrets apart; the whole secret is shown only when the endpoint is created. */
-    secretPrefix: row.secret.slice(0, 10),
+    secretPrefix,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
 }
 
-export function createWebhookEndpointService(deps: { db: AppDatabase; merchants: MerchantService; delivery: () => WebhookService | undefined }) {
-  const { db, merchants } = deps;
+export function createWebhookEndpointService(deps: {
+  db: AppDatabase;
+  merchants: MerchantService;
+  delivery: () => WebhookService | undefined;
+  keyring: Keyring;
+  targets: TargetPolicy;
+}) {
+  const { db, merchants, keyring } = deps;
+  const toJson = (row: EndpointRow) => endpointJson(keyring, row);
+
+  async function assertTargetAllowed(url: string): Promise<void> {
+    const refusal = await checkTarget(url, deps.targets);
+    if (!refusal) return;
+    const [code, message] = REFUSALS[refusal];
+    throw unprocessable(code, message, [{ field: "url", message }]);
+  }
 
   async function endpointOf(merchantId: string, endpointId: string): Promise<EndpointRow> {
     if (!z.uuid().safeParse(endpointId).success) throw notFound("Webhook endpoint");
@@ -55,22 +87,29 @@ export function createWebhookEndpointService(deps: { db: AppDatabase; merchants:
   return {
     async create(userId: string, merchantId: string, input: z.output<typeof createWebhookEndpointSchema>) {
       await merchants.authorize(userId, merchantId, "manager");
-      const secret = `whsec_${randomBase62(32)}`;
-      const [row] = await db.insert(webhookEndpoints).values({ merchantId, url: input.url, eventTypes: input.eventTypes, includeSubAccounts: input.includeSubAccounts, secret }).returning();
-      return { ...endpointJson(row!), secret };
+      await assertTargetAllowed(input.url);
+      const secret = `${SECRET_PREFIX}${randomBase62(32)}`;
+      // The id is chosen here: the sealed secret is bound to it.
+      const id = randomUUID();
+      const [row] = await db
+        .insert(webhookEndpoints)
+        .values({ id, merchantId, url: input.url, eventTypes: input.eventTypes, includeSubAccounts: input.includeSubAccounts, secret: sealEndpointSecret(keyring, id, secret) })
+        .returning();
+      return { ...toJson(row!), secret };
     },
 
     async list(userId: string, merchantId: string) {
       await merchants.authorize(userId, merchantId, "viewer");
       const rows = await db.select().from(webhookEndpoints).where(eq(webhookEndpoints.merchantId, merchantId)).orderBy(desc(webhookEndpoints.createdAt));
-      return rows.map(endpointJson);
+      return rows.map(toJson);
     },
 
     async update(userId: string, merchantId: string, endpointId: string, input: z.output<typeof updateWebhookEndpointSchema>) {
       await merchants.authorize(userId, merchantId, "manager");
       await endpointOf(merchantId, endpointId);
+      if (input.url !== undefined) await assertTargetAllowed(input.url);
       const [row] = await db.update(webhookEndpoints).set({ ...input, updatedAt: new Date() }).where(eq(webhookEndpoints.id, endpointId)).returning();
-      return endpointJson(row!);
+      return toJson(row!);
     },
 
     async remove(userId: string, merchantId: string, endpointId: string) {

@@ -4,7 +4,9 @@
 import { pino } from "pino";
 import { openDatabase } from "../../../server/db/index.ts";
 import { createWebhookService } from "../../../server/gateway/webhooks/delivery.ts";
+import { LOCAL_TARGETS } from "../../../server/gateway/webhooks/targets.ts";
 import { startJobQueue } from "../../../server/jobs.ts";
+import { parseKeyring } from "../../../server/secrets/keyring.ts";
 
 const url = process.env.DATABASE_URL!;
 const logger = pino({ level: process.env.WORKER_LOG_LEVEL ?? "silent" });
@@ -14,6 +16,8 @@ const service = createWebhookService({
   db: database.db,
   boss,
   logger,
+  keyring: parseKeyring(process.env.ENCRYPTION_KEYS),
+  targets: LOCAL_TARGETS,
   requestTimeoutMs: 5_000,
   jobExpireSeconds: Number(process.env.JOB_EXPIRE_SECONDS ?? 3),
   retry: { retryLimit: 10, retryDelaySeconds: 1, retryDelayMaxSeconds: 2 },
