@@ -233,6 +233,7 @@ describe("fuzzing every P2P route", () => {
       fc.string({ maxLength: 12 }),
     );
     const email = fc.oneof(fc.emailAddress(), fc.string({ maxLength: 30 }), fc.constant("nobody@game.example"));
+    const statementDate = fc.date({ min: new Date("2020-01-01T00:00:00Z"), max: new Date("2030-01-01T00:00:00Z"), noInvalidDate: true }).map((d) => d.toISOString());
     const cases: { route: string; who: string; body: fc.Arbitrary<unknown>; id?: () => string }[] = [
       { route: "orders", who: "buyer", body: fc.record({ amount, method: fc.oneof(fc.constantFrom("sandbox", "yookassa", "tbank"), fc.string({ maxLength: 41 })) }) },
       { route: "requests", who: "seller", body: fc.record({ apiFormId: fc.oneof(fc.constant(ids.apiFormId), fc.uuid()), amount, minPerBuyer: amount, maxPerBuyer: amount, rate: fc.option(amount, { nil: undefined }) }) },
@@ -254,7 +255,7 @@ describe("fuzzing every P2P route", () => {
               .array(
                 fc.record({
                   transfer_id: fc.oneof(fc.uuid(), fc.string({ maxLength: 120 })),
-                  date: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.string()),
+                  date: fc.oneof(statementDate, statementDate, fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.string()),
                   sender_email: email,
                   amount: fc.oneof(amount, fc.integer(), fc.constant(null)),
                   currency: fc.constantFrom("USD", "USD", "VUSD", ""),
@@ -262,7 +263,7 @@ describe("fuzzing every P2P route", () => {
                 { minLength: 1, maxLength: 3 },
               )
               .map((transfers) => JSON.stringify({ transfers })),
-            fc.tuple(fc.uuid(), fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.string({ maxLength: 20 })), email, amount).map(
+            fc.tuple(fc.uuid(), fc.oneof(statementDate, statementDate, fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.string({ maxLength: 20 })), email, amount).map(
               ([id, date, from, value]) => `transfer_id,date,sender_email,amount,currency\n${id},${date},${from},${value},USD`,
             ),
           ),
