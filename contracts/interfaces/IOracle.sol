@@ -16,8 +16,8 @@ interface IOracle {
     /// @notice The price, reverting with a descriptive error if it is unavailable.
     function price() external view returns (uint256);
 
-    /// @notice The price without reverting: `ok` is false (and `price` zero) when the source is stale, non-positive
-    /// or unreachable.
+    /// @notice The price without reverting: `ok` is false (and `price` zero) when the source is stale, non-positive,
+    /// outside its bounds or unreachable, or (on an L2) the sequencer is down or only recently back up.
     function tryPrice() external view returns (bool ok, uint256 price);
 }
 
@@ -33,7 +33,10 @@ interface IChainlinkAggregatorV3 {
 }
 
 /// @title IChainlinkOracleAdapter
-/// @notice An `IOracle` over one Chainlink-style feed quoting the collateral in the loan token's unit.
+/// @notice An `IOracle` over one Chainlink-style feed quoting the collateral in the loan token's unit, with fixed
+/// answer bounds and, on L2s, a sequencer-uptime check.
+/// @dev Every failure below makes `tryPrice` report `ok == false` (so the lending contract pauses only its
+/// price-dependent actions) and `price` revert with the error named for it.
 interface IChainlinkOracleAdapter is IOracle {
     /// @notice Why a price is unavailable.
     enum Failure {
@@ -42,7 +45,11 @@ interface IChainlinkOracleAdapter is IOracle {
         NonPositive,
         Stale,
         FutureTimestamp,
-        Overflow
+        OutOfBounds,
+        SequencerCallFailed,
+        SequencerDown,
+        SequencerRoundInvalid,
+        GracePeriodNotOver
     }
 
     /// @notice The feed's last update is older than `maxStaleness`.
@@ -57,8 +64,25 @@ interface IChainlinkOracleAdapter is IOracle {
     /// @notice The feed reverted or returned malformed data.
     error FeedCallFailed();
 
-    /// @notice The answer does not fit the 1e36 scale.
-    error PriceOverflow(int256 answer);
+    /// @notice The answer is outside the adapter's `[minAnswer, maxAnswer]`: the feed may be clamped at its own
+    /// circuit-breaker limit (an aggregator keeps reporting its `minAnswer` while the market trades lower), so the
+    /// answer is not taken as the price.
+    error PriceOutOfBounds(int256 answer, int256 min, int256 max);
+
+    /// @notice The L2 sequencer-uptime feed reverted or returned malformed data.
+    error SequencerFeedCallFailed();
+
+    /// @notice The L2 sequencer-uptime feed reports the sequencer down (any answer other than 0): while it is, few
+    /// users can reach the chain and prices cannot be trusted to be current.
+    error SequencerDown();
+
+    /// @notice The sequencer-uptime feed's round has `startedAt == 0`, which Chainlink documents as an invalid
+    /// round on some networks.
+    error SequencerRoundInvalid();
+
+    /// @notice The sequencer is up again, but less than `gracePeriod` ago: prices are used from `readyAt` on, so
+    /// that borrowers get time to react before liquidations resume.
+    error GracePeriodNotOver(uint256 readyAt);
 
     /// @notice `maxStaleness` must be greater than zero.
     error InvalidStaleness();
@@ -66,11 +90,33 @@ interface IChainlinkOracleAdapter is IOracle {
     /// @notice Token or feed decimals above 36 are not supported.
     error InvalidDecimals();
 
+    /// @notice The bounds must satisfy `0 < minAnswer < maxAnswer`, `minAnswer` must scale to a non-zero price and
+    /// `maxAnswer` to a price that fits 256 bits.
+    error InvalidAnswerBounds(int256 minAnswer, int256 maxAnswer);
+
+    /// @notice A sequencer-uptime feed needs a grace period greater than zero, and without one the grace period
+    /// must be zero (a grace period with no feed is taken as a forgotten feed address).
+    error InvalidGracePeriod(address sequencerUptimeFeed, uint256 gracePeriod);
+
     /// @notice The feed read.
     function feed() external view returns (IChainlinkAggregatorV3);
 
     /// @notice Maximum age, in seconds, of an answer still considered fresh.
     function maxStaleness() external view returns (uint256);
+
+    /// @notice The smallest feed answer taken as a price (in the feed's decimals).
+    function minAnswer() external view returns (int256);
+
+    /// @notice The largest feed answer taken as a price (in the feed's decimals).
+    function maxAnswer() external view returns (int256);
+
+    /// @notice The L2 sequencer-uptime feed (answer 0 = up, 1 = down; `startedAt` = when the status last
+    /// changed), or `address(0)` on chains without a sequencer (L1, the local chain).
+    function sequencerUptimeFeed() external view returns (IChainlinkAggregatorV3);
+
+    /// @notice Seconds after the sequencer comes back up (its round's `startedAt`) before prices are used again;
+    /// zero when there is no sequencer-uptime feed.
+    function gracePeriod() external view returns (uint256);
 
     /// @notice The price with the reason it is unavailable, if it is.
     function priceStatus() external view returns (Failure failure, uint256 price);

@@ -18,7 +18,12 @@ const WETH = (x: string) => parseUnits(x, 18);
 const usdc = await viem.deployContract("MockERC20", ["USD Coin", "USDC", 6]);
 const weth = await viem.deployContract("MockERC20", ["Wrapped Ether", "WETH", 18]);
 const feed = await viem.deployContract("MockAggregatorV3", [8, 3000n * 10n ** 8n]);
-const oracle = await viem.deployContract("ChainlinkOracleAdapter", [feed.address, 86400n, 18, 6]);
+const zero = "0x0000000000000000000000000000000000000000";
+const oracle = await viem.deployContract("ChainlinkOracleAdapter", [feed.address, 86400n, 18, 6, 10n ** 8n, 10n ** 14n, zero, 0n]);
+// The same feed behind an L2 adapter, which also reads a sequencer-uptime feed (up for longer than the grace period).
+const sequencer = await viem.deployContract("MockSequencerUptimeFeed", []);
+await networkHelpers.time.increase(3601);
+const l2Oracle = await viem.deployContract("ChainlinkOracleAdapter", [feed.address, 86400n, 18, 6, 10n ** 8n, 10n ** 14n, sequencer.address, 3600n]);
 const rateModel = await viem.deployContract("KinkedRateModel", [0n, WAD / 25n, 3n * WAD, (WAD * 8n) / 10n]);
 const lending = await viem.deployContract("CoinPaysLending", [owner.account.address]);
 const router = await viem.deployContract("PaymentRouter", [owner.account.address, feeTo.account.address, 100]);
@@ -51,11 +56,19 @@ const b = borrower.account.address;
 await lending.write.supply([params, USDC("100000"), 0n, lender.account.address], L);
 await lending.write.supplyCollateral([params, WETH("10"), b], B);
 await lending.write.borrow([params, USDC("100"), 0n, b, b], B);
+const l2Params = { ...params, oracle: l2Oracle.address };
+await lending.write.createMarket([l2Params]);
+await lending.write.setFee([l2Params, WAD / 10n]);
+await lending.write.supply([l2Params, USDC("100000"), 0n, lender.account.address], L);
+await lending.write.supplyCollateral([l2Params, WETH("10"), b], B);
+await lending.write.borrow([l2Params, USDC("100"), 0n, b, b], B);
 
 const results: Record<string, number> = {};
 results.supply = await gas(lending.write.supply([params, USDC("1000"), 0n, lender.account.address], L));
 results.supplyCollateral = await gas(lending.write.supplyCollateral([params, WETH("1"), b], B));
 results.borrow = await gas(lending.write.borrow([params, USDC("1000"), 0n, b, b], B));
+// The same borrow on a market whose adapter also checks the L2 sequencer-uptime feed.
+results.borrowWithSequencerCheck = await gas(lending.write.borrow([l2Params, USDC("1000"), 0n, b, b], B));
 results.repay = await gas(lending.write.repay([params, USDC("500"), 0n, b], B));
 results.withdraw = await gas(lending.write.withdraw([params, USDC("1000"), 0n, lender.account.address, lender.account.address], L));
 results.withdrawCollateral = await gas(lending.write.withdrawCollateral([params, WETH("1"), b, b], B));

@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {vm} from "../utils/Vm.sol";
 import {MockERC20} from "../../contracts/mocks/MockERC20.sol";
 import {MockAggregatorV3} from "../../contracts/mocks/MockAggregatorV3.sol";
+import {MockSequencerUptimeFeed} from "../../contracts/mocks/MockSequencerUptimeFeed.sol";
 import {ChainlinkOracleAdapter} from "../../contracts/lending/ChainlinkOracleAdapter.sol";
 import {KinkedRateModel} from "../../contracts/lending/KinkedRateModel.sol";
 import {CoinPaysLending} from "../../contracts/lending/CoinPaysLending.sol";
@@ -11,7 +12,8 @@ import {MarketParams, Market, Position} from "../../contracts/interfaces/ILendin
 import {IChainlinkAggregatorV3} from "../../contracts/interfaces/IOracle.sol";
 
 /// @notice Drives the lending contract for the invariant campaign: lenders/borrowers, a liquidator, a donor, the
-/// price, the clock and oracle failures. Every user action checks, around itself, the properties that must hold
+/// price, the clock and oracle failures (the feed stale, non-positive, out of bounds or reverting; the L2 sequencer
+/// down, in its grace period, with an invalid round or reverting). Every user action checks, around itself, the properties that must hold
 /// for a single action (other positions untouched, no healthy position turned unhealthy, share prices move only
 /// in the protocol's favour) and records any breach in `violation`, which the invariant asserts is empty
 /// (a revert inside a handler would just be discarded by the fuzzer).
@@ -19,6 +21,10 @@ contract LendingHandler {
     uint256 internal constant N_USERS = 3;
     uint256 internal constant N_MARKETS = 2;
     uint256 internal constant STALENESS = 1 hours;
+    uint256 internal constant GRACE_PERIOD = 1 hours;
+    // setPrice keeps the answer within these, so only breakOracle takes it out of bounds.
+    int256 internal constant MIN_ANSWER = 1e6;
+    int256 internal constant MAX_ANSWER = 1e15;
     uint256 internal constant MAX_AMOUNT = 1e15; // 1e9 loan tokens of 6 decimals
     uint256 internal constant MAX_COLLATERAL = 1e24; // 1e6 collateral tokens of 18 decimals
 
@@ -26,6 +32,7 @@ contract LendingHandler {
     MockERC20 public immutable loan;
     MockERC20 public immutable coll;
     MockAggregatorV3 public immutable feed;
+    MockSequencerUptimeFeed public immutable sequencer;
     ChainlinkOracleAdapter public immutable oracle;
     address public immutable feeTo = address(0xFEE);
     address public immutable liquidator = address(0x11D);
@@ -49,8 +56,21 @@ contract LendingHandler {
         lending = new CoinPaysLending(address(this));
         loan = new MockERC20("Loan", "LOAN", 6);
         coll = new MockERC20("Collateral", "COLL", 18);
+        // The sequencer has been up for longer than the grace period when the campaign starts.
+        vm.warp(block.timestamp + GRACE_PERIOD + 1);
+        sequencer = new MockSequencerUptimeFeed();
+        sequencer.setRound(0, block.timestamp - GRACE_PERIOD - 1);
         feed = new MockAggregatorV3(8, lastAnswer);
-        oracle = new ChainlinkOracleAdapter(IChainlinkAggregatorV3(address(feed)), STALENESS, 18, 6);
+        oracle = new ChainlinkOracleAdapter(
+            IChainlinkAggregatorV3(address(feed)),
+            STALENESS,
+            18,
+            6,
+            MIN_ANSWER,
+            MAX_ANSWER,
+            IChainlinkAggregatorV3(address(sequencer)),
+            GRACE_PERIOD
+        );
         KinkedRateModel model = new KinkedRateModel(0.01e18, 0.2e18, 3e18, 0.8e18);
         lending.enableRateModel(address(model));
         lending.setFeeRecipient(feeTo);
@@ -129,6 +149,9 @@ contract LendingHandler {
         vm.prank(user);
         try lending.withdrawCollateral(p, amount, user, user) {
             calls["withdrawCollateral"]++;
+            if (!before.priceKnown && before.pos[_mi(mi)][u % N_USERS].borrowShares != 0) {
+                _flag("an indebted position withdrew collateral without a price");
+            }
         } catch {}
         _afterUserAction(before, user, id, true);
     }
@@ -145,6 +168,7 @@ contract LendingHandler {
         vm.prank(user);
         try lending.borrow(p, byShares ? 0 : amount, byShares ? shares : 0, user, user) {
             calls["borrow"]++;
+            if (!before.priceKnown) _flag("borrowed without a price");
         } catch {}
         _afterUserAction(before, user, id, true);
     }
@@ -211,6 +235,7 @@ contract LendingHandler {
         vm.prank(liquidator);
         try lending.liquidate(p, user, seized, repaid) {
             calls["liquidate"]++;
+            if (!before.priceKnown) _flag("liquidated without a price");
             if (before.priceKnown && before.healthy[_mi(mi)][u % N_USERS]) _flag("liquidated a healthy position");
         } catch {}
         // The borrower is the "actor" whose position may change; nobody else's may. Bad debt may lower the
@@ -248,7 +273,7 @@ contract LendingHandler {
     }
 
     function breakOracle(uint8 kind, int256 answer, uint256 age) external {
-        kind %= 4;
+        kind %= 9;
         if (kind == 0) {
             if (block.timestamp <= STALENESS + 1) vm.warp(STALENESS + 2);
             feed.setAnswerAt(lastAnswer, block.timestamp - _bound(age, STALENESS + 1, block.timestamp - 1));
@@ -256,8 +281,21 @@ contract LendingHandler {
             feed.setAnswer(0);
         } else if (kind == 2) {
             feed.setAnswer(answer < 0 ? answer : -(answer % type(int128).max) - 1);
-        } else {
+        } else if (kind == 3) {
             feed.setBroken(true);
+        } else if (kind == 4) {
+            // Below the bounds (an aggregator clamped at its floor in a crash) or above them.
+            uint256 a = uint256(answer < 0 ? -(answer + 1) : answer);
+            feed.setAnswer(a % 2 == 0 ? int256(1 + a % uint256(MIN_ANSWER - 1)) : MAX_ANSWER + 1 + int256(a % 1e30));
+        } else if (kind == 5) {
+            sequencer.setStatus(true);
+        } else if (kind == 6) {
+            // Back up just now: the grace period runs from here (warp lets it pass).
+            sequencer.setStatus(false);
+        } else if (kind == 7) {
+            sequencer.setRound(answer % 2, 0);
+        } else {
+            sequencer.setBroken(true);
         }
         calls["breakOracle"]++;
     }
@@ -265,6 +303,8 @@ contract LendingHandler {
     function fixOracle() external {
         feed.setBroken(false);
         feed.setAnswer(lastAnswer);
+        sequencer.setBroken(false);
+        sequencer.setRound(0, block.timestamp - GRACE_PERIOD);
         calls["fixOracle"]++;
     }
 

@@ -10,6 +10,11 @@ export const WETH = (x: string) => parseUnits(x, 18);
 export const MIN_BORROW = USDC("10");
 export const STALENESS = 3600n;
 export const ETH_PRICE = 3000n * 10n ** 8n; // feed answer, 8 decimals
+/** The adapter's answer bounds for the ETH / USD feed: $1 to $1,000,000 (8 decimals). */
+export const MIN_ANSWER = 1n * 10n ** 8n;
+export const MAX_ANSWER = 1_000_000n * 10n ** 8n;
+/** No sequencer-uptime feed (an L1 adapter) and so no grace period. */
+export const NO_SEQUENCER = "0x0000000000000000000000000000000000000000" as const;
 
 export type MarketParams = {
   loanToken: `0x${string}`;
@@ -45,7 +50,7 @@ export async function deployLending(connection: NetworkConnection, zeroRate = fa
   const usdc = await viem.deployContract("MockERC20", ["USD Coin", "USDC", 6]);
   const weth = await viem.deployContract("MockERC20", ["Wrapped Ether", "WETH", 18]);
   const feed = await viem.deployContract("MockAggregatorV3", [8, ETH_PRICE]);
-  const oracle = await viem.deployContract("ChainlinkOracleAdapter", [feed.address, STALENESS, 18, 6]);
+  const oracle = await viem.deployContract("ChainlinkOracleAdapter", [feed.address, STALENESS, 18, 6, MIN_ANSWER, MAX_ANSWER, NO_SEQUENCER, 0n]);
   // 0% base, +4% up to an 80% kink, +300% above it.
   // (`zeroRate`: a model charging nothing, for tests that compare exact amounts across blocks.)
   const rateModel = await viem.deployContract("KinkedRateModel",

@@ -69,10 +69,10 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     const rateLimits = createRateLimits({ db: database.db, logger });
     pruneTimer = setInterval(() => void rateLimits.prune().catch((error: unknown) => logger.warn({ err: error }, "rate limit pruning failed")), 10 * 60_000);
     pruneTimer.unref();
-    const chainClient = createChainClient(config);
+    const chainClient = createChainClient(config, logger);
     const deployment = findDeployment(config.chainId);
     const relayer = relayerAccount(config.gateway.relayer);
-    p2p = await startP2P({ database, logger, rateLimits });
+    p2p = await startP2P({ database, logger, config: config.p2p, site, rateLimits });
     const gateway = createGatewayApi({
       db: database.db,
       chainClient,
@@ -87,7 +87,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       indexerUrl: config.indexerUrl,
       subscriptionRelay:
         deployment && relayer
-          ? createSubscriptionRelay({ db: database.db, logger, chainId: config.chainId, rpcUrl: config.rpcUrl, contract: deployment.contracts.Subscriptions.address, relayer })
+          ? createSubscriptionRelay({ db: database.db, logger, chainId: config.chainId, rpcUrls: config.rpcUrls, contract: deployment.contracts.Subscriptions.address, relayer })
           : undefined,
     });
     registerServices({
@@ -196,7 +196,6 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     const address = await listen(httpServer, config.port, config.host);
     const url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
     site.bindListenUrl(url);
-    p2p.setServerUrl(site.origin());
     logger.info(
       { url, publicUrl: site.origin(), dev: !config.production, chainId: config.chainId, startupMs: Math.round(performance.now() - startedAt) },
       "server listening",

@@ -4,6 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { mnemonicToAccount } from "viem/accounts";
 import { z } from "zod";
+import { readP2PConfig, type P2PConfig } from "./p2p/config.ts";
 import { DEV_KEY_ID, parseKeyring, type Keyring } from "./secrets/keyring.ts";
 import { isLoopbackOrigin, normalizeOrigin } from "./site.ts";
 import { allowedUnsafeFeatures, parseUnsafeDevFeatures, UNSAFE_DEV_FEATURES, type UnsafeDevFeature } from "./unsafe-features.ts";
@@ -25,6 +26,9 @@ const environmentSchema = z.object({
   // 0 asks the OS for a free port (used by the tests); the actual URL is logged on start.
   PORT: portNumber.default(3000),
   RPC_URL: httpUrl.default("http://127.0.0.1:8545"),
+  // More RPC URLs of the same chain, comma-separated, tried in order when RPC_URL fails (server/chain.ts).
+  // RPC_URL stays a single URL: the browser, the indexer and the deploy scripts read it too.
+  RPC_FALLBACK_URLS: z.string().optional(),
   CHAIN_ID: z.coerce.number({ error: "must be a number" }).int().positive({ error: "must be a positive integer" }).default(31337),
   DATABASE_URL: postgresUrl.optional(),
   // Relative paths are taken from the web package root.
@@ -75,9 +79,14 @@ export type ServerConfig = {
   trustedProxies: ReadonlySet<string>;
   /** The development conveniences this process may use (all of them outside production). */
   unsafeFeatures: ReadonlySet<UnsafeDevFeature>;
+  /** The P2P desk's settings (server/p2p/config.ts), checked with the rest at start-up. */
+  p2p: P2PConfig;
   host: string;
   port: number;
+  /** The primary RPC URL: also what the browser is given (the public chain config). */
   rpcUrl: string;
+  /** RPC_URL then RPC_FALLBACK_URLS, in fail-over order: the server's own clients use all of them. */
+  rpcUrls: readonly string[];
   chainId: number;
   /** Either an external PostgreSQL server or the embedded PGlite database in a directory. */
   database: { kind: "postgres"; url: string } | { kind: "pglite"; dataDir: string };
@@ -152,6 +161,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     issues.push({ field: "ENCRYPTION_KEYS", message: "is required in production: without it secrets are sealed with the public DEV-ONLY key (id:base64 of 32 random bytes)" });
   }
 
+  const rpcUrls = [e.RPC_URL, ...parseFallbackRpcUrls(e.RPC_FALLBACK_URLS, issues)].filter((url, index, all) => all.indexOf(url) === index);
+
   const devChain = DEV_CHAIN_IDS.has(e.CHAIN_ID);
   if (production) {
     if (env.CHAIN_ID === undefined || env.CHAIN_ID === "") issues.push({ field: "CHAIN_ID", message: "is required in production (the default is the local development chain 31337)" });
@@ -161,6 +172,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   if (e.RELAYER_PRIVATE_KEY && !devChain && isHardhatDevKey(e.RELAYER_PRIVATE_KEY)) {
     issues.push({ field: "RELAYER_PRIVATE_KEY", message: `is one of Hardhat's public development keys, which anyone can spend from; chain ${e.CHAIN_ID} needs a key of your own` });
   }
+  const p2p = readP2PConfig(env, { production, unsafeFeatures, keyring: keyring ?? parseKeyring(undefined) });
+  issues.push(...p2p.issues);
   if (issues.length > 0) throw new ConfigError(issues);
 
   return {
@@ -169,10 +182,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     publicOrigins,
     keyring: keyring!,
     unsafeFeatures,
+    p2p: p2p.config!,
     trustedProxies: new Set((e.TRUSTED_PROXIES ?? "").split(",").map((address) => address.trim()).filter(Boolean)),
     host: e.HOST,
     port: e.PORT,
     rpcUrl: e.RPC_URL,
+    rpcUrls,
     chainId: e.CHAIN_ID,
     database: e.DATABASE_URL
       ? { kind: "postgres", url: e.DATABASE_URL }
@@ -194,6 +209,16 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       subscriptionRetrySeconds: e.SUBSCRIPTION_RETRY_SECONDS ?? (devChain ? 60 : 3_600),
     },
   };
+}
+
+/** RPC_FALLBACK_URLS's comma-separated URLs, each an http(s) URL like RPC_URL. */
+function parseFallbackRpcUrls(value: string | undefined, issues: { field: string; message: string }[]): string[] {
+  const urls: string[] = [];
+  for (const entry of (value ?? "").split(",").map((part) => part.trim()).filter(Boolean)) {
+    if (httpUrl.safeParse(entry).success) urls.push(entry);
+    else issues.push({ field: "RPC_FALLBACK_URLS", message: `${JSON.stringify(entry)} is not an http(s) URL` });
+  }
+  return urls;
 }
 
 /** PUBLIC_URL's comma-separated origins, normalized; production wants https except on loopback. */

@@ -45,10 +45,12 @@ export function createSite(configured: readonly string[] | undefined): Site & { 
     bindListenUrl(url) {
       if (configured?.length) return;
       const listen = new URL(url);
-      const loopbackAliases = listen.hostname === "127.0.0.1" || listen.hostname === "[::1]" || listen.hostname === "localhost"
-        ? [`${listen.protocol}//localhost:${listen.port}`, `${listen.protocol}//127.0.0.1:${listen.port}`]
-        : [];
-      origins = [...new Set([listen.origin, ...loopbackAliases])];
+      const loopback = [`${listen.protocol}//127.0.0.1:${listen.port}`, `${listen.protocol}//localhost:${listen.port}`];
+      // Listening on every interface (0.0.0.0, ::): this machine reaches it on loopback; any other
+      // name it is reached by must be configured (PUBLIC_URL), or a SIWE message could name anything.
+      const unspecified = listen.hostname === "0.0.0.0" || listen.hostname === "[::]";
+      const isLoopback = unspecified || ["127.0.0.1", "[::1]", "localhost"].includes(listen.hostname);
+      origins = [...new Set([...(unspecified ? [] : [listen.origin]), ...(isLoopback ? loopback : [])])];
     },
   };
 }

@@ -8204,6 +8204,26 @@ export const chainlinkOracleAdapterAbi = [
         "internalType": "uint8",
         "name": "loanDecimals",
         "type": "uint8"
+      },
+      {
+        "internalType": "int256",
+        "name": "minAnswer_",
+        "type": "int256"
+      },
+      {
+        "internalType": "int256",
+        "name": "maxAnswer_",
+        "type": "int256"
+      },
+      {
+        "internalType": "contract IChainlinkAggregatorV3",
+        "name": "sequencerUptimeFeed_",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "gracePeriod_",
+        "type": "uint256"
       }
     ],
     "stateMutability": "nonpayable",
@@ -8215,8 +8235,51 @@ export const chainlinkOracleAdapterAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "readyAt",
+        "type": "uint256"
+      }
+    ],
+    "name": "GracePeriodNotOver",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "int256",
+        "name": "minAnswer",
+        "type": "int256"
+      },
+      {
+        "internalType": "int256",
+        "name": "maxAnswer",
+        "type": "int256"
+      }
+    ],
+    "name": "InvalidAnswerBounds",
+    "type": "error"
+  },
+  {
     "inputs": [],
     "name": "InvalidDecimals",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "sequencerUptimeFeed",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "gracePeriod",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidGracePeriod",
     "type": "error"
   },
   {
@@ -8252,9 +8315,34 @@ export const chainlinkOracleAdapterAbi = [
         "internalType": "int256",
         "name": "answer",
         "type": "int256"
+      },
+      {
+        "internalType": "int256",
+        "name": "min",
+        "type": "int256"
+      },
+      {
+        "internalType": "int256",
+        "name": "max",
+        "type": "int256"
       }
     ],
-    "name": "PriceOverflow",
+    "name": "PriceOutOfBounds",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "SequencerDown",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "SequencerFeedCallFailed",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "SequencerRoundInvalid",
     "type": "error"
   },
   {
@@ -8288,12 +8376,51 @@ export const chainlinkOracleAdapterAbi = [
   },
   {
     "inputs": [],
+    "name": "gracePeriod",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "maxAnswer",
+    "outputs": [
+      {
+        "internalType": "int256",
+        "name": "",
+        "type": "int256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "maxStaleness",
     "outputs": [
       {
         "internalType": "uint256",
         "name": "",
         "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "minAnswer",
+    "outputs": [
+      {
+        "internalType": "int256",
+        "name": "",
+        "type": "int256"
       }
     ],
     "stateMutability": "view",
@@ -8325,6 +8452,19 @@ export const chainlinkOracleAdapterAbi = [
         "internalType": "uint256",
         "name": "p",
         "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "sequencerUptimeFeed",
+    "outputs": [
+      {
+        "internalType": "contract IChainlinkAggregatorV3",
+        "name": "",
+        "type": "address"
       }
     ],
     "stateMutability": "view",

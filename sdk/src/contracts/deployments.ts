@@ -48,7 +48,7 @@ export const deployments = {
       "CoinPaysLending": {
         "address": "0x8A791620dd6260079BF849Dc5567aDC3F2FdC318",
         "blockNumber": 10,
-        "transactionHash": "0xa6f54475b2f0157e4fb3d1f29ea6ec0716283b90f3ab36f1f85c488b892a29b1"
+        "transactionHash": "0x6ad72a4dad48cbc35d094a3c7bad147840c191c26e38cee4ffde81a64dbec517"
       },
       "KinkedRateModel": {
         "address": "0x610178dA211FEF7D417bC0e6FeD39F05609AD788",
@@ -58,7 +58,7 @@ export const deployments = {
       "CreditPayment": {
         "address": "0xB7f8BC63BbcaD18155201308C8f3540b07f84F5e",
         "blockNumber": 12,
-        "transactionHash": "0x4d1e2668ab6a2c33f9419de7011cdcb0dc9253e31ae2f7b001757c0bf2175734"
+        "transactionHash": "0x9656a466898d22570650a0832cd91022097dc5e3b868521eda03c3f6448ba23a"
       }
     },
     "tokens": [

@@ -1,6 +1,9 @@
 // Thin HTTP layer for the P2P desk's route handlers: session cookie → user, zod-validated JSON
-// bodies, domain errors → `{ error: { code, message } }` with their 4xx, anything else → a logged 500.
-// Amounts travel as decimal strings ("12.50"); bigint values are serialised as decimal strings.
+// bodies, domain errors → `{ error: { code, message } }` with their 4xx (a 429 with Retry-After),
+// anything else → a logged 500. Every answer carries its request id (x-request-id), which the
+// operators' audit log records. Amounts travel as decimal strings ("12.50"); bigint values are
+// serialised as decimal strings.
+import { randomUUID } from "node:crypto";
 import { cookies } from "next/headers";
 import { z } from "zod";
 import type { DeskUser } from "../../server/p2p/auth.ts";
@@ -8,6 +11,8 @@ import { isP2PError } from "../../server/p2p/errors.ts";
 import { parseMinor } from "../../server/p2p/formats.ts";
 import { ProviderError, providerFailureMessage } from "../../server/p2p/providers/types.ts";
 import type { P2PServices } from "../../server/p2p/index.ts";
+import type { OperatorAct } from "../../server/p2p/operator.ts";
+import { clientAddressOf } from "../../server/security/rate-limit.ts";
 import { serverServices } from "./server-services.ts";
 
 export const SESSION_COOKIE = "p2p_session";
@@ -32,11 +37,35 @@ export const amountString = z
 
 export const idempotencyKey = z.string().min(1).max(200);
 
-type Context = { p2p: P2PServices; request: Request; user: DeskUser | undefined };
+/** The operator's authenticator code on a money action's body; its absence is the desk's 403, not a 400. */
+export const otpField = z.string().regex(/^\d{6}$/, "a 6-digit code from the authenticator app").optional();
+
+type Context = {
+  p2p: P2PServices;
+  request: Request;
+  user: DeskUser | undefined;
+  /** The client's network address as the server's edge saw it (never a header the client chose). */
+  client: string;
+  requestId: string;
+  /** Runs an operator money action with the operator's authenticator code (server/p2p/operator.ts). */
+  asOperator<T>(otp: string | undefined, work: (act: OperatorAct) => Promise<T>): Promise<T>;
+};
 
 export async function withP2P(
   request: Request,
-  options: { auth?: "user" | "operator" | "none" },
+  options: { auth?: "user" | "operator" | "none"; devTool?: boolean },
+  work: (context: Context) => Promise<Response>,
+): Promise<Response> {
+  const requestId = randomUUID();
+  const response = await handle(request, options, requestId, work);
+  response.headers.set("x-request-id", requestId);
+  return response;
+}
+
+async function handle(
+  request: Request,
+  options: { auth?: "user" | "operator" | "none"; devTool?: boolean },
+  requestId: string,
   work: (context: Context) => Promise<Response>,
 ): Promise<Response> {
   let services;
@@ -45,6 +74,8 @@ export async function withP2P(
   } catch {
     return errorResponse(503, "unavailable", "P2P services are not running in this process");
   }
+  // Development tools do not exist unless this process may use them: the same 404 as any unknown path.
+  if (options.devTool && !services.p2p.config.devTools) return errorResponse(404, "not_found", "not found");
   try {
     // CSRF: state-changing requests must be JSON (a cross-site form cannot send it without a CORS
     // preflight); the session cookie is SameSite=Lax on top.
@@ -53,17 +84,26 @@ export async function withP2P(
       if (!type.startsWith("application/json")) return errorResponse(415, "unsupported_media_type", "send application/json");
     }
     const token = (await cookies()).get(SESSION_COOKIE)?.value;
+    // The role comes from configuration on every request (auth.ts): verified e-mail, on the list.
     const user = await services.p2p.auth.authenticate(token);
     if (options.auth !== "none") {
       if (!user) return errorResponse(401, "unauthenticated", "sign in first");
       if (options.auth === "operator" && user.role !== "operator") return errorResponse(403, "forbidden", "operators only");
     }
-    return await work({ p2p: services.p2p, request, user });
+    const p2p = services.p2p;
+    return await work({
+      p2p,
+      request,
+      user,
+      client: clientAddressOf(request),
+      requestId,
+      asOperator: (otp, act) => p2p.operators.act(user, otp, requestId, act),
+    });
   } catch (error) {
     if (isP2PError(error)) {
-      const retryAfter = error.details?.retryAfterSeconds;
       const response = errorResponse(error.status, error.code, error.message, error.details);
-      if (typeof retryAfter === "number") response.headers.set("retry-after", String(retryAfter));
+      const retryAfter = error.details?.retryAfterSeconds;
+      if (error.status === 429 && typeof retryAfter === "number") response.headers.set("retry-after", String(retryAfter));
       return response;
     }
     if (error instanceof BodyError) return errorResponse(error.status, error.code, error.message);
@@ -146,9 +186,9 @@ export async function readBody<S extends z.ZodType>(request: Request, schema: S,
   return parsed.data;
 }
 
-export function sessionCookie(token: string, expiresAt: Date): string {
-  // Secure when the desk is served over https (P2P_PUBLIC_URL); plain http on a developer machine.
-  const secure = (process.env.P2P_PUBLIC_URL ?? "").startsWith("https:") ? "; Secure" : "";
+export function sessionCookie(p2p: P2PServices, token: string, expiresAt: Date): string {
+  // Secure when the site is served over https (PUBLIC_URL); plain http on a developer machine.
+  const secure = (p2p.origin() ?? "").startsWith("https:") ? "; Secure" : "";
   return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Lax; Expires=${expiresAt.toUTCString()}${secure}`;
 }
 

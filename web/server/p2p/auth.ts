@@ -1,12 +1,20 @@
 // Desk accounts: e-mail + password (argon2id), DB-backed sessions (random token in an httpOnly
 // cookie, only its SHA-256 stored), and e-mail codes for verifying the address and for linking the
 // seller's game-room account e-mail.
+//
+// The operator role is not stored: a user is an operator while their e-mail is verified and listed
+// in P2P_OPERATOR_EMAILS, decided again on every request (authenticate), so taking an address off
+// the list demotes it at once and signing up with a listed address proves nothing until verified.
+//
+// Rate limits (limits.ts): sign-in per account and per client, sign-up per client, codes mailed per
+// address per hour, and guesses per address counted across every code sent to it.
 import { createHash, randomBytes, randomInt, timingSafeEqual } from "node:crypto";
 import { hash as argonHash, verify as argonVerify } from "@node-rs/argon2";
 import { sql } from "drizzle-orm";
 import type { P2PConfig } from "./config.ts";
 import { P2PError } from "./errors.ts";
 import { ensureAccount } from "./ledger/index.ts";
+import { type DeskLimits } from "./limits.ts";
 import type { Mailer } from "./mail.ts";
 import { one, pgCode, type TxRunner } from "./sql.ts";
 
@@ -23,6 +31,7 @@ let dummyHash: Promise<string> | undefined;
 export type DeskUser = {
   id: string;
   email: string;
+  /** Derived on every read: "operator" while the e-mail is verified and in P2P_OPERATOR_EMAILS. */
   role: "user" | "operator";
   emailVerified: boolean;
   gameEmail: string | null;
@@ -37,12 +46,14 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-function toUser(row: Record<string, unknown>): DeskUser {
+function toUser(row: Record<string, unknown>, operatorEmails: ReadonlySet<string>): DeskUser {
+  const email = String(row.email);
+  const emailVerified = row.email_verified_at !== null && row.email_verified_at !== undefined;
   return {
     id: String(row.id),
-    email: String(row.email),
-    role: row.role as DeskUser["role"],
-    emailVerified: row.email_verified_at !== null && row.email_verified_at !== undefined,
+    email,
+    role: emailVerified && operatorEmails.has(email) ? "operator" : "user",
+    emailVerified,
     gameEmail: (row.game_email as string | null) ?? null,
     flagged: row.flagged_at !== null && row.flagged_at !== undefined,
   };
@@ -58,11 +69,14 @@ export function userAccountCode(userId: string, kind: "available" | "on_sale" | 
 
 export type AuthService = ReturnType<typeof createAuthService>;
 
-export function createAuthService(deps: { db: TxRunner; config: P2PConfig; mailer: Mailer; now?: () => Date }) {
-  const { db, config, mailer } = deps;
+export function createAuthService(deps: { db: TxRunner; config: P2PConfig; mailer: Mailer; limits: DeskLimits; now?: () => Date }) {
+  const { db, config, mailer, limits } = deps;
   const now = deps.now ?? (() => new Date());
+  const asUser = (row: Record<string, unknown>) => toUser(row, config.operatorEmails);
 
   async function sendCode(userId: string, purpose: "verify_email" | "link_game_email", target: string): Promise<void> {
+    // Per address, not per user: whoever asks, one mailbox gets at most a few codes an hour.
+    await limits.codeSendsPerTarget.consume(target);
     const code = String(randomInt(0, 1_000_000)).padStart(6, "0");
     await db.execute(sql`update p2p_email_codes set consumed_at = now() where user_id = ${userId} and purpose = ${purpose} and consumed_at is null`);
     await db.execute(
@@ -74,6 +88,14 @@ export function createAuthService(deps: { db: TxRunner; config: P2PConfig; maile
   }
 
   async function consumeCode(userId: string, purpose: "verify_email" | "link_game_email", code: string): Promise<string> {
+    // Guesses count against the address the open code went to, across re-sends: a fresh code does
+    // not bring fresh guesses (each code also allows at most MAX_CODE_ATTEMPTS itself).
+    const open = await one<{ target: string }>(
+      db,
+      sql`select target from p2p_email_codes where user_id = ${userId} and purpose = ${purpose} and consumed_at is null
+          order by created_at desc limit 1`,
+    );
+    if (open) await limits.codeAttemptsPerTarget.consume(open.target);
     return db.transaction(async (tx) => {
       const row = await one<{ id: string; code_hash: string; attempts: number; expires_at: string; target: string }>(
         tx,
@@ -98,18 +120,16 @@ export function createAuthService(deps: { db: TxRunner; config: P2PConfig; maile
   }
 
   return {
-    async signUp(input: { email: string; password: string }): Promise<DeskUser> {
+    /** `client`: the caller's network identity (limits.ts), for the per-client limit. */
+    async signUp(input: { email: string; password: string }, client: string): Promise<DeskUser> {
+      await limits.signUpPerClient.consume(client);
       const email = normalizeEmail(input.email);
       const passwordHash = await argonHash(input.password, ARGON_OPTIONS);
-      const role = config.operatorEmails.has(email) ? "operator" : "user";
       let user: DeskUser;
       try {
         user = await db.transaction(async (tx) => {
-          const row = await one(
-            tx,
-            sql`insert into p2p_users (email, password_hash, role) values (${email}, ${passwordHash}, ${role}) returning *`,
-          );
-          const u = toUser(row!);
+          const row = await one(tx, sql`insert into p2p_users (email, password_hash) values (${email}, ${passwordHash}) returning *`);
+          const u = asUser(row!);
           for (const kind of ["available", "on_sale"] as const) {
             await ensureAccount(tx, { code: userAccountCode(u.id, kind), currency: config.currency, normal: "credit", userId: u.id });
           }
@@ -123,22 +143,34 @@ export function createAuthService(deps: { db: TxRunner; config: P2PConfig; maile
       return user;
     },
 
-    async signIn(input: { email: string; password: string }): Promise<{ user: DeskUser; token: string; expiresAt: Date }> {
-      const row = await one(db, sql`select * from p2p_users where email = ${normalizeEmail(input.email)}`);
+    /**
+     * Each attempt takes a point from the account's limit before the password is checked, so
+     * parallel guesses are counted too; once the account's window is used up even the right password
+     * gets 429 until it passes, and a success clears the count. The client's limit counts failures
+     * only (many people may sign in from one address) and is checked first.
+     */
+    async signIn(input: { email: string; password: string }, client: string): Promise<{ user: DeskUser; token: string; expiresAt: Date }> {
+      const email = normalizeEmail(input.email);
+      await limits.signInPerClient.check(client);
+      await limits.signInPerEmail.consume(email);
+      const failed = async (): Promise<never> => {
+        await limits.signInPerClient.consume(client);
+        throw new P2PError("invalid_credentials", "wrong e-mail or password");
+      };
+      const row = await one(db, sql`select * from p2p_users where email = ${email}`);
       if (!row) {
         dummyHash ??= argonHash("not a real password", ARGON_OPTIONS);
         await argonVerify(await dummyHash, input.password).catch(() => false);
-        throw new P2PError("invalid_credentials", "wrong e-mail or password");
+        return failed();
       }
-      if (!(await argonVerify(String(row.password_hash), input.password).catch(() => false))) {
-        throw new P2PError("invalid_credentials", "wrong e-mail or password");
-      }
+      if (!(await argonVerify(String(row.password_hash), input.password).catch(() => false))) return failed();
+      await limits.signInPerEmail.reset(email);
       const token = randomBytes(32).toString("base64url");
       const expiresAt = new Date(now().getTime() + SESSION_TTL_MS);
       await db.execute(
         sql`insert into p2p_sessions (token_hash, user_id, expires_at) values (${sha256(token)}, ${String(row.id)}, ${expiresAt.toISOString()})`,
       );
-      return { user: toUser(row), token, expiresAt };
+      return { user: asUser(row), token, expiresAt };
     },
 
     async signOut(token: string): Promise<void> {
@@ -153,12 +185,12 @@ export function createAuthService(deps: { db: TxRunner; config: P2PConfig; maile
         sql`select u.* from p2p_sessions s join p2p_users u on u.id = s.user_id
             where s.token_hash = ${sha256(token)} and s.revoked_at is null and s.expires_at > ${now().toISOString()}`,
       );
-      return row ? toUser(row) : undefined;
+      return row ? asUser(row) : undefined;
     },
 
     async getUser(userId: string): Promise<DeskUser | undefined> {
       const row = await one(db, sql`select * from p2p_users where id = ${userId}`);
-      return row ? toUser(row) : undefined;
+      return row ? asUser(row) : undefined;
     },
 
     async resendVerification(userId: string): Promise<void> {

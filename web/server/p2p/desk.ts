@@ -16,13 +16,15 @@ import { decryptSecret, encryptSecret } from "../secrets/keyring.ts";
 import { P2PError } from "./errors.ts";
 import { createTransfer, ensureAccount, getAccount, ledgerCall, listAccounts, resolvePending, type Leg, type Side } from "./ledger/index.ts";
 import { checkInvariants } from "./ledger/invariants.ts";
+import { actorOf, writeAudit, type OperatorAct, type OperatorActor } from "./operator.ts";
 import { loadSourcePolicy, type SourcePolicy } from "./providers/notification-sources.ts";
 import { ProviderError, providerFailureMessage, type PaymentProvider, type ProviderCredentials, type ProviderPaymentStatus } from "./providers/types.ts";
-import { CLIENT_ADDRESS_HEADER, RateLimited, type RateLimitRule, type RateLimits } from "../security/rate-limit.ts";
+import { CLIENT_ADDRESS_HEADER } from "../security/rate-limit.ts";
+import type { Limiter } from "./limits.ts";
 import { commissionOf, fiatOf, type StatementRecord } from "./formats.ts";
 import { big, canonicalHash, one, pgCode, preparedRows, RETRYABLE_SQLSTATES, rows, type Executor, type TxRunner } from "./sql.ts";
 import { createWriteBatcher } from "./write-batcher.ts";
-import { loadDeskLimits, type DeskLimits } from "./limits.ts";
+import { loadDeskCaps, type DeskCaps } from "./caps.ts";
 
 export const GAME_ROOM_ACCOUNT = "platform:game_room";
 export const ADJUSTMENTS_ACCOUNT = "platform:adjustments";
@@ -123,31 +125,19 @@ export function createDesk(deps: {
   providers: ReadonlyMap<string, PaymentProvider>;
   logger?: Logger;
   now?: () => Date;
-  /** Shared rate limits (server/security/rate-limit.ts); none in unit tests that do not test them. */
-  rateLimits?: RateLimits;
   /** Where unsigned provider notifications may come from (default: from the environment). */
   notificationSources?: SourcePolicy;
-  limits?: Partial<DeskLimits>;
+  caps?: Partial<DeskCaps>;
+  /** Notifications handled per invoice (limits.ts over the server's shared store); unlimited without. */
+  notificationsPerInvoice?: Limiter;
 }) {
   const { db, config, providers } = deps;
-  const limits: DeskLimits = { ...loadDeskLimits(), ...deps.limits };
+  const caps: DeskCaps = { ...loadDeskCaps(), ...deps.caps };
   const sources = deps.notificationSources ?? loadSourcePolicy();
-  const notificationRule: RateLimitRule = { name: "p2p-notification-invoice", points: limits.notificationsPerInvoicePerMinute, durationSeconds: 60 };
   const now = deps.now ?? (() => new Date());
   const log = deps.logger;
   // The hot writes (match, invoice record, post) go through a group commit: see write-batcher.ts.
   const write = createWriteBatcher(db);
-
-  /** Counts one use of `rule` for `key`; over the limit is a 429 with the retry time in details. */
-  async function consumeLimit(rule: RateLimitRule, key: string, message: string): Promise<void> {
-    if (!deps.rateLimits) return;
-    try {
-      await deps.rateLimits.consume(rule, key);
-    } catch (error) {
-      if (error instanceof RateLimited) throw new P2PError("rate_limited", message, { retryAfterSeconds: error.retryAfterSeconds });
-      throw error;
-    }
-  }
 
   function provider(id: string): PaymentProvider {
     const p = providers.get(id);
@@ -217,7 +207,8 @@ export function createDesk(deps: {
     );
   }
 
-  async function recordDeposit(record: StatementRecord, source: string): Promise<DepositOutcome> {
+  /** `act`: an operator importing a statement; each credit it books is audited in its own transaction. */
+  async function recordDeposit(record: StatementRecord, source: string, act?: OperatorAct): Promise<DepositOutcome> {
     if (record.amount <= 0n) throw new P2PError("invalid_input", `deposit ${record.transferId}: amount must be positive`);
     if (record.currency !== config.currency) throw new P2PError("invalid_input", `deposit ${record.transferId}: currency ${record.currency} is not ${config.currency}`);
     const sender = record.senderEmail.trim().toLowerCase();
@@ -241,6 +232,19 @@ export function createDesk(deps: {
       }
       if (!user) return "review";
       await creditDeposit(tx, inserted.id, record.transferId, user.id, record.amount);
+      if (act) {
+        const credited = await one<{ transfer_id: string }>(tx, sql`select transfer_id from p2p_deposits where id = ${inserted.id}`);
+        await writeAudit(tx, act, {
+          action: "deposit_import",
+          amount: record.amount,
+          targetType: "deposit",
+          targetId: inserted.id,
+          targetUserId: user.id,
+          reason: `statement ${source}`,
+          transferId: credited?.transfer_id ? BigInt(credited.transfer_id) : null,
+          details: { externalId: record.transferId, sender },
+        }, config.currency);
+      }
       return "credited";
     });
   }
@@ -612,8 +616,11 @@ export function createDesk(deps: {
     disputeId: string,
     outcome: DisputeOutcome,
     resolution: { operatorId: string | null; note: string },
+    act?: OperatorAct,
   ): Promise<DisputeResolution> {
     return db.transaction(async (tx) => {
+      // An operator's code is checked (and spent) first, under its own row lock, before any desk row.
+      await act?.verify(tx);
       const dispute = await one<DisputeRow>(tx, sql`select * from p2p_disputes where id = ${disputeId} for update`);
       if (!dispute) throw new P2PError("not_found", "dispute not found");
       if (dispute.status !== "open") {
@@ -625,6 +632,22 @@ export function createDesk(deps: {
         throw new P2PError("already_resolved", `dispute is already ${dispute.status.replace("_", " to ")}`);
       }
       const transferId = await resolveDisputeLocked(tx, dispute, outcome, resolution);
+      if (act) {
+        const reservation = await one<{ amount: unknown; buyer_id: string; seller_id: string }>(
+          tx,
+          sql`select amount, buyer_id, seller_id from p2p_reservations where id = ${dispute.reservation_id}`,
+        );
+        await writeAudit(tx, act, {
+          action: "dispute_resolution",
+          amount: reservation ? big(reservation.amount) : null,
+          targetType: "dispute",
+          targetId: dispute.id,
+          reason: resolution.note,
+          transferId,
+          targetUserId: reservation ? (outcome === "buyer" ? reservation.buyer_id : reservation.seller_id) : null,
+          details: { outcome, disputeReason: dispute.reason, holdAmount: big(dispute.hold_amount).toString(), reservationId: dispute.reservation_id },
+        }, config.currency);
+      }
       return { disputeId, outcome, transferId, replayed: false };
     });
   }
@@ -760,28 +783,49 @@ export function createDesk(deps: {
     // --- deposits ---
     recordDeposit,
 
-    async importStatement(records: StatementRecord[], source: string): Promise<Record<DepositOutcome, number>> {
+    /**
+     * A statement of game-room transfers. From an operator (`actor`): the second factor is checked
+     * (and spent) once before the first record, and every credit lands in the audit log.
+     */
+    async importStatement(records: StatementRecord[], source: string, actor?: OperatorActor): Promise<Record<DepositOutcome, number>> {
+      const act = actor === undefined ? undefined : actorOf(actor);
+      if (act) await db.transaction((tx) => act.verify(tx));
       const counts: Record<DepositOutcome, number> = { credited: 0, review: 0, duplicate: 0, conflict: 0 };
-      for (const record of records) counts[await recordDeposit(record, source)] += 1;
+      for (const record of records) counts[await recordDeposit(record, source, act)] += 1;
       return counts;
     },
 
-    /** Operator: assigns a deposit from the review queue to a user (credited) or rejects it. */
-    async resolveReview(depositId: string, decision: { userId: string } | { reject: true }): Promise<void> {
+    /**
+     * Operator: assigns a deposit from the review queue to a user (credited) or rejects it; audited
+     * with the operator's note.
+     */
+    async resolveReview(actor: OperatorActor, depositId: string, decision: ({ userId: string } | { reject: true }) & { note?: string }): Promise<void> {
+      const act = actorOf(actor);
       await db.transaction(async (tx) => {
-        const dep = await one<{ id: string; external_id: string; amount: unknown; status: string }>(
+        await act.verify(tx);
+        const dep = await one<{ id: string; external_id: string; amount: unknown; status: string; sender_email: string }>(
           tx,
-          sql`select id, external_id, amount, status from p2p_deposits where id = ${depositId} for update`,
+          sql`select id, external_id, amount, status, sender_email from p2p_deposits where id = ${depositId} for update`,
         );
         if (!dep) throw new P2PError("not_found", "deposit not found");
         if (dep.status !== "review") throw new P2PError("already_resolved", "deposit is not in review");
+        const audit = { action: "deposit_resolution", amount: big(dep.amount), targetType: "deposit", targetId: dep.id } as const;
         if ("reject" in decision) {
           await tx.execute(sql`update p2p_deposits set status = 'rejected', resolved_at = now() where id = ${depositId}`);
+          await writeAudit(tx, act, { ...audit, targetUserId: null, reason: decision.note ?? "rejected", transferId: null, details: { decision: "reject", externalId: dep.external_id, sender: dep.sender_email } }, config.currency);
           return;
         }
         const user = await one(tx, sql`select id from p2p_users where id = ${decision.userId}`);
         if (!user) throw new P2PError("not_found", "user not found");
         await creditDeposit(tx, dep.id, dep.external_id, decision.userId, big(dep.amount));
+        const credited = await one<{ transfer_id: string }>(tx, sql`select transfer_id from p2p_deposits where id = ${dep.id}`);
+        await writeAudit(tx, act, {
+          ...audit,
+          targetUserId: decision.userId,
+          reason: decision.note ?? "assigned to the user",
+          transferId: credited?.transfer_id ? BigInt(credited.transfer_id) : null,
+          details: { decision: "assign", externalId: dep.external_id, sender: dep.sender_email },
+        }, config.currency);
       });
     },
 
@@ -1119,7 +1163,7 @@ export function createDesk(deps: {
      * into a "duplicate". In order, each step refusing before anything is written:
      * 1. source: unsigned providers (YooKassa) only from their published addresses (403);
      * 2. authenticity: the provider's signature, where it has one (401), and the event parses;
-     * 3. the invoice is one of ours (404), at most `notificationsPerInvoicePerMinute` times a minute (429);
+     * 3. the invoice is one of ours (404), at most `notificationsPerInvoicePerMinute` times a minute (429, caps.ts);
      * 4. the status call; a state already handled is a "duplicate", else the reservation is decided
      *    from it and the state is recorded (what the status call confirmed, never the body).
      */
@@ -1151,7 +1195,7 @@ export function createDesk(deps: {
         sql`select id, api_form_id from p2p_reservations where provider = ${providerId} and invoice_id = ${note.invoiceId}`,
       );
       if (!res) throw new P2PError("not_found", "unknown invoice");
-      await consumeLimit(notificationRule, `${providerId}:${note.invoiceId}`, "too many notifications for this invoice");
+      await deps.notificationsPerInvoice?.consume(`${providerId}:${note.invoiceId}`);
       const form = await formCredentials(res.api_form_id);
       let status: ProviderPaymentStatus;
       try {
@@ -1311,17 +1355,20 @@ export function createDesk(deps: {
      * the operator recorded in its metadata. Debits cannot overdraw the user.
      */
     async adjust(
-      operatorId: string,
+      actor: OperatorActor,
       input: { userId: string; direction: "credit" | "debit"; amount: bigint; reason: string; idempotencyKey: string },
     ): Promise<{ transferId: bigint; replayed: boolean }> {
+      const act = actorOf(actor);
+      const operatorId = act.operatorId;
       if (input.amount <= 0n) throw new P2PError("invalid_input", "amount must be positive");
       if (!input.reason.trim()) throw new P2PError("invalid_input", "a reason is required");
       const user = await one(db, sql`select id from p2p_users where id = ${input.userId}`);
       if (!user) throw new P2PError("not_found", "user not found");
       const userLeg = { account: userAccountCode(input.userId, "available"), amount: input.amount };
       const platformLeg = { account: ADJUSTMENTS_ACCOUNT, amount: input.amount };
-      const result = await db.transaction((tx) =>
-        createTransfer(tx, {
+      const result = await db.transaction(async (tx) => {
+        await act.verify(tx);
+        const booked = await createTransfer(tx, {
           idempotencyKey: `adjustment:${input.idempotencyKey}`,
           kind: "posted",
           currency: config.currency,
@@ -1331,8 +1378,22 @@ export function createDesk(deps: {
               ? [{ ...platformLeg, side: "debit" }, { ...userLeg, side: "credit" }]
               : [{ ...userLeg, side: "debit" }, { ...platformLeg, side: "credit" }],
           metadata: { operatorId, reason: input.reason, userId: input.userId },
-        }),
-      );
+        });
+        // A replay (same Idempotency-Key) booked nothing new, so it adds no audit row.
+        if (!booked.replayed) {
+          await writeAudit(tx, act, {
+            action: "adjustment",
+            amount: input.direction === "credit" ? input.amount : -input.amount,
+            targetType: "user",
+            targetId: input.userId,
+            targetUserId: input.userId,
+            reason: input.reason,
+            transferId: booked.transfer.id,
+            details: { direction: input.direction, idempotencyKey: input.idempotencyKey },
+          }, config.currency);
+        }
+        return booked;
+      });
       log?.info({ operatorId, userId: input.userId, direction: input.direction, amount: String(input.amount), reason: input.reason }, "p2p manual adjustment");
       return { transferId: result.transfer.id, replayed: result.replayed };
     },
@@ -1341,9 +1402,11 @@ export function createDesk(deps: {
      * Operator: resolves an open dispute for one side and moves its money (see resolveDisputeLocked),
      * exactly once: resolving again the same way returns the first resolution, the other way is refused.
      */
-    async resolveDispute(operatorId: string, disputeId: string, outcome: DisputeOutcome, note: string): Promise<DisputeResolution> {
+    async resolveDispute(actor: OperatorActor, disputeId: string, outcome: DisputeOutcome, note: string): Promise<DisputeResolution> {
       if (outcome !== "buyer" && outcome !== "seller") throw new P2PError("invalid_input", "outcome must be buyer or seller");
-      const result = await resolveDisputeTx(disputeId, outcome, { operatorId, note });
+      const act = actorOf(actor);
+      const operatorId = act.operatorId;
+      const result = await resolveDisputeTx(disputeId, outcome, { operatorId, note }, act);
       if (!result.replayed) log?.info({ operatorId, disputeId, outcome, transferId: result.transferId?.toString() ?? null }, "p2p dispute resolved");
       return result;
     },
@@ -1375,11 +1438,11 @@ export function createDesk(deps: {
             sql`select count(*)::int as n from p2p_disputes d join p2p_reservations r on r.id = d.reservation_id
                 where r.buyer_id = ${buyerId} and d.reason = 'buyer_claims_paid' and d.status = 'open'`,
           );
-          if ((open?.n ?? 0) >= limits.maxOpenClaimsPerBuyer) {
+          if ((open?.n ?? 0) >= caps.maxOpenClaimsPerBuyer) {
             throw new P2PError(
               "conflict",
-              `you already have ${open!.n} unresolved payment claims (at most ${limits.maxOpenClaimsPerBuyer}); an operator has to decide them before you can claim another payment`,
-              { openClaims: open!.n, limit: limits.maxOpenClaimsPerBuyer },
+              `you already have ${open!.n} unresolved payment claims (at most ${caps.maxOpenClaimsPerBuyer}); an operator has to decide them before you can claim another payment`,
+              { openClaims: open!.n, limit: caps.maxOpenClaimsPerBuyer },
             );
           }
         }

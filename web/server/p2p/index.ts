@@ -1,29 +1,34 @@
 // Starts the P2P desk inside the web server process: config, mailer, providers, the desk service,
-// and the expiry sweeper. The sweeper is an interval worker that is safe in several processes at
+// operators' second factor, rate limits, and the expiry sweeper. Links and notification URLs are
+// built from the site's configured origin (server/site.ts), never from a request. The sweeper is an interval worker that is safe in several processes at
 // once: each reservation is decided under `FOR UPDATE SKIP LOCKED` and leaves `pending` only once.
 import type { Logger } from "pino";
 import type { Database } from "../db/index.ts";
 import { createAuthService, type AuthService } from "./auth.ts";
 import { loadP2PConfig, type P2PConfig } from "./config.ts";
 import { createDesk, type Desk } from "./desk.ts";
+import { createDeskLimits, limiterFactoryOver } from "./limits.ts";
 import { createMailer, type Mailer } from "./mail.ts";
+import { createOperatorService, type OperatorService } from "./operator.ts";
 import { createSandboxProvider, type SandboxProvider } from "./providers/sandbox.ts";
 import type { PaymentProvider } from "./providers/types.ts";
 import { createTBankProvider } from "./providers/tbank.ts";
 import { createYooKassaProvider } from "./providers/yookassa.ts";
 import type { TxRunner } from "./sql.ts";
-import type { RateLimits } from "../security/rate-limit.ts";
-import { loadDeskLimits } from "./limits.ts";
+import { createRateLimits, type RateLimits } from "../security/rate-limit.ts";
+import type { Site } from "../site.ts";
+import { loadDeskCaps } from "./caps.ts";
 import { loadSourcePolicy } from "./providers/notification-sources.ts";
 
 export type P2PServices = {
   config: P2PConfig;
   auth: AuthService;
   desk: Desk;
+  operators: OperatorService;
   sandbox: SandboxProvider;
   mailer: Mailer;
-  /** Tells the sandbox where this server listens (for its notifications). */
-  setServerUrl(url: string): void;
+  /** The site's origin, or undefined before a development server (no PUBLIC_URL) listens. */
+  origin(): string | undefined;
   stop(): Promise<void>;
 };
 
@@ -32,25 +37,39 @@ export async function startP2P(options: {
   logger?: Logger;
   env?: Readonly<Record<string, string | undefined>>;
   config?: P2PConfig;
+  /** Where links point; without it (tests driving the desk in-process) links are relative. */
+  site?: Pick<Site, "origin">;
+  /**
+   * The server's shared rate limits (sign-in, sign-up, codes, operators' codes); unit tests of the
+   * desk get the same PostgreSQL-backed store over their own database.
+   */
+  rateLimits?: RateLimits;
   sweeper?: boolean;
   now?: () => Date;
   failCreate?: (shopId: string) => boolean;
-  /** The server's shared rate limits (sign-in, codes, notifications); absent in unit tests of the desk. */
-  rateLimits?: RateLimits;
 }): Promise<P2PServices> {
   const config = options.config ?? loadP2PConfig(options.env);
   const db = options.database.db as unknown as TxRunner;
-  let serverUrl: string | undefined;
+  // A development server without PUBLIC_URL learns its origin only once it listens (after this
+  // start): until then there is none, and links are relative. Production always has PUBLIC_URL.
+  const origin = (): string | undefined => {
+    try {
+      return options.site?.origin();
+    } catch {
+      return undefined;
+    }
+  };
+  const startOrigin = origin();
   const mailer = await createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, db });
   const sandbox = createSandboxProvider({
     db,
     secret: config.sandboxSecret,
-    publicUrl: config.publicUrl,
-    notifyBase: () => config.publicUrl ?? serverUrl,
+    publicUrl: startOrigin,
+    notifyBase: origin,
     now: options.now, failCreate: options.failCreate });
   const yookassa = createYooKassaProvider({
     apiUrl: config.yookassaApiUrl,
-    returnUrl: config.publicUrl ? `${config.publicUrl}/p2p/buy` : undefined,
+    returnUrl: startOrigin ? `${startOrigin}/p2p/buy` : undefined,
   });
   const providers = new Map<string, PaymentProvider>([
     ...(config.sandboxEnabled ? ([["sandbox", sandbox]] as const) : []),
@@ -59,24 +78,33 @@ export async function startP2P(options: {
       "tbank",
       createTBankProvider({
         apiUrl: config.tbankApiUrl,
-        notificationUrl: config.publicUrl ? `${config.publicUrl}/api/p2p/providers/tbank/notify` : undefined,
+        notificationUrl: startOrigin ? `${startOrigin}/api/p2p/providers/tbank/notify` : undefined,
       }),
     ],
   ]);
+  const limiterFactory = limiterFactoryOver(options.rateLimits ?? createRateLimits({ db: options.database.db, logger: options.logger }));
+  const limits = createDeskLimits(limiterFactory, { signupsPerClientPerHour: config.signupsPerClientPerHour });
   const env = options.env ?? process.env;
   const notificationSources = loadSourcePolicy(env);
+  const caps = loadDeskCaps(env);
   const desk = createDesk({
     db,
     config,
     providers,
     logger: options.logger,
     now: options.now,
-    rateLimits: options.rateLimits,
     notificationSources,
-    limits: loadDeskLimits(env),
+    caps,
+    // Each notification costs a status call to the seller's provider: per invoice, a few a minute.
+    notificationsPerInvoice: limiterFactory("p2p_notification_invoice", {
+      points: caps.notificationsPerInvoicePerMinute,
+      durationSeconds: 60,
+      what: "notifications for this invoice",
+    }),
   });
   await desk.init();
-  const auth = createAuthService({ db, config, mailer, now: options.now });
+  const auth = createAuthService({ db, config, mailer, limits, now: options.now });
+  const operators = createOperatorService({ db, config, limits, logger: options.logger, now: options.now });
 
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
@@ -94,22 +122,19 @@ export async function startP2P(options: {
     }, config.sweepIntervalMs);
     timer.unref();
   }
-  if (config.usingDevKey) {
-    options.logger?.warn(
-      "ENCRYPTION_KEYS is not set: provider credentials are sealed with the public DEV-ONLY key. Never run a real desk like this.",
-    );
-  }
-  options.logger?.info({ mailer: mailer.kind, notificationSources: notificationSources.describe() }, "p2p desk started");
+  options.logger?.info(
+    { mailer: mailer.kind, sandbox: config.sandboxEnabled, devTools: config.devTools, notificationSources: notificationSources.describe() },
+    "p2p desk started",
+  );
 
   return {
     config,
     auth,
     desk,
+    operators,
     sandbox,
     mailer,
-    setServerUrl(url) {
-      serverUrl = url;
-    },
+    origin,
     async stop() {
       if (timer) clearInterval(timer);
       await running;

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, test } from "node:test";
 import type { BrowserContext, Page } from "playwright-core";
+import { Authenticator } from "../security/p2p-support.ts";
 import { closeE2eStack, e2eStack, P2P_OPERATOR_EMAIL, type E2eStack } from "./support/stack.ts";
 
 after(closeE2eStack);
@@ -154,6 +155,13 @@ test("P2P desk: seller deposits and lists, buyer tops up and pays on the sandbox
     // the operator resolves it for the seller and the money moves back.
     const operator = await signUpAndVerify(stack, operatorContext, P2P_OPERATOR_EMAIL);
     await operator.goto(new URL("/p2p/operator", stack.baseUrl).toString());
+    // Money actions need the operator's authenticator app: set it up with the secret the page shows.
+    const enrol = operator.locator("section", { hasText: "Authenticator (required for money actions)" });
+    await enrol.getByRole("button", { name: "Set up authenticator" }).click();
+    const authenticator = new Authenticator((await enrol.getByTestId("totp-secret").innerText()).trim());
+    await enrol.getByLabel("Code from the app").fill(await authenticator.next());
+    await enrol.getByRole("button", { name: "Confirm authenticator" }).click();
+    await enrol.waitFor({ state: "detached" });
     const reverse = operator.locator("section", { hasText: "Sandbox: refund or charge back" });
     await reverse.getByLabel("Sandbox invoice id").fill(invoiceId);
     await reverse.getByRole("button", { name: "Reverse payment" }).click();
@@ -172,9 +180,12 @@ test("P2P desk: seller deposits and lists, buyer tops up and pays on the sandbox
     await operator.getByText(/^platform:commission \(\d+ shards\)$/).waitFor();
     await stack.screenshot(operator, "p2p-operator-dispute");
     await dispute.getByLabel("Note").fill("refund confirmed in the shop's account");
+    await dispute.getByLabel("Authenticator code").fill(await authenticator.next());
     await dispute.getByRole("button", { name: "Resolve" }).click();
     await dispute.waitFor({ state: "detached" });
     await operator.getByText("all hold").waitFor();
+    // The resolution is in the audit log, with its operator.
+    await operator.locator("section", { hasText: "Audit log" }).locator("tr", { hasText: "dispute_resolution" }).getByText(P2P_OPERATOR_EMAIL).waitFor();
 
     await buyer.goto(new URL("/p2p/buy", stack.baseUrl).toString());
     await expectText(buyer, "buyer-available", "0.00");

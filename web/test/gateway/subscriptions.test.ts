@@ -335,7 +335,7 @@ describe("subscription keeper", { timeout: 240_000 }, () => {
     const created = await send(merchantWallet, contract(), subscriptionsAbi, "createPlan", [chain.usdc, PRICE, DAY, 0]);
     const planId = parseEventLogs({ abi: subscriptionsAbi, eventName: "PlanCreated", logs: created.logs })[0]!.args.planId;
     const relayer = devAccount(0);
-    const relay = createSubscriptionRelay({ db: database.db, logger: silentLogger, chainId: 31337, rpcUrl: chain.rpcUrl, contract: contract(), relayer });
+    const relay = createSubscriptionRelay({ db: database.db, logger: silentLogger, chainId: 31337, rpcUrls: chain.rpcUrl, contract: contract(), relayer });
     const now = Number((await chain.publicClient.getBlock()).timestamp);
     const terms = { subscriber: subscriber.address, planId, maxAmount: PRICE, period: DAY, start: now, nonce: 0n, deadline: BigInt(now + 3_600) };
     const sign = (message: typeof terms) =>

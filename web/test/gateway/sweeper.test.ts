@@ -1,6 +1,7 @@
 // The sweeper against a real EDR chain and PostgreSQL: paid deposit addresses are swept in one batch to
 // the merchant's destination minus the platform fee, unpaid ones are left alone, a late top-up is swept
-// again, and two sweepers on one database never send the same batch.
+// again, a sent batch whose receipt cannot be read is `submitted` (not `failed`), and two sweepers on one
+// database never send the same batch.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
@@ -11,6 +12,7 @@ import type { Database } from "../../server/db/index.ts";
 import { sweeps } from "../../server/db/schema.ts";
 import { createSweeper } from "../../server/gateway/settlement/sweeper.ts";
 import { createChainWatcher, type ChainWatcher } from "../../server/gateway/settlement/watcher.ts";
+import { startFlakyRpc } from "../support/flaky-rpc.ts";
 import { createMerchant, createOrder, silentLogger, startChainFixture, startDatabaseFixture, watchedChain, type ChainFixture, type DatabaseFixture } from "./support/fixtures.ts";
 
 describe("deposit sweeper", { timeout: 180_000 }, () => {
@@ -31,12 +33,12 @@ describe("deposit sweeper", { timeout: 180_000 }, () => {
     await chain?.stop();
   });
 
-  const sweeper = () =>
+  const sweeper = (rpcUrl: string = chain.rpcUrl) =>
     createSweeper({
       db: database.db,
       logger: silentLogger,
       chainId: 31337,
-      rpcUrl: chain.rpcUrl,
+      rpcUrl,
       factory: chain.deployment.contracts.DepositAddressFactory.address,
       relayer: devAccount(0),
     });
@@ -73,6 +75,30 @@ describe("deposit sweeper", { timeout: 180_000 }, () => {
     await watcher.tick();
     assert.equal((await sweeper().tick()).swept, 1);
     assert.equal(await usdcBalance(merchant.payoutAddress as Address), 11_880_000n);
+  });
+
+  it("records a sent batch whose receipt the RPC cannot return as submitted, not failed, and never sweeps it twice", async () => {
+    const merchant = await freshMerchant();
+    const order = await createOrder(database, { merchant, token: chain.usdc, amount: 8_000_000n, predict: chain.predict });
+    await chain.transfer(chain.usdc, order.depositAddress as Address, 8_000_000n);
+    await watcher.tick();
+    const proxy = await startFlakyRpc(chain.rpcUrl);
+    try {
+      proxy.fail(["eth_getTransactionReceipt"]);
+      const result = await sweeper(proxy.url).tick();
+      assert.equal(result.swept, 0);
+      assert.ok(result.transactionHash, "the batch was sent");
+      assert.ok(proxy.failed("eth_getTransactionReceipt") > 0);
+      const rows = await database.db.select().from(sweeps).where(eq(sweeps.orderId, order.id));
+      assert.deepEqual(rows.map((row) => [row.status, row.transactionHash]), [["submitted", result.transactionHash]]);
+      // It did go through: the next tick (RPC recovered) finds an empty deposit and sends nothing.
+      assert.equal(await usdcBalance(merchant.payoutAddress as Address), 7_920_000n);
+      proxy.recover();
+      assert.equal((await sweeper(proxy.url).tick()).swept, 0);
+      assert.equal((await database.db.select().from(sweeps).where(eq(sweeps.orderId, order.id))).length, 1);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it("never sends the same batch twice when two processes sweep at once", async () => {

@@ -1,6 +1,6 @@
 // The chain watcher against a real EDR chain and a real PostgreSQL database: confirmations, partial
-// and excess payments, late payments, wrong tokens, router payments, a reorg, and two watchers on
-// one database.
+// and excess payments, late payments, wrong tokens, router payments, a reorg, a head below the scanned
+// blocks (nothing decided until a block stands at the payment's height), and two watchers on one database.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { asc, eq } from "drizzle-orm";
@@ -199,6 +199,60 @@ describe("chain watcher", { timeout: 180_000 }, () => {
     // Re-scanning the same range again changes nothing.
     await watcher.tick();
     assert.equal((await eventTypes(created.id)).length, types.length);
+  });
+
+  it("waits, marking nothing, while the head is below a payment's block; reorgs it once another block stands at that height", async () => {
+    const created = await newOrder(2_000_000n);
+    const snapshot = await chain.snapshot();
+    await chain.transfer(chain.usdc, created.depositAddress as Address, 2_000_000n);
+    await chain.mine(1);
+    await watcher.tick();
+    assert.equal((await order(created.id)).status, "settled");
+    const settledTypes = await eventTypes(created.id);
+
+    // The chain is now shorter than what was scanned: as a lagging node looks. No block at the
+    // payment's height to compare with, so nothing is decided.
+    await chain.revert(snapshot);
+    for (let i = 0; i < 3; i++) {
+      const result = await watcher.tick();
+      assert.equal(result.waiting, true);
+      assert.equal(result.reorg, false);
+    }
+    assert.equal((await order(created.id)).status, "settled");
+    assert.deepEqual(await eventTypes(created.id), settledTypes);
+
+    // A different block at the payment's height (still below the old cursor): now it is a reorg.
+    await chain.mine(1);
+    const result = await watcher.tick();
+    assert.equal(result.reorg, true);
+    assert.equal((await order(created.id)).status, "new");
+    const [payment] = await database.db.select().from(payments).where(eq(payments.orderId, created.id));
+    assert.equal(payment!.status, "reorged");
+    assert.deepEqual((await eventTypes(created.id)).slice(settledTypes.length), ["payment.reorged", "order.new"]);
+  });
+
+  it("never confirms a payment whose recorded block is not the block at its height (read from another node's view): reorged, found again in its real block", async () => {
+    const created = await newOrder(3_000_000n, { confirmations: 3 });
+    const { blockNumber } = await chain.transfer(chain.usdc, created.depositAddress as Address, 3_000_000n);
+    await watcher.tick();
+    assert.equal((await order(created.id)).status, "processing");
+    // As if the log had come from a node on a fork that the chain then left, while the cursor's block stayed.
+    const forkHash = `0x${"f0".repeat(32)}` as Hex;
+    await database.db.update(payments).set({ blockHash: forkHash }).where(eq(payments.orderId, created.id));
+
+    await chain.mine(1);
+    await watcher.tick();
+    assert.equal((await order(created.id)).status, "processing", "not due yet: nothing checked, nothing decided");
+    await chain.mine(1);
+    const result = await watcher.tick();
+    assert.equal(result.reorg, true);
+    const current = await order(created.id);
+    assert.equal(current.status, "settled");
+    const [payment] = await database.db.select().from(payments).where(eq(payments.orderId, created.id));
+    assert.equal(payment!.status, "confirmed");
+    assert.equal(payment!.blockNumber, blockNumber);
+    assert.equal(payment!.blockHash, (await chain.publicClient.getBlock({ blockNumber })).hash, "confirmed in the block the chain has");
+    assert.deepEqual((await eventTypes(created.id)).slice(3), ["payment.reorged", "order.new", "payment.detected", "payment.confirmed", "order.settled"]);
   });
 
   it("two watchers on one database never double count", async () => {

@@ -56,16 +56,16 @@ describe("p2p desk (service layer)", () => {
 
   it("signs up, verifies the e-mail with the emailed code, signs in, links the game-room e-mail", async () => {
     const email = `Alice-${randomUUID().slice(0, 6)}@Example.com`;
-    const user = await p2p.auth.signUp({ email, password: "correct horse battery" });
+    const user = await p2p.auth.signUp({ email, password: "correct horse battery" }, "test");
     assert.equal(user.emailVerified, false);
-    await assert.rejects(p2p.auth.signUp({ email: email.toLowerCase(), password: "another one!" }), { code: "email_taken" });
+    await assert.rejects(p2p.auth.signUp({ email: email.toLowerCase(), password: "another one!" }, "test"), { code: "email_taken" });
     const outbox = await rows<{ subject: string; to: string }>(db, sql`select * from p2p_mail_outbox where "to" = ${email.toLowerCase()} order by id desc`);
     const code = /(\d{6})/.exec(outbox[0]!.subject)![1]!;
     await assert.rejects(p2p.auth.verifyEmail(user.id, code === "000000" ? "111111" : "000000"), { code: "invalid_code" });
     await p2p.auth.verifyEmail(user.id, code);
-    await assert.rejects(p2p.auth.signIn({ email, password: "wrong password" }), { code: "invalid_credentials" });
-    await assert.rejects(p2p.auth.signIn({ email: "nobody@example.com", password: "whatever1" }), { code: "invalid_credentials" });
-    const session = await p2p.auth.signIn({ email, password: "correct horse battery" });
+    await assert.rejects(p2p.auth.signIn({ email, password: "wrong password" }, "test"), { code: "invalid_credentials" });
+    await assert.rejects(p2p.auth.signIn({ email: "nobody@example.com", password: "whatever1" }, "test"), { code: "invalid_credentials" });
+    const session = await p2p.auth.signIn({ email, password: "correct horse battery" }, "test");
     const authed = await p2p.auth.authenticate(session.token);
     assert.equal(authed?.id, user.id);
     assert.equal(authed?.emailVerified, true);
@@ -96,8 +96,9 @@ describe("p2p desk (service layer)", () => {
     );
     assert.deepEqual(await p2p.desk.importStatement(statement, "csv"), { credited: 0, review: 1, duplicate: 1, conflict: 0 });
     const [review] = await rows<{ id: string }>(db, sql`select id from p2p_deposits where external_id = 'room-tx-2'`);
-    await p2p.desk.resolveReview(review!.id, { userId: seller });
-    await assert.rejects(p2p.desk.resolveReview(review!.id, { userId: seller }), { code: "already_resolved" });
+    const reviewer = await createVerifiedUser(t.database, "reviewer");
+    await p2p.desk.resolveReview(reviewer, review!.id, { userId: seller });
+    await assert.rejects(p2p.desk.resolveReview(reviewer, review!.id, { userId: seller }), { code: "already_resolved" });
     assert.equal((await p2p.desk.balances(seller)).available, 12_345n - 247n + 1_050n - commissionOf(1_050n, 200));
     await assertInvariants();
   });

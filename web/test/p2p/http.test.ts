@@ -11,6 +11,7 @@ import type { TxRunner } from "../../server/p2p/sql.ts";
 import { startFakeChain, startFakeIndexer, type FakeDependency } from "../support/fake-dependencies.ts";
 import { createTemporaryDatabase, withClient, type TemporaryDatabase } from "../support/postgres.ts";
 import { startServerProcess, type ServerProcess } from "../support/server-process.ts";
+import { enrolTotp } from "../security/p2p-support.ts";
 
 const OPERATOR = "operator@coinpays.test";
 
@@ -54,6 +55,8 @@ describe("p2p over HTTP", () => {
     P2P_SWEEP_INTERVAL_MS: "300",
     P2P_COOLDOWN_SECONDS: "0",
     P2P_TRADE_FEE_BPS: "100",
+    // Every account here signs up from 127.0.0.1 (40-odd, 30 of them at once).
+    P2P_SIGNUPS_PER_CLIENT_PER_HOUR: "1000",
   });
   const base = () => server.url;
 
@@ -171,6 +174,8 @@ describe("p2p over HTTP", () => {
     const s = await seller("rita", "300.00", { amount: "200.00", min: "5.00", max: "150.00" });
     const buyer = await signedUp(`rob-${randomUUID().slice(0, 6)}@example.com`);
     const operator = await signedUp(OPERATOR);
+    // Money actions take a fresh code from the operator's authenticator app each.
+    const authenticator = await enrolTotp(operator);
     const order = await buyer.call("POST", "/api/p2p/orders", { amount: "120.00", method: "sandbox" }, { "idempotency-key": "refund-1" });
     assert.equal(order.status, 201, JSON.stringify(order.json));
     const { invoiceId } = order.json.order.reservation;
@@ -192,13 +197,14 @@ describe("p2p over HTTP", () => {
     assert.equal(dispute?.hold_amount, "12000");
 
     const sellerBefore = (await s.client.call("GET", "/api/p2p/me")).json.balances.available;
-    const resolve = () => operator.call("POST", `/api/p2p/operator/disputes/${dispute.id}/resolve`, { outcome: "seller", note: "refund confirmed" });
+    const resolve = async () =>
+      operator.call("POST", `/api/p2p/operator/disputes/${dispute.id}/resolve`, { outcome: "seller", note: "refund confirmed", otp: await authenticator.next() });
     const first = await resolve();
     assert.equal(first.status, 200, JSON.stringify(first.json));
     const again = await resolve();
     assert.equal(again.json.transferId, first.json.transferId);
     assert.equal(again.json.replayed, true);
-    const other = await operator.call("POST", `/api/p2p/operator/disputes/${dispute.id}/resolve`, { outcome: "buyer", note: "changed mind" });
+    const other = await operator.call("POST", `/api/p2p/operator/disputes/${dispute.id}/resolve`, { outcome: "buyer", note: "changed mind", otp: await authenticator.next() });
     assert.equal(other.status, 409);
     assert.equal((await s.client.call("GET", "/api/p2p/me")).json.balances.available, String(BigInt(sellerBefore) + 12000n));
     assert.equal((await buyer.call("GET", `/api/p2p/orders/${order.json.order.id}`)).json.order.status, "failed");

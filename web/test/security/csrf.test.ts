@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { call, createMerchant, signIn, startGateway, type Gateway, type SignedIn } from "../gateway/support.ts";
-import { counts } from "./support.ts";
+import { counts, rawCall } from "./support.ts";
 
 const EVIL = "https://evil.example";
 
@@ -64,7 +64,8 @@ describe("attack: cross-site writes with the merchant's session cookie", () => {
 
   it("refuses a cookie-authenticated body without Content-Type, even from the site itself", async () => {
     const before = await gateway.count("api_keys");
-    const result = await call(gateway, "POST", `/api/merchants/${merchantId}/api-keys`, { cookie: owner.cookie, rawBody: JSON.stringify({ name: "form" }), headers: { "content-type": "" } });
+    // Raw HTTP: fetch() would label a string body text/plain by itself.
+    const result = await rawCall(gateway.url, "POST", `/api/merchants/${merchantId}/api-keys`, { body: JSON.stringify({ name: "form" }), headers: { cookie: owner.cookie, origin: gateway.url } });
     assert.equal(result.status, 415, JSON.stringify(result.body));
     assert.equal(await gateway.count("api_keys"), before);
   });

@@ -9,7 +9,7 @@ import { describe, it } from "node:test";
 import { ConfigError, loadConfig } from "../../server/config.ts";
 import { DEV_RELAYER_KEY, TEST_ENCRYPTION_KEYS, WEB_ROOT } from "../support/server-process.ts";
 
-const REAL_CHAIN = { NODE_ENV: "production", CHAIN_ID: "8453", RPC_URL: "https://rpc.example.com", PUBLIC_URL: "https://pay.example.com", ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS, RELAYER_PRIVATE_KEY: `0x${"ab".repeat(32)}` };
+const REAL_CHAIN = { NODE_ENV: "production", CHAIN_ID: "8453", RPC_URL: "https://rpc.example.com", PUBLIC_URL: "https://pay.example.com", ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS, RELAYER_PRIVATE_KEY: `0x${"ab".repeat(32)}`, SMTP_URL: "smtps://desk:secret@smtp.example.com:465" };
 
 function refusedFields(env: Record<string, string>): string[] {
   try {

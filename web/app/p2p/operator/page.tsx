@@ -27,11 +27,34 @@ function trialBalanceRows(accounts: Balance[]): Balance[] {
 export default async function OperatorView() {
   const { p2p, user } = await deskSession();
   if (!user) return <SignInFirst />;
-  if (user.role !== "operator") return <p className="text-slate-600">Operators only (P2P_OPERATOR_EMAILS).</p>;
-  const o = await p2p.desk.operatorOverview();
+  if (user.role !== "operator") {
+    return <p className="text-slate-600">Operators only: a verified e-mail listed in P2P_OPERATOR_EMAILS.</p>;
+  }
+  const [o, totp, audit] = await Promise.all([p2p.desk.operatorOverview(), p2p.operators.status(user), p2p.operators.auditLog(50)]);
+  const pending = totp.pending ? await p2p.operators.pendingEnrolment(user) : undefined;
+  // Every money action below asks for a fresh code from the operator's authenticator app.
+  const otp = { name: "otp", label: "Authenticator code", placeholder: "123456" };
   return (
     <>
       <h1 className="text-3xl font-semibold tracking-tight text-slate-900">Operator</h1>
+      {totp.enrolled ? null : (
+        <Card title="Authenticator (required for money actions)">
+          <p className="text-sm text-slate-600">
+            Adjustments, deposit assignments and dispute resolutions need a code from an authenticator app (TOTP). Each code is good once.
+          </p>
+          {pending ? (
+            <>
+              <p className="text-sm">
+                Add this secret to your app, then enter its current code: <span className="font-mono" data-testid="totp-secret">{pending.secret}</span>
+              </p>
+              <p className="break-all font-mono text-xs text-slate-500">{pending.uri}</p>
+              <ActionForm action="/api/p2p/operator/totp/confirm" submit="Confirm authenticator" fields={[{ name: "code", label: "Code from the app" }]} />
+            </>
+          ) : (
+            <ActionForm action="/api/p2p/operator/totp" submit="Set up authenticator" />
+          )}
+        </Card>
+      )}
       <Card
         title="Ledger invariants"
         aside={
@@ -58,8 +81,19 @@ export default async function OperatorView() {
       </Card>
       <Card title="Deposits to review (unknown senders)">
         <Table
-          columns={["Transfer", "Sender", "Amount", "Id"]}
-          rows={o.review.map((d) => [String(d.external_id), String(d.sender_email), money(d.amount), String(d.id)])}
+          columns={["Transfer", "Sender", "Amount", "Id", ""]}
+          rows={o.review.map((d) => [
+            String(d.external_id),
+            String(d.sender_email),
+            money(d.amount),
+            String(d.id),
+            <ActionForm
+              key="assign"
+              action={`/api/p2p/operator/deposits/${String(d.id)}/resolve`}
+              submit="Assign"
+              fields={[{ name: "userId", label: "User id" }, { name: "note", label: "Note" }, otp]}
+            />,
+          ])}
         />
       </Card>
       <Card title="Disputes">
@@ -82,6 +116,7 @@ export default async function OperatorView() {
               fields={[
                 { name: "outcome", label: "For", options: ["buyer", "seller"], defaultValue: "seller" },
                 { name: "note", label: "Note" },
+                otp,
               ]}
             />,
           ])}
@@ -110,7 +145,24 @@ export default async function OperatorView() {
             { name: "direction", label: "Direction", options: ["credit", "debit"], defaultValue: "credit" },
             { name: "amount", label: "Amount", placeholder: "10.00" },
             { name: "reason", label: "Reason" },
+            otp,
           ]}
+        />
+      </Card>
+      <Card title="Audit log (operators' money actions, append-only)">
+        <Table
+          columns={["When", "Operator", "Action", "Amount", "Target", "Reason", "Transfer", "Request"]}
+          rows={audit.map((a) => [
+            new Date(String(a.created_at)).toLocaleString("en-GB"),
+            a.operator_email,
+            a.action,
+            a.amount === null ? "—" : money(a.amount),
+            `${a.target_type} ${a.target_id}`,
+            a.reason,
+            a.transfer_id ?? "—",
+            a.request_id ?? "in-process",
+          ])}
+          empty="No money actions yet."
         />
       </Card>
       <Card title="Trial balance">

@@ -34,7 +34,7 @@ export default async function SellerDashboard() {
             <ActionForm action="/api/p2p/wallet/game-email/confirm" submit="Link" fields={[{ name: "code", label: "Code from that mailbox" }]} />
           </>
         )}
-        {user.gameEmail && process.env.P2P_DEV_TOOLS !== "0" ? (
+        {user.gameEmail && p2p.config.devTools ? (
           <ActionForm action="/api/p2p/dev/deposits" submit="Simulate a game-room transfer (dev)" tone="quiet" fields={[{ name: "amount", label: "Amount", placeholder: "100.00" }]} />
         ) : null}
       </Card>

@@ -17,7 +17,7 @@ import { createChainWatcher, expireOrders, type ChainWatcher } from "./watcher.t
 export type GatewayWorkers = { webhooks: WebhookService; watcher?: ChainWatcher; sweeper?: Sweeper; stop(): Promise<void> };
 
 export async function startGatewayWorkers(options: {
-  config: Pick<ServerConfig, "chainId" | "rpcUrl" | "gateway" | "keyring" | "unsafeFeatures">;
+  config: Pick<ServerConfig, "chainId" | "rpcUrls" | "gateway" | "keyring" | "unsafeFeatures">;
   database: Database;
   boss: PgBoss;
   logger: Logger;
@@ -37,7 +37,7 @@ export async function startGatewayWorkers(options: {
       logger,
       chain: {
         chainId: config.chainId,
-        rpcUrl: config.rpcUrl,
+        rpcUrl: config.rpcUrls,
         confirmations: config.gateway.confirmations,
         paymentRouter: deployment.contracts.PaymentRouter.address,
         creditPayment: deployment.contracts.CreditPayment.address,
@@ -54,7 +54,7 @@ export async function startGatewayWorkers(options: {
       keeper: createSubscriptionKeeper({
         db: database.db,
         logger,
-        rpcUrl: config.rpcUrl,
+        rpcUrl: config.rpcUrls,
         chain: {
           chainId: config.chainId,
           contract: deployment.contracts.Subscriptions.address,
@@ -70,7 +70,7 @@ export async function startGatewayWorkers(options: {
         db: database.db,
         logger,
         chainId: config.chainId,
-        rpcUrl: config.rpcUrl,
+        rpcUrl: config.rpcUrls,
         factory: deployment.contracts.DepositAddressFactory.address,
         relayer: relayerAccount,
         pollIntervalMs: config.gateway.sweepIntervalMs,

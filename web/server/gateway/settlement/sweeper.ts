@@ -12,10 +12,15 @@
 // `sweeps` rows of that batch: the sweep itself is on-chain (and indexed), and the next tick sees
 // zero balances and does nothing — money can be moved twice by no path, because only the deposit
 // address's balance is ever moved.
+//
+// An RPC failure is not a failed sweep: once the batch was sent (a transaction hash is known), a
+// receipt that cannot be read leaves its rows `submitted` (the next tick reads live balances, so a
+// sweep that did go through is never sent again); only a reverted batch, or one never sent, is `failed`.
 import { and, eq, inArray, lt, or, sql } from "drizzle-orm";
 import type { Logger } from "pino";
-import { createPublicClient, createWalletClient, erc20Abi, http, parseEventLogs, zeroAddress, type Account, type Address, type Hex } from "viem";
+import { createPublicClient, createWalletClient, erc20Abi, parseEventLogs, zeroAddress, type Account, type Address, type Hex } from "viem";
 import { depositAddressFactoryAbi } from "@coinpays/sdk/contracts";
+import { rpcTransport, rpcUrlList, type RpcUrls } from "../../chain.ts";
 import type { AppDatabase } from "../../db/index.ts";
 import { orders, payments, sweeps } from "../../db/schema.ts";
 
@@ -23,7 +28,8 @@ export type SweeperOptions = {
   db: AppDatabase;
   logger: Logger;
   chainId: number;
-  rpcUrl: string;
+  /** RPC URL(s), in fail-over order (server/chain.ts). */
+  rpcUrl: RpcUrls;
   factory: Address;
   relayer: Account;
   /** Orders per sweepBatch transaction. */
@@ -41,9 +47,9 @@ const SWEEPABLE = ["settled", "overpaid", "paid_late"] as const;
 
 export function createSweeper(options: SweeperOptions): Sweeper {
   const { db, logger, chainId, factory } = options;
-  const transport = http(options.rpcUrl);
+  const transport = rpcTransport(options.rpcUrl, { chainId, timeout: 10_000, retryCount: 3, logger });
   const publicClient = createPublicClient({ transport });
-  const chain = { id: chainId, name: `chain-${chainId}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [options.rpcUrl] } } };
+  const chain = { id: chainId, name: `chain-${chainId}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: rpcUrlList(options.rpcUrl) } } };
   const wallet = createWalletClient({ account: options.relayer, chain, transport });
   const batchSize = options.batchSize ?? 50;
 
@@ -79,10 +85,14 @@ export function createSweeper(options: SweeperOptions): Sweeper {
 
       const requests = due.map((order) => ({ destination: order.destination as Address, orderRef: order.orderRef as Hex, token: order.token as Address }));
       let transactionHash: Hex | undefined;
+      let reverted = false;
       try {
         transactionHash = await wallet.writeContract({ address: factory, abi: depositAddressFactoryAbi, functionName: "sweepBatch", args: [requests], account: options.relayer, chain });
         const receipt = await publicClient.waitForTransactionReceipt({ hash: transactionHash });
-        if (receipt.status !== "success") throw new Error(`sweepBatch reverted in ${transactionHash}`);
+        if (receipt.status !== "success") {
+          reverted = true;
+          throw new Error(`sweepBatch reverted in ${transactionHash}`);
+        }
         const swept = new Map(
           parseEventLogs({ abi: depositAddressFactoryAbi, eventName: "DepositSwept", logs: receipt.logs }).map((log) => [log.args.orderRef.toLowerCase(), log.args.amount]),
         );
@@ -99,9 +109,11 @@ export function createSweeper(options: SweeperOptions): Sweeper {
         logger.info({ chainId, orders: due.length, transactionHash, gasUsed: receipt.gasUsed.toString() }, "deposits swept");
         return { skipped: false, swept: due.length, transactionHash };
       } catch (error) {
-        // Recorded so the dashboard shows it; the next tick retries from live balances.
-        await tx.insert(sweeps).values(due.map((order) => ({ orderId: order.id, chainId, token: order.token, status: "failed" as const, transactionHash, error: String((error as { shortMessage?: string }).shortMessage ?? error) })));
-        logger.error({ err: error, chainId, orders: due.length }, "sweep batch failed");
+        // Recorded so the dashboard shows it; the next tick retries from live balances. Sent but not
+        // known to be mined (the receipt could not be read): submitted, not failed.
+        const status = transactionHash && !reverted ? ("submitted" as const) : ("failed" as const);
+        await tx.insert(sweeps).values(due.map((order) => ({ orderId: order.id, chainId, token: order.token, status, transactionHash, error: String((error as { shortMessage?: string }).shortMessage ?? error) })));
+        logger.error({ err: error, chainId, orders: due.length, status }, status === "submitted" ? "sweep batch sent, receipt not read" : "sweep batch failed");
         return { skipped: false, swept: 0, transactionHash };
       }
     });

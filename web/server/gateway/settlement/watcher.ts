@@ -21,10 +21,22 @@
 // block, every payment in the last `reorgWindow` blocks is re-checked against the canonical hash;
 // orphaned ones become `reorged` (a `payment.reorged` event, the order moves back), and the range is
 // scanned again, so a transaction re-included in another block is revived with its new block.
-import { and, eq, gt, gte, inArray, ne, sql } from "drizzle-orm";
+//
+// A failed RPC call is not a reorg. Only a block in hand, fetched at that height, whose hash differs
+// from the recorded one makes a payment `reorged`; a call that fails (5xx, timeout, a node that claims
+// a head but has no block at a lower height) throws, the tick's transaction rolls back with nothing
+// written, and the watcher backs off and tries again. A head below the cursor is most often a lagging
+// node (behind a load balancer, or the next fallback URL): the watcher waits, writing nothing, until the
+// head reaches the cursor again and the block at that height can be compared, unless the chain is
+// proven to be another one (chainReplaced). Within a tick, a payment's log must agree with the block
+// fetched at its height, so logs from one node and blocks from another are never mixed into one record;
+// and a payment is confirmed only while the block at its height is still its own (movedDuePayment):
+// one that falls due in a block the chain no longer has is reorged and its range scanned again.
+import { and, eq, gt, gte, inArray, lte, ne, sql } from "drizzle-orm";
 import type { Logger } from "pino";
-import { createPublicClient, getAddress, http, parseAbiItem, zeroAddress, type Address, type Hex, type PublicClient } from "viem";
+import { BaseError, createPublicClient, getAddress, parseAbiItem, zeroAddress, type Address, type Hex, type PublicClient } from "viem";
 import { creditPaymentAbi, paymentRouterAbi } from "@coinpays/sdk/contracts";
+import { rpcTransport, type RpcUrls } from "../../chain.ts";
 import type { AppDatabase } from "../../db/index.ts";
 import { chainCursors, merchants, orders, payments } from "../../db/schema.ts";
 import { appendOrderEvent, type Executor } from "../events.ts";
@@ -33,7 +45,8 @@ import { recordRouterRefund } from "./refunds.ts";
 
 export type WatchedChain = {
   chainId: number;
-  rpcUrl: string;
+  /** RPC URL(s) of this chain, in fail-over order (server/chain.ts). */
+  rpcUrl: RpcUrls;
   /** Default confirmations on this chain (a merchant's own setting wins). */
   confirmations: number;
   paymentRouter: Address;
@@ -57,6 +70,22 @@ const WATCHER_LOCK_CLASS = 0x436f696e;
 /** Orders stay watched this long past monitorUntil, so a watcher catching up still sees late blocks. */
 const CATCH_UP_GRACE_MS = 60 * 60 * 1000;
 const ADDRESSES_PER_LOG_QUERY = 500;
+/**
+ * How much younger than the cursor's sighting a head block below the cursor must be to prove the chain
+ * was replaced (chainReplaced): room for block producers' clocks and this server's clock to disagree.
+ */
+const CLOCK_SKEW_MS = 5 * 60 * 1000;
+
+/** The node's answers contradict each other within one tick (two nodes, or a reorg between calls). */
+export class ChainViewError extends BaseError {
+  constructor(message: string) {
+    super(message, { name: "ChainViewError" });
+  }
+}
+
+type BlockSummary = { hash: Hex; timestamp: bigint };
+/** The block at a height, fetched once per tick; rejects when the call fails or the node has no such block. */
+type BlockReader = (blockNumber: bigint) => Promise<BlockSummary>;
 
 type Observation = {
   order: OrderRow;
@@ -72,7 +101,15 @@ type Observation = {
 
 type WatchedOrder = OrderRow & { confirmations: number };
 
-export type TickResult = { skipped: boolean; fromBlock?: bigint; toBlock?: bigint; head?: bigint; reorg: boolean };
+export type TickResult = {
+  skipped: boolean;
+  fromBlock?: bigint;
+  toBlock?: bigint;
+  head?: bigint;
+  reorg: boolean;
+  /** The head is below what was scanned (or a payment) and nothing proves a reorg: nothing was written. */
+  waiting?: boolean;
+};
 
 export type ChainWatcher = {
   chainId: number;
@@ -91,7 +128,7 @@ export function createChainWatcher(options: {
 }): ChainWatcher {
   const { db, chain } = options;
   const logger = options.logger.child({ component: "chain-watcher", chainId: chain.chainId });
-  const client = options.client ?? createPublicClient({ transport: http(chain.rpcUrl, { timeout: 10_000, retryCount: 1 }) });
+  const client = options.client ?? createPublicClient({ transport: rpcTransport(chain.rpcUrl, { chainId: chain.chainId, timeout: 10_000, retryCount: 1, logger }) });
   const now = options.now ?? (() => new Date());
   const maxRange = BigInt(chain.maxBlockRange ?? 500);
   const reorgWindow = BigInt(chain.reorgWindow ?? 64);
@@ -103,6 +140,27 @@ export function createChainWatcher(options: {
   let running: Promise<unknown> | undefined;
   let stopped = true;
   let failures = 0;
+  /** Set while the head is below the cursor, so the wait is logged once, not every poll. */
+  let waitingSince: bigint | undefined;
+
+  function blockReader(): BlockReader {
+    const blocks = new Map<bigint, Promise<BlockSummary>>();
+    return (blockNumber) => {
+      let block = blocks.get(blockNumber);
+      if (!block) {
+        // getBlock throws BlockNotFoundError on a null answer: no block is a failure, never a different hash.
+        block = client.getBlock({ blockNumber }).then(({ hash, timestamp }) => ({ hash, timestamp }));
+        blocks.set(blockNumber, block);
+      }
+      return block;
+    };
+  }
+
+  function waiting(head: bigint, cursorBlock: bigint, reason: string): TickResult {
+    if (waitingSince === undefined) logger.warn({ head: head.toString(), cursor: cursorBlock.toString() }, reason);
+    waitingSince ??= head;
+    return { skipped: false, head, reorg: false, waiting: true };
+  }
 
   async function tick(): Promise<TickResult> {
     return db.transaction(async (tx) => {
@@ -110,36 +168,49 @@ export function createChainWatcher(options: {
       if (!lock?.locked) return { skipped: true, reorg: false };
 
       const head = await client.getBlockNumber({ cacheTime: 0 });
+      const blockAt = blockReader();
       const [cursor] = await tx.select().from(chainCursors).where(eq(chainCursors.chainId, chain.chainId));
       let fromBlock: bigint;
       let reorg = false;
       if (!cursor) {
         fromBlock = head > initialLookback ? head - initialLookback : 0n;
       } else {
-        const cursorBlock = cursor.blockNumber <= head ? await client.getBlock({ blockNumber: cursor.blockNumber }).catch(() => undefined) : undefined;
-        if (cursorBlock?.hash === cursor.blockHash) {
+        // Throws when the RPC fails: the tick is retried, nothing is decided on a missing answer.
+        const moved = cursor.blockNumber <= head ? (await blockAt(cursor.blockNumber)).hash !== cursor.blockHash : await chainReplaced(tx, head, cursor.updatedAt, blockAt);
+        if (!moved && cursor.blockNumber > head) return waiting(head, cursor.blockNumber, "RPC head is below the last scanned block: waiting for it to catch up (a lagging node?)");
+        // The cursor's block still stands, but a payment recorded from another node's view (or before a
+        // reorg that left the cursor's height alone) must not be confirmed: checked when it falls due.
+        const strayPayment = moved ? undefined : await movedDuePayment(tx, head, blockAt);
+        if (!moved && strayPayment === undefined) {
           fromBlock = cursor.blockNumber + 1n;
         } else {
-          reorg = true;
           const anchor = cursor.blockNumber < head ? cursor.blockNumber : head;
           fromBlock = anchor > reorgWindow ? anchor - reorgWindow : 0n;
+          if (strayPayment !== undefined && strayPayment < fromBlock) fromBlock = strayPayment;
+          if (!(await handleReorg(tx, head, fromBlock, blockAt, cursor.blockNumber > head))) {
+            return waiting(head, cursor.blockNumber, "reorganisation: a payment sits above the RPC head, waiting for a block at its height");
+          }
+          reorg = true;
           logger.warn({ cursor: cursor.blockNumber.toString(), head: head.toString(), rescanFrom: fromBlock.toString() }, "chain reorganisation detected");
-          await handleReorg(tx, head, fromBlock);
         }
+      }
+      if (waitingSince !== undefined) {
+        logger.info({ head: head.toString() }, "RPC head caught up: scanning again");
+        waitingSince = undefined;
       }
 
       if (fromBlock > head) return { skipped: false, head, reorg };
       const toBlock = fromBlock + maxRange - 1n < head ? fromBlock + maxRange - 1n : head;
       const watched = await loadWatchedOrders(tx);
       const observations = watched.length > 0 ? await scan(watched, fromBlock, toBlock) : [];
-      const blockTimes = new Map<bigint, Date>();
       const touched = new Set<string>();
       for (const observation of observations) {
-        if (await recordObservation(tx, observation, blockTimes)) touched.add(observation.order.id);
+        if (await recordObservation(tx, observation, blockAt)) touched.add(observation.order.id);
       }
       const refundLogs = await client.getLogs({ address: router, event: PAYMENT_REFUNDED_EVENT, fromBlock, toBlock });
       for (const log of refundLogs) {
         if (log.removed) continue;
+        await sameBlock(blockAt, log.blockNumber, log.blockHash);
         const { orderRef, merchant, to, amount } = log.args as { orderRef: Hex; merchant: Address; to: Address; amount: bigint };
         await recordRouterRefund(tx, { orderRef, merchant, to, amount, transactionHash: log.transactionHash, blockNumber: log.blockNumber }, now());
       }
@@ -147,7 +218,7 @@ export function createChainWatcher(options: {
       await confirmPayments(tx, toBlock, touched);
       for (const orderId of touched) await syncOrder(tx, orderId, now());
 
-      const last = await client.getBlock({ blockNumber: toBlock });
+      const last = await blockAt(toBlock);
       await tx
         .insert(chainCursors)
         .values({ chainId: chain.chainId, blockNumber: toBlock, blockHash: last.hash, updatedAt: now() })
@@ -239,20 +310,11 @@ export function createChainWatcher(options: {
     return borrowers;
   }
 
-  async function blockTime(blockNumber: bigint, cache: Map<bigint, Date>): Promise<Date> {
-    let time = cache.get(blockNumber);
-    if (!time) {
-      const block = await client.getBlock({ blockNumber });
-      time = new Date(Number(block.timestamp) * 1000);
-      cache.set(blockNumber, time);
-    }
-    return time;
-  }
-
   /** Inserts the payment (or revives a reorged one re-included elsewhere); true when it is new. */
-  async function recordObservation(tx: Executor, observation: Observation, blockTimes: Map<bigint, Date>): Promise<boolean> {
+  async function recordObservation(tx: Executor, observation: Observation, blockAt: BlockReader): Promise<boolean> {
     const { order } = observation;
-    const minedAt = await blockTime(observation.blockNumber, blockTimes);
+    const block = await sameBlock(blockAt, observation.blockNumber, observation.blockHash);
+    const minedAt = new Date(Number(block.timestamp) * 1000);
     if (minedAt.getTime() > order.monitorUntil.getTime()) return false; // past the late-payment window
     const late = minedAt.getTime() >= order.expiresAt.getTime();
     const [row] = await tx
@@ -311,27 +373,78 @@ export function createChainWatcher(options: {
     }
   }
 
-  /** Marks payments whose block is no longer canonical as reorged and moves their orders back. */
-  async function handleReorg(tx: Executor, head: bigint, from: bigint): Promise<void> {
+  /**
+   * The lowest height of a pending payment that falls due for confirmation at `head` although the
+   * block now at its height is another one; undefined when every due payment's block still stands.
+   */
+  async function movedDuePayment(tx: Executor, head: bigint, blockAt: BlockReader): Promise<bigint | undefined> {
+    const pending = await tx
+      .select({ blockNumber: payments.blockNumber, blockHash: payments.blockHash, confirmations: merchants.confirmations })
+      .from(payments)
+      .innerJoin(orders, eq(orders.id, payments.orderId))
+      .innerJoin(merchants, eq(merchants.id, orders.merchantId))
+      .where(and(eq(payments.chainId, chain.chainId), eq(payments.status, "pending"), lte(payments.blockNumber, head)));
+    let lowest: bigint | undefined;
+    for (const { blockNumber, blockHash, confirmations } of pending) {
+      if (head - blockNumber + 1n < BigInt(confirmationsFor(confirmations))) continue;
+      if ((await blockAt(blockNumber)).hash === blockHash) continue;
+      if (lowest === undefined || blockNumber < lowest) lowest = blockNumber;
+    }
+    return lowest;
+  }
+
+  /**
+   * The head is below the cursor. A lagging node reports a lower head of the same chain, so the head
+   * alone proves nothing; the chain counts as replaced only when
+   * - a payment recorded at or below the head is not in the block this node has at its height, or
+   * - this node's head block was made after the cursor's block was last seen on chain: an ancestor of
+   *   the cursor's block cannot be younger than it (CLOCK_SKEW_MS of room). A restarted dev chain, or a
+   *   reorganisation onto a shorter chain, shows this; a node that is merely behind never does.
+   */
+  async function chainReplaced(tx: Executor, head: bigint, cursorSeenAt: Date, blockAt: BlockReader): Promise<boolean> {
+    const headBlock = await blockAt(head);
+    if (Number(headBlock.timestamp) * 1000 > cursorSeenAt.getTime() + CLOCK_SKEW_MS) return true;
+    const recorded = await tx
+      .selectDistinct({ blockNumber: payments.blockNumber, blockHash: payments.blockHash })
+      .from(payments)
+      .where(and(eq(payments.chainId, chain.chainId), ne(payments.status, "reorged"), gte(payments.blockNumber, head > reorgWindow ? head - reorgWindow : 0n), lte(payments.blockNumber, head)));
+    for (const { blockNumber, blockHash } of recorded) {
+      if ((await blockAt(blockNumber)).hash !== blockHash) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Marks payments whose block is no longer canonical as reorged and moves their orders back. Each
+   * verdict needs the block now at the payment's height; a payment above the head is orphaned only when
+   * the chain was proven replaced (`replacedAboveHead`). Otherwise nothing is written and false returned.
+   */
+  async function handleReorg(tx: Executor, head: bigint, from: bigint, blockAt: BlockReader, replacedAboveHead: boolean): Promise<boolean> {
     const recent = await tx
       .select({ payment: payments, merchantId: orders.merchantId, orderToken: orders.token })
       .from(payments)
       .innerJoin(orders, eq(orders.id, payments.orderId))
       .where(and(eq(payments.chainId, chain.chainId), ne(payments.status, "reorged"), gte(payments.blockNumber, from)));
-    const canonical = new Map<bigint, Hex | null>();
-    const affected = new Set<string>();
-    for (const { payment, merchantId } of recent) {
-      if (!canonical.has(payment.blockNumber)) {
-        const block = payment.blockNumber <= head ? await client.getBlock({ blockNumber: payment.blockNumber }).catch(() => undefined) : undefined;
-        canonical.set(payment.blockNumber, block?.hash ?? null);
+    // Every verdict first (RPC reads only), then the writes: an undecided payment leaves everything as it was.
+    const orphaned: typeof recent = [];
+    for (const entry of recent) {
+      const { payment } = entry;
+      if (payment.blockNumber <= head) {
+        if ((await blockAt(payment.blockNumber)).hash === payment.blockHash) continue;
+      } else if (!replacedAboveHead) {
+        return false;
       }
-      if (canonical.get(payment.blockNumber) === payment.blockHash) continue;
+      orphaned.push(entry);
+    }
+    const affected = new Set<string>();
+    for (const { payment, merchantId } of orphaned) {
       const [row] = await tx.update(payments).set({ status: "reorged", updatedAt: now() }).where(eq(payments.id, payment.id)).returning();
       await appendOrderEvent(tx, { orderId: payment.orderId, merchantId, type: "payment.reorged", data: { payment: paymentSnapshot(row!), previousStatus: payment.status } });
       affected.add(payment.orderId);
     }
     for (const orderId of affected) await syncOrder(tx, orderId, now());
     if (affected.size > 0) logger.warn({ orders: [...affected] }, "payments reorged out");
+    return true;
   }
 
   function schedule(delayMs: number): void {
@@ -367,6 +480,16 @@ export function createChainWatcher(options: {
       await running?.catch(() => undefined);
     },
   };
+}
+
+/**
+ * The block at a log's height, which must be the log's own block: a log from one node (or one fork) and
+ * the block from another must not make one record. Throws ChainViewError otherwise (the tick is retried).
+ */
+async function sameBlock(blockAt: BlockReader, blockNumber: bigint, blockHash: Hex): Promise<BlockSummary> {
+  const block = await blockAt(blockNumber);
+  if (block.hash !== blockHash) throw new ChainViewError(`the RPC's log and block disagree at block ${blockNumber} (${blockHash} vs ${block.hash}): the tick is retried`);
+  return block;
 }
 
 /** Re-derives `new` orders past their expiry (→ expired) in batches; safe in several processes. */

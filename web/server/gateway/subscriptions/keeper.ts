@@ -15,8 +15,9 @@
 import { and, eq, inArray, isNotNull, lte, sql } from "drizzle-orm";
 import type { PgBoss } from "pg-boss";
 import type { Logger } from "pino";
-import { createPublicClient, createWalletClient, http, parseEventLogs, type Account, type Hex, type PublicClient } from "viem";
+import { createPublicClient, createWalletClient, parseEventLogs, type Account, type Hex, type PublicClient } from "viem";
 import { subscriptionsAbi } from "@coinpays/sdk/contracts";
+import { rpcTransport, rpcUrlList, type RpcUrls } from "../../chain.ts";
 import type { AppDatabase } from "../../db/index.ts";
 import { subscriptionPlans, subscriptions } from "../../db/schema.ts";
 import { createSubscriptionProjection, type ProjectionResult, type SubscriptionChain } from "./projection.ts";
@@ -29,7 +30,8 @@ const KEEPER_LOCK_CLASS = 0x53756273;
 export type SubscriptionKeeperOptions = {
   db: AppDatabase;
   logger: Logger;
-  rpcUrl: string;
+  /** RPC URL(s), in fail-over order (server/chain.ts). */
+  rpcUrl: RpcUrls;
   chain: SubscriptionChain;
   /** Pays for the charges; without it the keeper only projects (someone else may charge). */
   relayer?: Account;
@@ -50,8 +52,8 @@ export type SubscriptionKeeper = {
 
 export function createSubscriptionKeeper(options: SubscriptionKeeperOptions): SubscriptionKeeper {
   const { db, logger, chain } = options;
-  const transport = http(options.rpcUrl);
-  const viemChain = { id: chain.chainId, name: `chain-${chain.chainId}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [options.rpcUrl] } } };
+  const transport = rpcTransport(options.rpcUrl, { chainId: chain.chainId, timeout: 10_000, retryCount: 3, logger });
+  const viemChain = { id: chain.chainId, name: `chain-${chain.chainId}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: rpcUrlList(options.rpcUrl) } } };
   const client = createPublicClient({ chain: viemChain, transport }) as PublicClient;
   const wallet = options.relayer ? createWalletClient({ account: options.relayer, chain: viemChain, transport }) : undefined;
   const batchSize = options.batchSize ?? 100;

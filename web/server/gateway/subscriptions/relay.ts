@@ -9,9 +9,10 @@
 // and answered as a 422 naming the contract's error, before any gas is spent.
 import { sql } from "drizzle-orm";
 import type { Logger } from "pino";
-import { BaseError, ContractFunctionRevertedError, createPublicClient, createWalletClient, erc20Abi, http, parseEventLogs, zeroAddress, type Account, type Address, type Hex } from "viem";
+import { BaseError, ContractFunctionRevertedError, createPublicClient, createWalletClient, erc20Abi, parseEventLogs, zeroAddress, type Account, type Address, type Hex } from "viem";
 import { z } from "zod";
 import { subscriptionsAbi } from "@coinpays/sdk/contracts";
+import { rpcTransport, rpcUrlList, type RpcUrls } from "../../chain.ts";
 import type { AppDatabase } from "../../db/index.ts";
 import { merchants } from "../../db/schema.ts";
 import { ApiError, notFound, unprocessable } from "../http/errors.ts";
@@ -46,10 +47,11 @@ export type SignedSubscription = z.output<typeof signedSubscriptionSchema>;
 
 export type SubscriptionRelay = { relay(input: SignedSubscription): Promise<{ subscriptionId: string; transactionHash: Hex }> };
 
-export function createSubscriptionRelay(options: { db: AppDatabase; logger: Logger; chainId: number; rpcUrl: string; contract: Address; relayer: Account }): SubscriptionRelay {
+export function createSubscriptionRelay(options: { db: AppDatabase; logger: Logger; chainId: number; rpcUrls: RpcUrls; contract: Address; relayer: Account }): SubscriptionRelay {
   const { db, logger, contract, relayer } = options;
-  const transport = http(options.rpcUrl);
-  const chain = { id: options.chainId, name: `chain-${options.chainId}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [options.rpcUrl] } } };
+  // The same fail-over transport as every other server-side client (server/chain.ts).
+  const transport = rpcTransport(options.rpcUrls, { chainId: options.chainId, timeout: 10_000, retryCount: 1, logger });
+  const chain = { id: options.chainId, name: `chain-${options.chainId}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: rpcUrlList(options.rpcUrls) } } };
   const client = createPublicClient({ chain, transport });
   const wallet = createWalletClient({ account: relayer, chain, transport });
 

@@ -40,7 +40,8 @@ export const p2pUsers = pgTable(
     /** Lower-cased. */
     email: text("email").notNull(),
     passwordHash: text("password_hash").notNull(),
-    role: text("role", { enum: ["user", "operator"] }).notNull().default("user"),
+    // No role column: operators are the verified users listed in P2P_OPERATOR_EMAILS, decided per
+    // request (auth.ts), so the list stays the one source of truth.
     emailVerifiedAt: ts("email_verified_at"),
     /** The game-room account e-mail the seller transfers virtual dollars from (lower-cased). */
     gameEmail: text("game_email"),
@@ -81,6 +82,47 @@ export const p2pEmailCodes = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index("p2p_email_codes_user_idx").on(t.userId, t.purpose)],
+);
+
+/**
+ * An operator's authenticator (TOTP) secret, sealed with the server keyring (context
+ * `operator_totp:<userId>`). Counts once `confirmed_at` is set by a first code; `last_step` is the
+ * time step of the last accepted code: a code is good once (server/p2p/operator.ts).
+ */
+export const p2pOperatorTotp = pgTable("p2p_operator_totp", {
+  userId: uuid("user_id").primaryKey().references(() => p2pUsers.id, { onDelete: "cascade" }),
+  secretCiphertext: text("secret_ciphertext").notNull(),
+  confirmedAt: ts("confirmed_at"),
+  lastStep: bigint("last_step", { mode: "number" }),
+  createdAt: createdAt(),
+});
+
+/**
+ * Append-only log of operators' money actions (adjustments, deposits credited from an imported
+ * statement, deposit resolutions, dispute resolutions): who, what, amount, target, reason, request id, when. Written in the action's own
+ * transaction; a trigger refuses UPDATE, DELETE and TRUNCATE. `amount` is signed for adjustments
+ * (a debit is negative).
+ */
+export const p2pOperatorAudit = pgTable(
+  "p2p_operator_audit",
+  {
+    id: bigserial("id", { mode: "bigint" }).primaryKey(),
+    operatorId: uuid("operator_id").notNull(),
+    operatorEmail: text("operator_email").notNull(),
+    action: text("action", { enum: ["adjustment", "deposit_resolution", "deposit_import", "dispute_resolution"] }).notNull(),
+    amount: numeric("amount", { precision: 38, scale: 0, mode: "bigint" }),
+    currency: text("currency").notNull(),
+    targetType: text("target_type", { enum: ["user", "deposit", "dispute"] }).notNull(),
+    targetId: text("target_id").notNull(),
+    targetUserId: uuid("target_user_id"),
+    reason: text("reason").notNull(),
+    transferId: bigint("transfer_id", { mode: "bigint" }),
+    /** The HTTP request's id (x-request-id of its response); null for in-process callers. */
+    requestId: text("request_id"),
+    details: jsonb("details").$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (t) => [index("p2p_operator_audit_operator_idx").on(t.operatorId, t.createdAt)],
 );
 
 /** Development mail outbox: used instead of SMTP when SMTP_URL is unset (shown at /p2p/dev/outbox). */

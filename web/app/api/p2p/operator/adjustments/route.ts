@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { amountString, idempotencyKeyOf, json, readBody, withP2P } from "../../../../lib/p2p-http.ts";
+import { amountString, idempotencyKeyOf, json, otpField, readBody, withP2P } from "../../../../lib/p2p-http.ts";
 
 const body = z.object({
   userId: z.uuid(),
@@ -7,14 +7,15 @@ const body = z.object({
   amount: amountString,
   reason: z.string().min(3).max(500),
   idempotencyKey: z.string().optional(),
+  otp: otpField,
 });
 
-/** Operator: manual balance adjustment, booked as a ledger transfer with its reason. */
+/** Operator: manual balance adjustment, booked as a ledger transfer with its reason; needs the authenticator code, audited. */
 export async function POST(request: Request): Promise<Response> {
-  return withP2P(request, { auth: "operator" }, async ({ p2p, user }) => {
-    const input = await readBody(request, body);
+  return withP2P(request, { auth: "operator" }, async ({ p2p, asOperator }) => {
+    const { otp, ...input } = await readBody(request, body);
     const key = idempotencyKeyOf(request, input.idempotencyKey);
-    const result = await p2p.desk.adjust(user!.id, { ...input, idempotencyKey: key });
+    const result = await asOperator(otp, (act) => p2p.desk.adjust(act, { ...input, idempotencyKey: key }));
     return json({ adjustment: result }, result.replayed ? 200 : 201);
   });
 }
