@@ -8,13 +8,15 @@ import http from "node:http";
 import { sql } from "drizzle-orm";
 import { pino } from "pino";
 import { openDatabase, type Database } from "../../server/db/index.ts";
-import type { P2PServices } from "../../server/p2p/index.ts";
 import { checkInvariants } from "../../server/p2p/ledger/invariants.ts";
 import type { TxRunner } from "../../server/p2p/sql.ts";
 import { startFakeChain, startFakeIndexer, type FakeDependency } from "../support/fake-dependencies.ts";
 import { createTemporaryDatabase, withClient, type TemporaryDatabase } from "../support/postgres.ts";
 import { startServerProcess, TEST_ENCRYPTION_KEYS, type ServerProcess } from "../support/server-process.ts";
-import { startTestDesk } from "./support.ts";
+import { loadP2PConfig } from "../../server/p2p/config.ts";
+import { startP2P, type P2PServices } from "../../server/p2p/index.ts";
+import { parseKeyring } from "../../server/secrets/keyring.ts";
+import { allowedUnsafeFeatures } from "../../server/unsafe-features.ts";
 
 export type HttpAnswer = { status: number; json: any; text: string; headers: Headers };
 
@@ -54,7 +56,12 @@ export async function startDeskServer(label: string, env: Record<string, string>
       ...env,
     });
     handle = await openDatabase({ kind: "postgres", url: database.url }, pino({ level: "silent" }));
-    const p2p = await startTestDesk(handle, { env: { ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS, P2P_COOLDOWN_SECONDS: "0", ...deskEnv } });
+    // The server's keyring, so credentials sealed here open there.
+    const config = loadP2PConfig(
+      { NODE_ENV: "test", P2P_COOLDOWN_SECONDS: "0", ...deskEnv },
+      { production: false, unsafeFeatures: allowedUnsafeFeatures(false, new Set()), keyring: parseKeyring(TEST_ENCRYPTION_KEYS) },
+    );
+    const p2p = await startP2P({ database: handle, config, sweeper: false });
     const db = handle.db as unknown as TxRunner;
     const running = server;
     const opened = handle;
@@ -86,6 +93,8 @@ export async function startDeskServer(label: string, env: Record<string, string>
       },
       violations: async () => (await checkInvariants(db)).violations,
       async close() {
+        // The server's own errors, so a failing run shows why it answered 500.
+        for (const line of running.logs.filter((entry) => entry.level >= 50)) console.error(`server: ${JSON.stringify(line).slice(0, 2_000)}`);
         await p2p.stop();
         await opened.close();
         await running.stop("SIGKILL").catch(() => undefined);

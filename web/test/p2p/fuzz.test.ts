@@ -117,7 +117,8 @@ describe("fuzzing every P2P route", () => {
     const buyer = await createVerifiedUser(desk.handle, "fuzz-buyer");
     const claimer = await createVerifiedUser(desk.handle, "fuzz-claimer");
     const operator = await createVerifiedUser(desk.handle, "fuzz-operator");
-    await client.query(`update p2p_users set role = 'operator', email = $2 where id = $1`, [operator, OPERATOR_EMAIL]);
+    // An operator: a verified e-mail on P2P_OPERATOR_EMAILS (the role is decided from that on every request).
+    await client.query(`update p2p_users set email = $2 where id = $1`, [operator, OPERATOR_EMAIL]);
     const order = await desk.p2p.desk.createOrder(buyer, { amount: 1_000n, method: "sandbox", idempotencyKey: randomUUID() });
     const claimed = await desk.p2p.desk.createOrder(claimer, { amount: 2_000n, method: "sandbox", idempotencyKey: randomUUID() });
     const { disputeId } = await desk.p2p.desk.claimPaid(claimer, claimed.id, "paid by card");
@@ -295,6 +296,7 @@ describe("fuzzing every P2P route", () => {
           });
           const what = `POST ${path} as ${c.who} ${rawBody.slice(0, 400)}`;
           seen[`${c.route} ${answer.status}`] = (seen[`${c.route} ${answer.status}`] ?? 0) + 1;
+          if (process.env.P2P_FUZZ_TRACE) console.log(`trace ${c.route} ${answer.status} ${rawBody.slice(0, 120)}`);
           assertClearRefusal(answer, what);
           const now = await digest();
           if (answer.status >= 400) {
