@@ -296,7 +296,6 @@ describe("fuzzing every P2P route", () => {
           });
           const what = `POST ${path} as ${c.who} ${rawBody.slice(0, 400)}`;
           seen[`${c.route} ${answer.status}`] = (seen[`${c.route} ${answer.status}`] ?? 0) + 1;
-          if (process.env.P2P_FUZZ_TRACE) console.log(`trace ${c.route} ${answer.status} ${rawBody.slice(0, 120)}`);
           assertClearRefusal(answer, what);
           const now = await digest();
           if (answer.status >= 400) {
