@@ -13,6 +13,13 @@ import {
   splitMainAbi,
   subscriptionsAbi,
 } from "@coinpays/sdk/contracts";
+import { assertExplicitHostname, loadApiAccess } from "./src/api/access.ts";
+
+// The HTTP API's access settings (src/api/access.ts) are checked here, before anything is indexed: a
+// production indexer without its own INDEXER_API_SECRET, or any Ponder process about to listen on every
+// network interface for want of --hostname, stops now with the reason.
+loadApiAccess();
+assertExplicitHostname(process.argv);
 
 // One chain per indexer instance for now; which one comes from the environment so the same app indexes
 // the local chain in development and any configured network in production.

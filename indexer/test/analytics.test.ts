@@ -15,7 +15,7 @@ import { devAccount } from "../../scripts/lib/dev-accounts.ts";
 import { startLocalChain, type LocalChain } from "../../scripts/lib/local-chain.ts";
 import { waitFor } from "../../scripts/lib/processes.ts";
 import { orderRefOf, seedLocalChain } from "../../scripts/lib/seed.ts";
-import { chainWriter, freshDatabase, startIndexer, type RunningIndexer } from "./support.ts";
+import { authorized, chainWriter, freshDatabase, startIndexer, type RunningIndexer } from "./support.ts";
 
 const DATABASE_URL = process.env.DATABASE_URL;
 const DAY = 86_400n;
@@ -41,7 +41,7 @@ describe("analytics API", { timeout: 400_000, skip: !DATABASE_URL && "DATABASE_U
   let dai: Address;
 
   async function get(pathAndQuery: string): Promise<{ status: number; body: any; text: string; type: string | null }> {
-    const response = await fetch(`${indexer.url}${pathAndQuery}`);
+    const response = await fetch(`${indexer.url}${pathAndQuery}`, authorized());
     const text = await response.text();
     let body: unknown = undefined;
     try {

@@ -17,6 +17,7 @@ import { ROOT } from "../../scripts/lib/paths.ts";
 import { freePort, waitFor, type ManagedProcess } from "../../scripts/lib/processes.ts";
 import { startPonder } from "../../scripts/lib/ponder.ts";
 import { DEMO, seedLocalChain, type SeedResult } from "../../scripts/lib/seed.ts";
+import { authorized, TEST_INDEXER_API_SECRET } from "./support.ts";
 
 const INDEXER_DIR = path.join(ROOT, "indexer");
 const DATABASE_URL = process.env.DATABASE_URL;
@@ -28,7 +29,7 @@ async function startIndexer(env: Record<string, string>): Promise<{ url: string;
     cwd: INDEXER_DIR,
     label: "indexer",
     // Ponder prefers PORT from the environment over --port.
-    env: { ...process.env, PONDER_TELEMETRY_DISABLED: "true", ...env, PORT: String(port) },
+    env: { ...process.env, PONDER_TELEMETRY_DISABLED: "true", INDEXER_API_SECRET: TEST_INDEXER_API_SECRET, ...env, PORT: String(port) },
   });
   const url = `http://127.0.0.1:${port}`;
   await waitFor("the indexer to be ready", async () => ((await fetch(`${url}/ready`)).ok ? true : undefined), 120_000, indexer);
@@ -36,7 +37,7 @@ async function startIndexer(env: Record<string, string>): Promise<{ url: string;
 }
 
 async function paymentsOf(url: string, merchant: Address): Promise<Array<Record<string, unknown>>> {
-  const response = await fetch(`${url}/merchants/${merchant}/payments`);
+  const response = await fetch(`${url}/merchants/${merchant}/payments`, authorized());
   assert.equal(response.status, 200);
   return ((await response.json()) as { data: Array<Record<string, unknown>> }).data;
 }
@@ -154,10 +155,10 @@ describe("indexer", { timeout: 300_000 }, () => {
     const dir = await mkdtemp(path.join(tmpdir(), "coinpays-pglite-"));
     const indexer = await startIndexer({ PONDER_RPC_URL_31337: chain.rpcUrl, PONDER_PGLITE_DIR: dir, DATABASE_URL: "" });
     try {
-      const badAddress = await fetch(`${indexer.url}/merchants/not-an-address/payments`);
+      const badAddress = await fetch(`${indexer.url}/merchants/not-an-address/payments`, authorized());
       assert.equal(badAddress.status, 400);
       assert.equal(((await badAddress.json()) as { error: { code: string } }).error.code, "invalid_address");
-      const badLimit = await fetch(`${indexer.url}/merchants/${merchant}/payments?limit=0`);
+      const badLimit = await fetch(`${indexer.url}/merchants/${merchant}/payments?limit=0`, authorized());
       assert.equal(badLimit.status, 400);
     } finally {
       await indexer.process.stop();

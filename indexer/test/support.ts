@@ -12,8 +12,16 @@ import { startLocalChain, type LocalChain } from "../../scripts/lib/local-chain.
 import { ROOT } from "../../scripts/lib/paths.ts";
 import { freePort, waitFor, type ManagedProcess } from "../../scripts/lib/processes.ts";
 import { startPonder } from "../../scripts/lib/ponder.ts";
+import { TEST_INDEXER_API_SECRET } from "./api-secret.ts";
 
 export const INDEXER_DIR = path.join(ROOT, "indexer");
+
+export { TEST_INDEXER_API_SECRET };
+
+/** Request options carrying the test indexers' secret (every route but /health and /ready needs it). */
+export function authorized(init: RequestInit = {}): RequestInit {
+  return { ...init, headers: { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${TEST_INDEXER_API_SECRET}` } };
+}
 
 /**
  * A database of the test's own, created afresh. Ponder's sync store (schema `ponder_sync`) is shared by
@@ -69,7 +77,7 @@ export async function startIndexer(options: { databaseUrl: string; rpcUrl: strin
     cwd: INDEXER_DIR,
     label: "indexer",
     // Ponder prefers PORT from the environment over --port.
-    env: { ...process.env, PONDER_TELEMETRY_DISABLED: "true", DATABASE_URL: options.databaseUrl, PONDER_RPC_URL_31337: options.rpcUrl, ...options.env, PORT: String(port) },
+    env: { ...process.env, PONDER_TELEMETRY_DISABLED: "true", DATABASE_URL: options.databaseUrl, PONDER_RPC_URL_31337: options.rpcUrl, INDEXER_API_SECRET: TEST_INDEXER_API_SECRET, ...options.env, PORT: String(port) },
   });
   const url = `http://127.0.0.1:${port}`;
   if (options.waitReady !== false) {
@@ -116,12 +124,12 @@ export async function schemaQuery(databaseUrl: string, schema: string) {
  * Starts `ponder serve` on a schema (the views schema of a blue/green deployment): the read-only HTTP API,
  * the analytics endpoints among them, with no indexing of its own.
  */
-export async function startServe(options: { databaseUrl: string; rpcUrl: string; schema: string }): Promise<{ url: string; process: ManagedProcess }> {
+export async function startServe(options: { databaseUrl: string; rpcUrl: string; schema: string; env?: Record<string, string> }): Promise<{ url: string; process: ManagedProcess }> {
   const port = await freePort();
   const server = startPonder(["serve", "--schema", options.schema, "--port", String(port)], {
     cwd: INDEXER_DIR,
     label: "indexer-serve",
-    env: { ...process.env, PONDER_TELEMETRY_DISABLED: "true", DATABASE_URL: options.databaseUrl, PONDER_RPC_URL_31337: options.rpcUrl, PORT: String(port) },
+    env: { ...process.env, PONDER_TELEMETRY_DISABLED: "true", DATABASE_URL: options.databaseUrl, PONDER_RPC_URL_31337: options.rpcUrl, INDEXER_API_SECRET: TEST_INDEXER_API_SECRET, ...options.env, PORT: String(port) },
   });
   const url = `http://127.0.0.1:${port}`;
   await waitFor("ponder serve to answer", async () => ((await fetch(`${url}/health`).catch(() => undefined))?.ok ? true : undefined), 120_000, server);

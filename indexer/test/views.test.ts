@@ -10,7 +10,7 @@ import { parseUnits, type Abi } from "viem";
 import { paymentRouterAbi } from "@coinpays/sdk/contracts";
 import { waitFor } from "../../scripts/lib/processes.ts";
 import { DEMO, orderRefOf, seedLocalChain } from "../../scripts/lib/seed.ts";
-import { deployedLocalChain, chainWriter, freshDatabase, schemaQuery, startIndexer, startServe } from "./support.ts";
+import { authorized, deployedLocalChain, chainWriter, freshDatabase, schemaQuery, startIndexer, startServe } from "./support.ts";
 
 const DATABASE_URL = process.env.DATABASE_URL;
 const VIEWS = "coinpays";
@@ -32,7 +32,7 @@ describe("indexer views schema", { timeout: 400_000, skip: !DATABASE_URL && "DAT
     let green: Awaited<ReturnType<typeof startIndexer>> | undefined;
     const api = await startServe({ databaseUrl, rpcUrl: local.chain.rpcUrl, schema: VIEWS });
     const paymentsThroughApi = async () => {
-      const response = await fetch(`${api.url}/merchants/${merchant}/payments?limit=500`);
+      const response = await fetch(`${api.url}/merchants/${merchant}/payments?limit=500`, authorized());
       assert.equal(response.status, 200);
       return ((await response.json()) as { data: Array<{ orderRef: string }> }).data;
     };
@@ -68,7 +68,7 @@ describe("indexer views schema", { timeout: 400_000, skip: !DATABASE_URL && "DAT
 
       // The analytics endpoints answer through the views too.
       const now = Math.floor(Date.now() / 1000);
-      const revenue = await fetch(`${api.url}/analytics/revenue?merchant=${merchant}&from=${now - 7 * 86_400}&to=${now + 7 * 86_400}&interval=day`);
+      const revenue = await fetch(`${api.url}/analytics/revenue?merchant=${merchant}&from=${now - 7 * 86_400}&to=${now + 7 * 86_400}&interval=day`, authorized());
       assert.equal(revenue.status, 200, await revenue.clone().text());
       const totals = ((await revenue.json()) as { totals: { paymentCount: number } }).totals;
       assert.equal(totals.paymentCount, seeded + 2);

@@ -16,7 +16,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { createWalletClient, erc20Abi, http, maxUint256, toHex, type Address } from "viem";
-import { startIndexer } from "../../indexer/test/support.ts";
+import { authorized, startIndexer } from "../../indexer/test/support.ts";
 import { paymentRouterAbi } from "../../sdk/src/contracts/index.ts";
 import { startChainFixture } from "../../web/test/gateway/support/fixtures.ts";
 import { call, signIn, startGateway } from "../../web/test/gateway/support.ts";
@@ -74,7 +74,7 @@ try {
   const from = start - DAY;
   const to = start + 31 * DAY;
   await waitFor("the indexer to index every payment", async () => {
-    const response = await fetch(`${indexer.url}/analytics/revenue?merchant=${payout}&from=${from}&to=${to}`).catch(() => undefined);
+    const response = await fetch(`${indexer.url}/analytics/revenue?merchant=${payout}&from=${from}&to=${to}`, authorized()).catch(() => undefined);
     const body = response?.ok ? ((await response.json()) as { totals: { paymentCount: number } }) : undefined;
     return body?.totals.paymentCount === PAYMENTS ? true : undefined;
   }, 300_000, indexer.process);

@@ -27,6 +27,7 @@ import { startLocalChain } from "../lib/local-chain.ts";
 import { ROOT } from "../lib/paths.ts";
 import { freePort, waitFor } from "../lib/processes.ts";
 import { startPonder } from "../lib/ponder.ts";
+import { authorized, TEST_INDEXER_API_SECRET } from "../../indexer/test/support.ts";
 
 const PAYMENTS = Number(process.env.PAYMENTS ?? 1_000_000);
 const REQUESTS = Number(process.env.REQUESTS ?? 200);
@@ -53,7 +54,7 @@ try {
   const indexer = startPonder(["start", "--schema", SCHEMA], {
     cwd: path.join(ROOT, "indexer"),
     label: "indexer",
-    env: { ...process.env, PONDER_TELEMETRY_DISABLED: "true", DATABASE_URL: databaseUrl, PORT: String(port), PONDER_RPC_URL_31337: chain.rpcUrl },
+    env: { ...process.env, PONDER_TELEMETRY_DISABLED: "true", DATABASE_URL: databaseUrl, PORT: String(port), PONDER_RPC_URL_31337: chain.rpcUrl, INDEXER_API_SECRET: TEST_INDEXER_API_SECRET },
   });
   try {
     const api = `http://127.0.0.1:${port}`;
@@ -165,7 +166,7 @@ try {
       const latencies: number[] = [];
       for (let i = 0; i < REQUESTS + 20; i++) {
         const started = performance.now();
-        const response = await fetch(`${api}${path_}`);
+        const response = await fetch(`${api}${path_}`, authorized());
         const text = await response.text();
         const elapsed = performance.now() - started;
         if (response.status !== 200) throw new Error(`${name}: ${response.status} ${text.slice(0, 300)}`);

@@ -9,6 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { ROOT } from "../lib/paths.ts";
 import { freePort, startProcess, waitFor, type ManagedProcess } from "../lib/processes.ts";
 import { DEMO } from "../lib/seed.ts";
+import { DEV_INDEXER_API_SECRET } from "../../indexer/src/api/access.ts";
 
 describe("local stack (pnpm dev)", { timeout: 600_000 }, () => {
   let stack: ManagedProcess;
@@ -38,7 +39,10 @@ describe("local stack (pnpm dev)", { timeout: 600_000 }, () => {
   });
 
   it("has indexed the seeded demo payments", async () => {
-    const response = await fetch(`${indexerUrl}/merchants/${DEMO.merchant.address}/payments`);
+    const response = await fetch(`${indexerUrl}/merchants/${DEMO.merchant.address}/payments`, {
+      // The stack starts the indexer and the web server with the same INDEXER_API_SECRET: this one, or the development default.
+      headers: { authorization: `Bearer ${process.env.INDEXER_API_SECRET || DEV_INDEXER_API_SECRET}` },
+    });
     assert.equal(response.status, 200);
     const { data } = (await response.json()) as { data: Array<{ amount: string; method: string }> };
     // The indexer names the payment path: the seeded ETH payment goes through the router's native entry point.

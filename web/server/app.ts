@@ -85,6 +85,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       keyring: config.keyring,
       webhookTargets: targetPolicy(config.unsafeFeatures),
       indexerUrl: config.indexerUrl,
+      indexerApiSecret: config.indexerApiSecret,
       subscriptionRelay:
         deployment && relayer
           ? createSubscriptionRelay({ db: database.db, logger, chainId: config.chainId, rpcUrls: config.rpcUrls, contract: deployment.contracts.Subscriptions.address, relayer })
@@ -92,6 +93,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     });
     registerServices({
       logger,
+      site,
       database,
       chain: { id: config.chainId, name: configuredChain(config).name, rpcUrl: config.rpcUrl },
       health: createHealthService({

@@ -34,6 +34,9 @@ const environmentSchema = z.object({
   // Relative paths are taken from the web package root.
   WEB_PGLITE_DIR: z.string().min(1).default(path.join(WEB_ROOT, ".data", "pglite")),
   INDEXER_URL: httpUrl.default("http://127.0.0.1:42069"),
+  // The shared secret the indexer's API requires (Authorization: Bearer …; the indexer's own INDEXER_API_SECRET).
+  // Required in production; development uses the indexer's public DEV-ONLY default.
+  INDEXER_API_SECRET: z.string().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   // Gateway background workers (chain watcher, expiry, webhook delivery); "off" for a web-only process.
   GATEWAY_WORKERS: z.enum(["on", "off"]).default("on"),
@@ -69,6 +72,11 @@ export const DEV_CHAIN_IDS: ReadonlySet<number> = new Set([31337, 1337]);
 /** Hardhat's well-known dev mnemonic: public keys for the local chain only, never for real money. */
 const LOCAL_DEV_MNEMONIC = "test test test test test test test test test test test junk";
 
+/** The indexer's development default for INDEXER_API_SECRET (indexer/src/api/access.ts): public, so never in production. */
+const DEV_INDEXER_API_SECRET = "coinpays-dev-indexer-api-secret";
+/** The shortest INDEXER_API_SECRET a production server accepts (as the indexer does): 32 random hex digits. */
+const MIN_INDEXER_API_SECRET_LENGTH = 32;
+
 export type ServerConfig = {
   nodeEnv: "development" | "production" | "test";
   production: boolean;
@@ -91,6 +99,8 @@ export type ServerConfig = {
   /** Either an external PostgreSQL server or the embedded PGlite database in a directory. */
   database: { kind: "postgres"; url: string } | { kind: "pglite"; dataDir: string };
   indexerUrl: string;
+  /** Sent to the indexer as `Authorization: Bearer …` on every API call. */
+  indexerApiSecret: string;
   logLevel: z.infer<typeof environmentSchema>["LOG_LEVEL"];
   webRoot: string;
   gateway: {
@@ -162,6 +172,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   }
 
   const rpcUrls = [e.RPC_URL, ...parseFallbackRpcUrls(e.RPC_FALLBACK_URLS, issues)].filter((url, index, all) => all.indexOf(url) === index);
+  if (production) {
+    if (!e.INDEXER_API_SECRET) issues.push({ field: "INDEXER_API_SECRET", message: "is required in production: the secret the indexer's API requires (the same value as the indexer's INDEXER_API_SECRET; e.g. openssl rand -hex 32)" });
+    else if (e.INDEXER_API_SECRET === DEV_INDEXER_API_SECRET) issues.push({ field: "INDEXER_API_SECRET", message: "is the public development default; production needs a secret of its own (e.g. openssl rand -hex 32)" });
+    else if (e.INDEXER_API_SECRET.length < MIN_INDEXER_API_SECRET_LENGTH) issues.push({ field: "INDEXER_API_SECRET", message: `must be at least ${MIN_INDEXER_API_SECRET_LENGTH} characters (e.g. openssl rand -hex 32)` });
+  }
 
   const devChain = DEV_CHAIN_IDS.has(e.CHAIN_ID);
   if (production) {
@@ -193,6 +208,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       ? { kind: "postgres", url: e.DATABASE_URL }
       : { kind: "pglite", dataDir: path.resolve(WEB_ROOT, e.WEB_PGLITE_DIR) },
     indexerUrl: e.INDEXER_URL.replace(/\/+$/, ""),
+    indexerApiSecret: e.INDEXER_API_SECRET ?? DEV_INDEXER_API_SECRET,
     logLevel: e.LOG_LEVEL,
     webRoot: WEB_ROOT,
     gateway: {

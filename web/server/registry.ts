@@ -15,12 +15,15 @@ import type { GatewayApi } from "./gateway/api.ts";
 import type { HealthService } from "./health.ts";
 import type { NetworkService } from "./network.ts";
 import type { P2PServices } from "./p2p/index.ts";
+import type { Site } from "./site.ts";
 
 /** What the browser needs to talk to the configured chain (public by nature: no secrets). */
 export type PublicChainConfig = { id: number; name: string; rpcUrl: string };
 
 export type ServerServices = {
   logger: Logger;
+  /** The site's configured origin(s): route handlers check Origin against it, never against Host. */
+  site: Pick<Site, "origin" | "isOwnOrigin">;
   database: Database;
   chain: PublicChainConfig;
   health: HealthService;

@@ -4,14 +4,52 @@ import { db } from "ponder:api";
 import schema from "ponder:schema";
 import { stringify } from "csv-stringify/sync";
 import { isAddress } from "viem";
+import { bearerMatches, loadApiAccess } from "./access.ts";
 import { analytics, type Row } from "./analytics.ts";
 import { BadRequest, parseAnalyticsQuery } from "./params.ts";
+import { applyStatementTimeout } from "./statement-timeout.ts";
+
+const access = loadApiAccess();
+/** How many SQL-over-HTTP queries may run at once (see the /sql/db gate below). */
+const SQL_IN_FLIGHT = 2;
+applyStatementTimeout(db, access.statementTimeoutMs);
 
 const app = new Hono();
 
-// Ponder's own read APIs: GraphQL for the dashboards, SQL-over-HTTP for @ponder/client.
-app.use("/graphql", graphql({ db, schema }));
-app.use("/sql/*", client({ db, schema }));
+// Every route of this app needs the web server's secret. Ponder's own /health, /ready, /status and /metrics
+// are answered before this app is reached (ponder/src/server), so load balancers and the web server's health
+// check keep working without it; they say whether the indexer is up and how far it got, no merchant's data.
+app.use("*", async (c, next) => {
+  if (!bearerMatches(c.req.header("authorization"), access.secret)) {
+    c.header("WWW-Authenticate", 'Bearer realm="coinpays-indexer"');
+    return c.json({ error: { code: "unauthorized", message: "This API needs Authorization: Bearer <INDEXER_API_SECRET>" } }, 401);
+  }
+  await next();
+});
+
+// Ponder's generic read APIs, off unless switched on: GraphQL (INDEXER_GRAPHQL=on) and SQL over HTTP for
+// @ponder/client (INDEXER_SQL_API=on). Both read every table of every merchant, and the SQL API runs queries
+// the caller writes (Ponder's validator allows read-only SELECTs; the statement timeout bounds them).
+if (access.graphql) app.use("/graphql", graphql({ db, schema }));
+if (access.sqlApi) {
+  // Ponder retries a failed statement up to 9 times with back-off (ponder/src/database/queryBuilder.ts), one the
+  // statement timeout cancelled among them: a single request keeps a connection busy for 10 × the timeout over
+  // about a minute. So at most SQL_IN_FLIGHT such requests run at once; more answer 503 at once.
+  let inFlight = 0;
+  app.use("/sql/db", async (c, next) => {
+    if (inFlight >= SQL_IN_FLIGHT) {
+      c.header("Retry-After", "5");
+      return c.json({ error: { code: "busy", message: `At most ${SQL_IN_FLIGHT} SQL queries run at once; try again shortly` } }, 503);
+    }
+    inFlight++;
+    try {
+      await next();
+    } finally {
+      inFlight--;
+    }
+  });
+  app.use("/sql/*", client({ db, schema }));
+}
 
 const badRequest = (c: Context, code: string, message: string) => c.json({ error: { code, message } }, 400);
 
@@ -43,8 +81,9 @@ app.get("/merchants/:merchant/payments", async (c) => {
 
 /**
  * The analytics endpoints (shapes in indexer/README.md): JSON by default, the `data` rows as CSV with
- * `format=csv`. The indexer is not public: the web server calls it for a signed-in merchant with that
- * merchant's payout addresses, which is what keeps every answer to the merchant's own rows.
+ * `format=csv`. The indexer is not public (loopback, and the secret above): the web server calls it for a
+ * signed-in merchant with that merchant's payout addresses, which is what keeps every answer to the
+ * merchant's own rows.
  */
 for (const [name, { run, columns }] of Object.entries(analytics)) {
   app.get(`/analytics/${name}`, async (c) => {

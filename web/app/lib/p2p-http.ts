@@ -12,6 +12,7 @@ import { parseMinor } from "../../server/p2p/formats.ts";
 import { ProviderError, providerFailureMessage } from "../../server/p2p/providers/types.ts";
 import type { P2PServices } from "../../server/p2p/index.ts";
 import type { OperatorAct } from "../../server/p2p/operator.ts";
+import { crossSiteVerdict } from "../../server/security/cross-site.ts";
 import { clientAddressOf } from "../../server/security/rate-limit.ts";
 import { serverServices } from "./server-services.ts";
 
@@ -84,6 +85,9 @@ async function handle(
       if (!type.startsWith("application/json")) return errorResponse(415, "unsupported_media_type", "send application/json");
     }
     const token = (await cookies()).get(SESSION_COOKIE)?.value;
+    // Cross-site writes: the same rule as the gateway's router (server/security/cross-site.ts).
+    const crossSite = crossSiteVerdict(request, services.site, token !== undefined);
+    if (!crossSite.ok) return errorResponse(403, "cross_site_request", crossSite.message);
     // The role comes from configuration on every request (auth.ts): verified e-mail, on the list.
     const user = await services.p2p.auth.authenticate(token);
     if (options.auth !== "none") {

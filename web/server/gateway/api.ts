@@ -47,6 +47,8 @@ export type GatewayDeps = {
   logger: Logger;
   /** Base URL of the Ponder indexer, whose analytics API answers the dashboard's on-chain figures. */
   indexerUrl: string;
+  /** The indexer API's shared secret (INDEXER_API_SECRET), sent with every call to it. */
+  indexerApiSecret: string;
   /** Webhook delivery of this process (queues redeliveries and test events), once the job queue runs. */
   webhookDelivery?: () => WebhookService | undefined;
   /** Seals webhook signing secrets (and opens them for their prefix). */
@@ -72,7 +74,7 @@ export function createGatewayApi(deps: GatewayDeps) {
     orders: createOrderService({ db, chainId: deps.chainId, chainClient: deps.chainClient }),
     qr: createQrRenderer(),
     subscriptions: createSubscriptionService({ db, chainId: deps.chainId }),
-    analytics: createAnalyticsService({ db, merchants, indexerUrl: deps.indexerUrl }),
+    analytics: createAnalyticsService({ db, merchants, indexerUrl: deps.indexerUrl, indexerApiSecret: deps.indexerApiSecret }),
     subscriptionRelay: deps.subscriptionRelay,
     sessionCookie(token, expiresAt) {
       // Production: `__Host-` (Secure, Path=/, no Domain), so no sibling subdomain can plant or overwrite it.

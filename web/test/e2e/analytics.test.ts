@@ -9,6 +9,7 @@ import { after, test } from "node:test";
 import { maxUint256, toHex, type Abi } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { mockErc20Abi, paymentRouterAbi } from "@coinpays/sdk/contracts";
+import { TEST_INDEXER_API_SECRET } from "../../../indexer/test/api-secret.ts";
 import { waitFor } from "../../../scripts/lib/processes.ts";
 import { tokenAddress } from "./support/helpers.ts";
 import { closeE2eStack, e2eStack } from "./support/stack.ts";
@@ -33,7 +34,7 @@ test("analytics: a merchant signs in and sees its payments charted, exactly, wit
     await stack.send(payer, router, paymentRouterAbi as Abi, "pay", [toHex(randomBytes(32)), payout, usdc, amount]);
   }
   await waitFor("the indexer to index both payments", async () => {
-    const body = (await (await fetch(`${indexerUrl}/analytics/revenue?merchant=${payout}`)).json()) as { totals: { paymentCount: number } };
+    const body = (await (await fetch(`${indexerUrl}/analytics/revenue?merchant=${payout}`, { headers: { authorization: `Bearer ${TEST_INDEXER_API_SECRET}` } })).json()) as { totals: { paymentCount: number } };
     return body.totals.paymentCount === 2 ? true : undefined;
   }, 60_000);
 

@@ -12,33 +12,10 @@ import { startFakeChain, startFakeIndexer, type FakeDependency } from "../suppor
 import { createTemporaryDatabase, withClient, type TemporaryDatabase } from "../support/postgres.ts";
 import { startServerProcess, type ServerProcess } from "../support/server-process.ts";
 import { enrolTotp } from "../security/p2p-support.ts";
+import { Client } from "../security/p2p-support.ts";
 
 const OPERATOR = "operator@coinpays.test";
 
-class Client {
-  cookie = "";
-  readonly base: () => string;
-  constructor(base: () => string) {
-    this.base = base;
-  }
-  async call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-    const response = await fetch(`${this.base()}${path}`, {
-      method,
-      headers: { ...(body !== undefined ? { "content-type": "application/json" } : {}), ...(this.cookie ? { cookie: this.cookie } : {}), ...headers },
-      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-    });
-    const setCookie = response.headers.get("set-cookie");
-    if (setCookie) this.cookie = setCookie.split(";")[0]!;
-    const text = await response.text();
-    let json: any;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = { raw: text };
-    }
-    return { status: response.status, json };
-  }
-}
 
 describe("p2p over HTTP", () => {
   let database: TemporaryDatabase;

@@ -118,6 +118,12 @@ describe("webhook receivers on the server's own network are refused in productio
     const rows = await gateway.sql<{ error: string | null }>("select error from webhook_deliveries");
     assert.ok(rows.length >= 4);
     for (const row of rows) assert.ok(row.error === null || (DELIVERY_ERROR_CLASSES as readonly string[]).includes(row.error), `stored error ${JSON.stringify(row.error)}`);
+
+    // A row logged by an older server with the raw error text is shown as a class as well.
+    const [logged] = await gateway.sql<{ event_id: string; endpoint_id: string }>("select event_id, endpoint_id from webhook_deliveries limit 1");
+    await gateway.sql("update webhook_deliveries set error = $1 where event_id = $2", ["connect ECONNREFUSED 10.0.0.5:5432", logged!.event_id]);
+    const shown = await logOf(logged!.endpoint_id, logged!.event_id);
+    assert.equal(shown.error, "connection_error");
   });
 });
 

@@ -2,6 +2,7 @@
 // happens to listen on 8545 / 42069 on the machine.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { TEST_INDEXER_API_SECRET } from "../../../indexer/test/api-secret.ts";
 
 export type FakeDependency = { url: string; close(): Promise<void> };
 
@@ -28,12 +29,37 @@ export function startFakeChain(chainId: number, blockNumber: bigint): Promise<Fa
   });
 }
 
-/** Answers GET /ready with the given status, as Ponder does (200 once caught up). */
-export function startFakeIndexer(readyStatus = 200): Promise<FakeDependency> {
+export type FakeIndexer = FakeDependency & {
+  /** The analytics calls it received, with the Authorization header each carried. */
+  analyticsCalls: Array<{ path: string; authorization: string | undefined }>;
+};
+
+/**
+ * Answers GET /ready with the given status, as Ponder does (200 once caught up), with no credential; and, as
+ * indexer/src/api does, GET /analytics/* only with `Authorization: Bearer <secret>` (401 otherwise): an
+ * empty answer of the analytics shape. The secret defaults to the one TEST_PRODUCTION_ENV gives the server.
+ */
+export function startFakeIndexer(readyStatus = 200, options: { secret?: string } = {}): Promise<FakeIndexer> {
+  const secret = options.secret ?? TEST_INDEXER_API_SECRET;
+  const analyticsCalls: FakeIndexer["analyticsCalls"] = [];
   return listen((request, response) => {
-    response.statusCode = request.url === "/ready" ? readyStatus : 404;
+    const path = request.url ?? "/";
+    if (path === "/ready") {
+      response.statusCode = readyStatus;
+    } else if (path.startsWith("/analytics/")) {
+      analyticsCalls.push({ path, authorization: request.headers.authorization });
+      if (request.headers.authorization !== `Bearer ${secret}`) {
+        response.statusCode = 401;
+      } else {
+        response.setHeader("content-type", "application/json");
+        response.end(JSON.stringify({ query: {}, data: [], totals: {} }));
+        return;
+      }
+    } else {
+      response.statusCode = 404;
+    }
     response.end();
-  });
+  }).then((dependency) => ({ ...dependency, analyticsCalls }));
 }
 
 function listen(handler: http.RequestListener): Promise<FakeDependency> {

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { TEST_INDEXER_API_SECRET } from "../../../indexer/test/api-secret.ts";
 
 export const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -34,6 +35,8 @@ export const TEST_PRODUCTION_ENV: Record<string, string> = {
   CHAIN_ID: "31337",
   RELAYER_PRIVATE_KEY: DEV_RELAYER_KEY,
   ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
+  // The secret the test indexers (indexer/test/support.ts) require.
+  INDEXER_API_SECRET: TEST_INDEXER_API_SECRET,
   UNSAFE_DEV_FEATURES: "dev-chain,p2p-sandbox,p2p-dev-tools,mail-outbox,local-webhooks",
 };
 

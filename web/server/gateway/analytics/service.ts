@@ -1,5 +1,6 @@
 // Merchant analytics for the dashboard. On-chain figures come from the Ponder indexer's analytics API
-// (indexer/src/api), which is not public: this service calls it on behalf of a signed-in member, with the
+// (indexer/src/api), which is not public (it requires INDEXER_API_SECRET, which only this server holds): this
+// service calls it on behalf of a signed-in member, with the
 // payout addresses of the account (and, when asked, of its sub-accounts) looked up here. The address
 // filter is never taken from the client, so an answer can only ever describe accounts the user belongs to.
 // Conversion (orders created vs paid) comes from the gateway's own orders table, which the indexer does
@@ -87,8 +88,9 @@ type MerchantService = ReturnType<typeof createMerchantService>;
 /** Orders in these statuses were paid (refunds happen after payment, so a refunded order was paid too). */
 const PAID_STATUSES = ["settled", "overpaid", "paid_late", "refunded", "partially_refunded"] as const;
 
-export function createAnalyticsService(deps: { db: AppDatabase; merchants: MerchantService; indexerUrl: string }) {
+export function createAnalyticsService(deps: { db: AppDatabase; merchants: MerchantService; indexerUrl: string; indexerApiSecret: string }) {
   const { db } = deps;
+  const indexerHeaders = { authorization: `Bearer ${deps.indexerApiSecret}` };
 
   /** The account and, when asked, every account below it (ids, names and payout addresses). */
   async function accountsOf(merchant: typeof merchants.$inferSelect, subAccounts: "include" | "exclude"): Promise<AnalyticsAccount[]> {
@@ -120,7 +122,7 @@ export function createAnalyticsService(deps: { db: AppDatabase; merchants: Merch
     if (query.token !== undefined) params.set("token", query.token);
     let response: Response;
     try {
-      response = await fetch(`${deps.indexerUrl}/analytics/${metric}?${params}`, { signal: AbortSignal.timeout(INDEXER_TIMEOUT_MS) });
+      response = await fetch(`${deps.indexerUrl}/analytics/${metric}?${params}`, { headers: indexerHeaders, signal: AbortSignal.timeout(INDEXER_TIMEOUT_MS) });
     } catch (error) {
       throw new ApiError(503, "indexer_unavailable", `The analytics indexer did not answer (${(error as Error).name === "TimeoutError" ? "timed out" : "unreachable"}); try again shortly`);
     }
@@ -131,6 +133,7 @@ export function createAnalyticsService(deps: { db: AppDatabase; merchants: Merch
     }
     if (!response.ok) {
       await response.body?.cancel().catch(() => undefined);
+      // 401: this server's INDEXER_API_SECRET is not the indexer's. An operator's mistake, not the caller's.
       throw new ApiError(502, "indexer_error", `The analytics indexer failed (HTTP ${response.status})`);
     }
     return response;

@@ -11,7 +11,7 @@ import type { Keyring } from "../../secrets/keyring.ts";
 import { randomBase62 } from "../crypto.ts";
 import { ApiError, notFound, unprocessable } from "../http/errors.ts";
 import type { MerchantService } from "../merchants/service.ts";
-import type { WebhookService } from "./delivery.ts";
+import { DELIVERY_ERROR_CLASSES, type WebhookService } from "./delivery.ts";
 import { openEndpointSecret, sealEndpointSecret, SECRET_PREFIX } from "./secrets.ts";
 import { checkTarget, type TargetPolicy, type TargetRefusal } from "./targets.ts";
 
@@ -32,6 +32,11 @@ const REFUSALS: Record<TargetRefusal, [code: string, message: string]> = {
   blocked_address: ["webhook_url_not_public", "The receiver's host must resolve only to public internet addresses"],
   dns_failure: ["webhook_url_unresolvable", "The receiver's host name does not resolve"],
 };
+
+/** Rows logged before the log kept classes hold raw error text (what answered where): shown as a class too. */
+function loggedError(error: string | null): string | null {
+  return error === null || (DELIVERY_ERROR_CLASSES as readonly string[]).includes(error) ? error : "connection_error";
+}
 
 function endpointJson(keyring: Keyring, row: EndpointRow) {
   let secretPrefix: string | null;
@@ -153,7 +158,7 @@ export function createWebhookEndpointService(deps: {
         statusCode: attempt.statusCode,
         succeeded: attempt.succeeded,
         durationMs: attempt.durationMs,
-        error: attempt.error,
+        error: loggedError(attempt.error),
         at: attempt.createdAt.toISOString(),
       }));
     },
@@ -179,7 +184,7 @@ export function createWebhookEndpointService(deps: {
             statusCode: attempt.statusCode,
             succeeded: attempt.succeeded,
             durationMs: attempt.durationMs,
-            error: attempt.error,
+            error: loggedError(attempt.error),
             at: attempt.createdAt.toISOString(),
           })),
       }));

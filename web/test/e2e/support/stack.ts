@@ -22,6 +22,7 @@ import { seedLocalChain } from "../../../../scripts/lib/seed.ts";
 import { ROOT } from "../../../../scripts/lib/paths.ts";
 import { freePort, waitFor } from "../../../../scripts/lib/processes.ts";
 import { startPonder } from "../../../../scripts/lib/ponder.ts";
+import { TEST_INDEXER_API_SECRET } from "../../../../indexer/test/api-secret.ts";
 import { devAccount, LOCAL_CHAIN_ID } from "../../../../scripts/lib/dev-accounts.ts";
 import { startServerProcess, WEB_ROOT, type ServerProcess } from "../../support/server-process.ts";
 import { installTestWallet, type TestWallet } from "./test-wallet.ts";
@@ -137,7 +138,8 @@ async function startStackSteps(started: number, quiet: () => void, cleanup: (() 
       cwd: path.join(ROOT, "indexer"),
       label: "indexer",
       // Ponder prefers PORT from the environment over --port.
-      env: { ...env, PONDER_TELEMETRY_DISABLED: "true", PONDER_PGLITE_DIR: directory, PONDER_RPC_URL_31337: chain.rpcUrl, PORT: String(indexerPort) },
+      // The server was started with TEST_PRODUCTION_ENV's INDEXER_API_SECRET; the indexer requires the same.
+      env: { ...env, PONDER_TELEMETRY_DISABLED: "true", PONDER_PGLITE_DIR: directory, PONDER_RPC_URL_31337: chain.rpcUrl, INDEXER_API_SECRET: TEST_INDEXER_API_SECRET, PORT: String(indexerPort) },
     });
     cleanup.push(() => process.kill(-ponder.child.pid!, "SIGKILL"));
     await waitFor("the indexer to be ready", async () => ((await fetch(`${indexerUrl}/ready`).catch(() => undefined))?.ok ? true : undefined), 180_000, ponder);
