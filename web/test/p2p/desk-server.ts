@@ -122,7 +122,9 @@ export function request(
   const payload = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
   const headers: Record<string, string> = {
     ...(payload !== undefined ? { "content-type": "application/json", "content-length": String(Buffer.byteLength(payload)) } : {}),
-    ...(options.cookie ? { cookie: options.cookie } : {}),
+    // A signed-in browser on the site's own pages sends its Origin; cookie writes without it are
+    // cross-site (server/security/cross-site.ts). A test that wants otherwise sets the header itself.
+    ...(options.cookie ? { cookie: options.cookie, origin: url.origin } : {}),
     ...options.headers,
   };
   return new Promise((resolve, reject) => {

@@ -29,7 +29,7 @@ function sendLarge(base: string, path: string, options: { cookie?: string; decla
       agent: false,
       headers: {
         "content-type": "application/json",
-        ...(options.cookie ? { cookie: options.cookie } : {}),
+        ...(options.cookie ? { cookie: options.cookie, origin: url.origin } : {}),
         ...(options.declareLength ? { "content-length": String(TOTAL) } : { "transfer-encoding": "chunked" }),
       },
     });
