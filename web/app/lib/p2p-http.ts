@@ -9,6 +9,7 @@ import { z } from "zod";
 import type { DeskUser } from "../../server/p2p/auth.ts";
 import { isP2PError } from "../../server/p2p/errors.ts";
 import { parseMinor } from "../../server/p2p/formats.ts";
+import { ProviderError, providerFailureMessage } from "../../server/p2p/providers/types.ts";
 import type { P2PServices } from "../../server/p2p/index.ts";
 import type { OperatorAct } from "../../server/p2p/operator.ts";
 import { crossSiteVerdict } from "../../server/security/cross-site.ts";
@@ -109,23 +110,77 @@ async function handle(
       if (error.status === 429 && typeof retryAfter === "number") response.headers.set("retry-after", String(retryAfter));
       return response;
     }
-    if (error instanceof BodyError) return errorResponse(400, "invalid_input", error.message);
+    if (error instanceof BodyError) return errorResponse(error.status, error.code, error.message);
+    if (error instanceof ProviderError) {
+      // The provider's own words (an upstream error body) stay in the log; people get ours.
+      services.logger.warn({ err: error, path: new URL(request.url).pathname }, "p2p provider call failed");
+      return errorResponse(502, "provider_error", providerFailureMessage(error));
+    }
     services.logger.error({ err: error, path: new URL(request.url).pathname }, "p2p request failed");
     return errorResponse(500, "internal_error", "Internal server error");
   }
 }
 
-class BodyError extends Error {}
+/** A refused body: 400 (malformed) or 413 (too large), answered as `{ error: { code, message } }`. */
+class BodyError extends Error {
+  readonly status: number;
+  readonly code: string;
+  constructor(message: string, status = 400, code = "invalid_input") {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
 
-/** Reads and validates a JSON body; a malformed body is a 400, never a 500. */
-export async function readBody<S extends z.ZodType>(request: Request, schema: S): Promise<z.infer<S>> {
-  let raw: unknown;
+/** P2P bodies are small JSON documents; a route that takes more (the statement import) says so. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/**
+ * Reads the body as UTF-8 text, at most `maxBytes`: a larger declared Content-Length is refused
+ * before reading, and a body that streams past the bound is cancelled there (413), so a large body
+ * is never buffered whole.
+ */
+export async function readText(request: Request, maxBytes = MAX_BODY_BYTES): Promise<string> {
+  const tooLarge = () => new BodyError(`the body may be at most ${maxBytes} bytes`, 413, "payload_too_large");
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) throw tooLarge();
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
   try {
-    const text = await request.text();
-    if (text.length > 1_000_000) throw new BodyError("body too large");
-    raw = text ? JSON.parse(text) : {};
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) {
+        await reader.cancel().catch(() => undefined);
+        throw tooLarge();
+      }
+      chunks.push(value);
+    }
   } catch (error) {
     if (error instanceof BodyError) throw error;
+    throw new BodyError("the body could not be read");
+  }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks));
+  } catch {
+    throw new BodyError("the body is not valid UTF-8");
+  }
+  // PostgreSQL text cannot hold U+0000: refuse it here rather than fail in the database.
+  if (text.includes("\0") || /\\u0000/i.test(text)) throw new BodyError("the body contains a NUL character (\\u0000), which is not allowed");
+  return text;
+}
+
+/** Reads and validates a JSON body; a malformed body is a 400 and an oversized one a 413, never a 500. */
+export async function readBody<S extends z.ZodType>(request: Request, schema: S, options: { maxBytes?: number } = {}): Promise<z.infer<S>> {
+  const text = await readText(request, options.maxBytes);
+  let raw: unknown;
+  try {
+    raw = text.trim() ? JSON.parse(text) : {};
+  } catch {
     throw new BodyError("body is not valid JSON");
   }
   const parsed = schema.safeParse(raw);

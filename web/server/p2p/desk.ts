@@ -17,10 +17,14 @@ import { P2PError } from "./errors.ts";
 import { createTransfer, ensureAccount, getAccount, ledgerCall, listAccounts, resolvePending, type Leg, type Side } from "./ledger/index.ts";
 import { checkInvariants } from "./ledger/invariants.ts";
 import { actorOf, writeAudit, type OperatorAct, type OperatorActor } from "./operator.ts";
-import { ProviderError, type PaymentProvider, type ProviderCredentials, type ProviderPaymentStatus } from "./providers/types.ts";
+import { loadSourcePolicy, type SourcePolicy } from "./providers/notification-sources.ts";
+import { ProviderError, providerFailureMessage, type PaymentProvider, type ProviderCredentials, type ProviderPaymentStatus } from "./providers/types.ts";
+import { CLIENT_ADDRESS_HEADER } from "../security/rate-limit.ts";
+import type { Limiter } from "./limits.ts";
 import { commissionOf, fiatOf, type StatementRecord } from "./formats.ts";
 import { big, canonicalHash, one, pgCode, preparedRows, RETRYABLE_SQLSTATES, rows, type Executor, type TxRunner } from "./sql.ts";
 import { createWriteBatcher } from "./write-batcher.ts";
+import { loadDeskCaps, type DeskCaps } from "./caps.ts";
 
 export const GAME_ROOM_ACCOUNT = "platform:game_room";
 export const ADJUSTMENTS_ACCOUNT = "platform:adjustments";
@@ -121,8 +125,15 @@ export function createDesk(deps: {
   providers: ReadonlyMap<string, PaymentProvider>;
   logger?: Logger;
   now?: () => Date;
+  /** Where unsigned provider notifications may come from (default: from the environment). */
+  notificationSources?: SourcePolicy;
+  caps?: Partial<DeskCaps>;
+  /** Notifications handled per invoice (limits.ts over the server's shared store); unlimited without. */
+  notificationsPerInvoice?: Limiter;
 }) {
   const { db, config, providers } = deps;
+  const caps: DeskCaps = { ...loadDeskCaps(), ...deps.caps };
+  const sources = deps.notificationSources ?? loadSourcePolicy();
   const now = deps.now ?? (() => new Date());
   const log = deps.logger;
   // The hot writes (match, invoice record, post) go through a group commit: see write-batcher.ts.
@@ -316,13 +327,15 @@ export function createDesk(deps: {
   }
 
   async function flagSeller(res: ReservationRow, error: unknown): Promise<void> {
-    const message = error instanceof Error ? error.message : String(error);
+    // The seller sees last_error and flag_reason: our own words; the provider's text is logged only.
+    const message = providerFailureMessage(error);
+    const detail = error instanceof Error ? error.message : String(error);
     await db.transaction(async (tx) => {
       await tx.execute(sql`update p2p_api_forms set status = 'failed', last_error = ${message} where id = ${res.api_form_id}`);
       await tx.execute(sql`update p2p_users set flagged_at = coalesce(flagged_at, now()), flag_reason = ${message} where id = ${res.seller_id}`);
       await tx.execute(sql`update p2p_withdrawal_requests set status = 'suspended' where api_form_id = ${res.api_form_id} and status = 'open'`);
     });
-    log?.warn({ sellerId: res.seller_id, apiFormId: res.api_form_id, err: message }, "p2p seller flagged after provider failure");
+    log?.warn({ sellerId: res.seller_id, apiFormId: res.api_form_id, err: detail }, "p2p seller flagged after provider failure");
   }
 
   // -------------------------------------------------------------------------------------------
@@ -652,11 +665,11 @@ export function createDesk(deps: {
   }
 
   /** A decided reservation: a posted one is checked for a reversal, a frozen one for a late confirmation. */
-  async function recheckDecided(res: ReservationRow): Promise<ConfirmOutcome> {
+  async function recheckDecided(res: ReservationRow, known?: ProviderPaymentStatus): Promise<ConfirmOutcome> {
     const disputedFreeze = res.status === "voided" && res.void_reason === "disputed";
     if (!res.invoice_id || (res.status !== "posted" && !disputedFreeze)) return "already_resolved";
     const form = await formCredentials(res.api_form_id);
-    const status = await form.provider.getStatus(form.credentials, res.invoice_id);
+    const status = known ?? (await form.provider.getStatus(form.credentials, res.invoice_id));
     if (res.status === "posted") {
       if (status.status !== "refunded" && status.status !== "charged_back" && status.status !== "canceled") return "already_resolved";
       const evidence = {
@@ -827,7 +840,10 @@ export function createDesk(deps: {
       try {
         verified = await p.verifyCredentials(input.credentials);
       } catch (error) {
-        if (error instanceof ProviderError) throw new P2PError("invalid_input", `the provider rejected these credentials: ${error.message}`);
+        log?.info({ userId, provider: input.provider, err: error instanceof Error ? error.message : String(error) }, "p2p provider credentials not verified");
+        if (error instanceof ProviderError && error.failure !== "unreachable" && error.failure !== "bad_response") {
+          throw new P2PError("invalid_input", `these credentials were not accepted: ${providerFailureMessage(error)}`);
+        }
         throw new P2PError("provider_error", "could not reach the provider to verify the credentials");
       }
       const id = randomUUID();
@@ -1034,10 +1050,11 @@ export function createDesk(deps: {
      * too: a payment that succeeds after expiry is re-reserved if the request still has the amount,
      * else disputed and refunded.
      */
-    async confirm(reservationId: string, options: { sweeper?: boolean } = {}): Promise<ConfirmOutcome> {
+    async confirm(reservationId: string, options: { sweeper?: boolean; known?: { askedFor: string; status: ProviderPaymentStatus } } = {}): Promise<ConfirmOutcome> {
       const [res] = await preparedRows<ReservationRow>(db, "p2p_reservation_by_id", sql`select * from p2p_reservations where id = ${reservationId}`);
       if (!res) throw new P2PError("not_found", "reservation not found");
-      if (res.status !== "pending") return recheckDecided(res);
+      // options.known: the status call's answer (for invoice `askedFor`) the caller already has (handleNotification).
+      if (res.status !== "pending") return recheckDecided(res, options.known?.askedFor === res.invoice_id ? options.known.status : undefined);
       const expired = () => now().getTime() > new Date(res.expires_at).getTime();
       if (!res.invoice_id) {
         if (!expired()) return "pending";
@@ -1046,7 +1063,7 @@ export function createDesk(deps: {
       const form = await formCredentials(res.api_form_id);
       let status;
       try {
-        status = await form.provider.getStatus(form.credentials, res.invoice_id);
+        status = options.known?.askedFor === res.invoice_id ? options.known.status : await form.provider.getStatus(form.credentials, res.invoice_id);
       } catch (error) {
         log?.warn({ reservationId, err: error instanceof Error ? error.message : String(error) }, "p2p provider status call failed");
         if (!expired()) return "pending";
@@ -1139,9 +1156,24 @@ export function createDesk(deps: {
       return voided ? "voided" : "already_resolved";
     },
 
-    /** Handles a provider notification: verify its signature, de-duplicate, then confirm by status call. */
+    /**
+     * Handles a provider notification. A notification is only a hint: what decides is the provider's
+     * own status call, and de-duplication is on that call's answer (the invoice's authoritative
+     * state), never on the notification's words, so a forged notification cannot turn the real one
+     * into a "duplicate". In order, each step refusing before anything is written:
+     * 1. source: unsigned providers (YooKassa) only from their published addresses (403);
+     * 2. authenticity: the provider's signature, where it has one (401), and the event parses;
+     * 3. the invoice is one of ours (404), at most `notificationsPerInvoicePerMinute` times a minute (429, caps.ts);
+     * 4. the status call; a state already handled is a "duplicate", else the reservation is decided
+     *    from it and the state is recorded (what the status call confirmed, never the body).
+     */
     async handleNotification(providerId: string, headers: Headers, rawBody: string): Promise<ConfirmOutcome | "duplicate"> {
       const p = provider(providerId);
+      const source = headers.get(CLIENT_ADDRESS_HEADER) ?? undefined;
+      if (!sources.allows(providerId, source)) {
+        log?.warn({ provider: providerId, source }, "p2p notification from an address the provider does not send from");
+        throw new P2PError("forbidden", "notifications are accepted only from the provider's own addresses");
+      }
       let note;
       try {
         note = await p.verifyNotification(headers, rawBody, {
@@ -1155,17 +1187,37 @@ export function createDesk(deps: {
           },
         });
       } catch (error) {
-        throw new P2PError("invalid_signature", error instanceof Error ? error.message : "invalid notification");
+        log?.info({ provider: providerId, source, err: error instanceof Error ? error.message : String(error) }, "p2p notification refused");
+        throw new P2PError("invalid_signature", "the notification could not be verified");
       }
-      const fresh = await one(
+      const res = await one<{ id: string; api_form_id: string }>(
         db,
-        sql`insert into p2p_provider_notifications (provider, event_id, invoice_id, verified, body)
-            values (${providerId}, ${note.eventId}, ${note.invoiceId}, true, ${rawBody}) on conflict do nothing returning id`,
+        sql`select id, api_form_id from p2p_reservations where provider = ${providerId} and invoice_id = ${note.invoiceId}`,
       );
-      const res = await one<{ id: string }>(db, sql`select id from p2p_reservations where provider = ${providerId} and invoice_id = ${note.invoiceId}`);
       if (!res) throw new P2PError("not_found", "unknown invoice");
-      if (!fresh) return "duplicate";
-      return desk.confirm(res.id);
+      await deps.notificationsPerInvoice?.consume(`${providerId}:${note.invoiceId}`);
+      const form = await formCredentials(res.api_form_id);
+      let status: ProviderPaymentStatus;
+      try {
+        status = await form.provider.getStatus(form.credentials, note.invoiceId);
+      } catch (error) {
+        // The provider retries an unanswered notification, and the sweeper polls open invoices.
+        log?.warn({ reservationId: res.id, err: error instanceof Error ? error.message : String(error) }, "p2p provider status call failed");
+        throw new P2PError("provider_error", providerFailureMessage(error));
+      }
+      const state = [note.invoiceId, status.status, status.invoiceId, status.amount, status.currency, status.reversedAmount ?? "-"].join(":");
+      const seen = await one(db, sql`select 1 from p2p_provider_notifications where provider = ${providerId} and event_id = ${state}`);
+      if (seen) return "duplicate";
+      const outcome = await desk.confirm(res.id, { known: { askedFor: note.invoiceId, status } });
+      // Nothing was decided while the payment is still open: the next notification asks again.
+      if (outcome !== "pending") {
+        const confirmed = JSON.stringify({ ...status, amount: String(status.amount), reversedAmount: status.reversedAmount?.toString(), outcome });
+        await db.execute(
+          sql`insert into p2p_provider_notifications (provider, event_id, invoice_id, verified, body)
+              values (${providerId}, ${state}, ${note.invoiceId}, true, ${confirmed}) on conflict do nothing`,
+        );
+      }
+      return outcome;
     },
 
     /**
@@ -1364,6 +1416,8 @@ export function createDesk(deps: {
      * first (a confirmed payment simply posts); otherwise the reservation is frozen in a
      * `buyer_claims_paid` dispute so it can neither expire back into the queue nor be credited until
      * an operator (or a later confirmation by the provider) decides. Repeating the claim changes nothing.
+     * A buyer has at most `maxOpenClaimsPerBuyer` unresolved claims: each freezes a seller's amount, so
+     * a new one past the limit is refused (409) and freezes nothing; the reservation expires as usual.
      */
     async claimPaid(buyerId: string, orderId: string, note: string): Promise<OrderView & { disputeId: string | null }> {
       const order = await one<{ user_id: string }>(db, sql`select user_id from p2p_buyer_orders where id = ${orderId}`);
@@ -1372,8 +1426,26 @@ export function createDesk(deps: {
       if (!res) throw new P2PError("conflict", "this order has no invoice to dispute");
       if (res.status === "pending") await desk.confirm(res.id);
       const disputeId = await db.transaction(async (tx) => {
+        // One buyer's claims are decided one at a time, so two at once cannot both pass the limit.
+        // Only this path takes the lock, always first: it cannot join a cycle with the row locks.
+        await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`p2p-claims:${buyerId}`}, 0))`);
         const locked = (await lockReservation(tx, res.id))!;
         if (locked.status === "posted") return null; // paid and credited: nothing to dispute
+        const again = await one(tx, sql`select 1 from p2p_disputes where reservation_id = ${res.id} and reason = 'buyer_claims_paid'`);
+        if (!again) {
+          const [open] = await rows<{ n: number }>(
+            tx,
+            sql`select count(*)::int as n from p2p_disputes d join p2p_reservations r on r.id = d.reservation_id
+                where r.buyer_id = ${buyerId} and d.reason = 'buyer_claims_paid' and d.status = 'open'`,
+          );
+          if ((open?.n ?? 0) >= caps.maxOpenClaimsPerBuyer) {
+            throw new P2PError(
+              "conflict",
+              `you already have ${open!.n} unresolved payment claims (at most ${caps.maxOpenClaimsPerBuyer}); an operator has to decide them before you can claim another payment`,
+              { openClaims: open!.n, limit: caps.maxOpenClaimsPerBuyer },
+            );
+          }
+        }
         const evidence = { buyerNote: note.slice(0, 2_000), claimedAt: now().toISOString() };
         const { dispute, created } = await openDispute(tx, locked, "buyer_claims_paid", evidence);
         if (created && locked.status === "pending") await freezeLocked(tx, locked, dispute);

@@ -62,7 +62,10 @@ export function parseStatement(text: string, format: "csv" | "json", currency = 
     const where = `statement row ${i + 1}`;
     if (typeof raw.transfer_id !== "string" || !/^[A-Za-z0-9_.:-]{1,100}$/.test(raw.transfer_id)) throw new P2PError("invalid_input", `${where}: bad transfer_id`);
     const occurredAt = new Date(String(raw.date));
-    if (Number.isNaN(occurredAt.getTime())) throw new P2PError("invalid_input", `${where}: bad date`);
+    // A date PostgreSQL cannot store (year 10000 and later, or before the epoch) is a bad row, not a 500.
+    if (Number.isNaN(occurredAt.getTime()) || occurredAt.getUTCFullYear() < 1970 || occurredAt.getUTCFullYear() > 9999) {
+      throw new P2PError("invalid_input", `${where}: bad date`);
+    }
     if (typeof raw.sender_email !== "string" || !/^[^@\s]+@[^@\s]+$/.test(raw.sender_email)) throw new P2PError("invalid_input", `${where}: bad sender_email`);
     if (raw.currency !== "USD") throw new P2PError("invalid_input", `${where}: currency must be USD (the room's virtual dollars)`);
     const amount = parseMinor(String(raw.amount));

@@ -17,6 +17,8 @@ import { createYooKassaProvider } from "./providers/yookassa.ts";
 import type { TxRunner } from "./sql.ts";
 import { createRateLimits, type RateLimits } from "../security/rate-limit.ts";
 import type { Site } from "../site.ts";
+import { loadDeskCaps } from "./caps.ts";
+import { loadSourcePolicy } from "./providers/notification-sources.ts";
 
 export type P2PServices = {
   config: P2PConfig;
@@ -80,11 +82,27 @@ export async function startP2P(options: {
       }),
     ],
   ]);
-  const desk = createDesk({ db, config, providers, logger: options.logger, now: options.now });
-  await desk.init();
-  const limits = createDeskLimits(limiterFactoryOver(options.rateLimits ?? createRateLimits({ db: options.database.db, logger: options.logger })), {
-    signupsPerClientPerHour: config.signupsPerClientPerHour,
+  const limiterFactory = limiterFactoryOver(options.rateLimits ?? createRateLimits({ db: options.database.db, logger: options.logger }));
+  const limits = createDeskLimits(limiterFactory, { signupsPerClientPerHour: config.signupsPerClientPerHour });
+  const env = options.env ?? process.env;
+  const notificationSources = loadSourcePolicy(env);
+  const caps = loadDeskCaps(env);
+  const desk = createDesk({
+    db,
+    config,
+    providers,
+    logger: options.logger,
+    now: options.now,
+    notificationSources,
+    caps,
+    // Each notification costs a status call to the seller's provider: per invoice, a few a minute.
+    notificationsPerInvoice: limiterFactory("p2p_notification_invoice", {
+      points: caps.notificationsPerInvoicePerMinute,
+      durationSeconds: 60,
+      what: "notifications for this invoice",
+    }),
   });
+  await desk.init();
   const auth = createAuthService({ db, config, mailer, limits, now: options.now });
   const operators = createOperatorService({ db, config, limits, logger: options.logger, now: options.now });
 
@@ -104,7 +122,10 @@ export async function startP2P(options: {
     }, config.sweepIntervalMs);
     timer.unref();
   }
-  options.logger?.info({ mailer: mailer.kind, sandbox: config.sandboxEnabled, devTools: config.devTools }, "p2p desk started");
+  options.logger?.info(
+    { mailer: mailer.kind, sandbox: config.sandboxEnabled, devTools: config.devTools, notificationSources: notificationSources.describe() },
+    "p2p desk started",
+  );
 
   return {
     config,

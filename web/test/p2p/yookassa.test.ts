@@ -3,101 +3,11 @@
 // notification → status call → post; two-stage capture; test shops never credited.
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { P2PServices } from "../../server/p2p/index.ts";
+import { startFakeYooKassa, UPSTREAM_DETAIL } from "./fake-yookassa.ts";
+import { withClient } from "../support/postgres.ts";
 import { createVerifiedUser, openTestDatabase, startTestDesk, type P2PTestDatabase } from "./support.ts";
-
-type FakePayment = {
-  id: string;
-  shop: string;
-  status: string;
-  amount: { value: string; currency: string };
-  test: boolean;
-  captured: boolean;
-  refunded?: { value: string; currency: string };
-};
-
-function startFakeYooKassa() {
-  const shops: Record<string, { secret: string; test: boolean }> = {
-    "100500": { secret: "live_secret_key_1", test: false },
-    "200600": { secret: "test_secret_key_2", test: true },
-  };
-  const payments = new Map<string, FakePayment>();
-  const byKey = new Map<string, string>();
-  const calls: { method: string; path: string; idempotenceKey: string | null }[] = [];
-  const server = http.createServer((req, res) => {
-    let body = "";
-    req.on("data", (c) => (body += c));
-    req.on("end", () => {
-      const send = (status: number, json: unknown) => {
-        res.writeHead(status, { "content-type": "application/json" });
-        res.end(JSON.stringify(json));
-      };
-      const auth = Buffer.from((req.headers.authorization ?? "").replace(/^Basic /, ""), "base64").toString();
-      const [shopId, secret] = auth.split(":");
-      const shop = shopId ? shops[shopId] : undefined;
-      if (!shop || shop.secret !== secret) return send(401, { type: "error", code: "invalid_credentials" });
-      const key = (req.headers["idempotence-key"] as string | undefined) ?? null;
-      calls.push({ method: req.method!, path: req.url!, idempotenceKey: key });
-      const view = (p: FakePayment) => ({
-        id: p.id,
-        status: p.status,
-        paid: p.status === "succeeded" || p.status === "waiting_for_capture",
-        amount: p.amount,
-        test: p.test,
-        recipient: { account_id: p.shop, gateway_id: "1" },
-        confirmation: { type: "redirect", confirmation_url: `https://yoomoney.example/checkout/${p.id}` },
-        ...(p.refunded ? { refunded_amount: p.refunded } : {}),
-      });
-      if (req.method === "GET" && req.url === "/v3/me") return send(200, { account_id: shopId, test: shop.test, status: "enabled" });
-      if (req.method === "POST" && !key) return send(400, { type: "error", code: "invalid_request", description: "Idempotence-Key required" });
-      if (req.method === "POST" && req.url === "/v3/payments") {
-        const existing = byKey.get(`${shopId}:${key}`);
-        if (existing) return send(200, view(payments.get(existing)!));
-        const input = JSON.parse(body) as { amount: { value: string; currency: string } };
-        const p: FakePayment = { id: randomUUID(), shop: shopId!, status: "pending", amount: input.amount, test: shop.test, captured: false };
-        payments.set(p.id, p);
-        byKey.set(`${shopId}:${key}`, p.id);
-        return send(200, view(p));
-      }
-      const m = /^\/v3\/payments\/([^/]+)(\/capture|\/cancel)?$/.exec(req.url ?? "");
-      const p = m ? payments.get(m[1]!) : undefined;
-      if (m && (!p || p.shop !== shopId)) return send(404, { type: "error", code: "not_found" });
-      if (m && req.method === "GET") return send(200, view(p!));
-      if (m && m[2] === "/capture") {
-        if (p!.status !== "waiting_for_capture") return send(400, { type: "error", code: "invalid_request" });
-        p!.status = "succeeded";
-        p!.captured = true;
-        return send(200, view(p!));
-      }
-      if (m && m[2] === "/cancel") {
-        p!.status = "canceled";
-        return send(200, view(p!));
-      }
-      if (req.method === "POST" && req.url === "/v3/refunds") {
-        // A refund leaves the payment succeeded and reports refunded_amount (as YooKassa does).
-        const input = JSON.parse(body) as { payment_id: string; amount: { value: string; currency: string } };
-        const paid = payments.get(input.payment_id);
-        if (!paid || paid.shop !== shopId || paid.status !== "succeeded") return send(400, { type: "error", code: "invalid_request" });
-        paid.refunded = input.amount;
-        return send(200, { id: randomUUID(), payment_id: paid.id, status: "succeeded", amount: input.amount });
-      }
-      return send(404, { type: "error", code: "not_found" });
-    });
-  });
-  return new Promise<{ url: string; payments: Map<string, FakePayment>; calls: typeof calls; close(): Promise<void> }>((resolve) =>
-    server.listen(0, "127.0.0.1", () =>
-      resolve({
-        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v3`,
-        payments,
-        calls,
-        close: () => new Promise((r) => server.close(() => r())),
-      }),
-    ),
-  );
-}
 
 describe("YooKassa v3 adapter", () => {
   let t: P2PTestDatabase;
@@ -193,6 +103,20 @@ describe("YooKassa v3 adapter", () => {
     await assert.rejects(p2p.desk.handleNotification("yookassa", new Headers(), unknown), { code: "not_found" });
     await p2p.desk.cancelRequest(seller.userId, (await p2p.desk.listRequests(seller.userId))[0]!.id as string);
     assert.deepEqual((await p2p.desk.checkInvariants()).violations, []);
+  });
+
+  it("a provider's own error text never reaches the seller or the buyer: they see our words, the log has the detail", async () => {
+    const seller = await yookassaSeller("300700", "live_secret_key_3");
+    const buyer = await createVerifiedUser(t.database, "yk-upstream");
+    const order = await p2p.desk.createOrder(buyer, { amount: 500n, method: "yookassa", idempotencyKey: "yk-upstream" });
+    assert.equal(order.status, "failed");
+    const [form] = (await p2p.desk.listApiForms(seller.userId)) as { last_error: string | null; status: string }[];
+    assert.equal(form!.status, "failed");
+    assert.equal(form!.last_error, "the payment provider refused the request");
+    const flagged = await withClient(t.temporary.url, async (c) => (await c.query(`select flag_reason from p2p_users where id = $1`, [seller.userId])).rows[0]);
+    assert.equal(flagged.flag_reason, "the payment provider refused the request");
+    assert.ok(![form!.last_error, flagged.flag_reason].some((text) => String(text).includes(UPSTREAM_DETAIL)));
+    await p2p.desk.cancelRequest(seller.userId, (await p2p.desk.listRequests(seller.userId))[0]!.id as string);
   });
 
   it("two-stage payments are captured only while the reservation is valid", async () => {

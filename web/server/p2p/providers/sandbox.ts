@@ -216,18 +216,18 @@ export function createSandboxProvider(options: SandboxOptions): SandboxProvider 
       const header = headers.get("x-sandbox-signature") ?? "";
       const parts = Object.fromEntries(header.split(",").map((p) => p.split("=", 2) as [string, string]));
       const t = Number(parts.t);
-      if (!Number.isInteger(t) || !parts.v1) throw new ProviderError("sandbox: missing signature");
-      if (Math.abs(now().getTime() / 1000 - t) > 300) throw new ProviderError("sandbox: signature timestamp outside tolerance");
+      if (!Number.isInteger(t) || !parts.v1) throw new ProviderError("sandbox: missing signature", { failure: "bad_notification" });
+      if (Math.abs(now().getTime() / 1000 - t) > 300) throw new ProviderError("sandbox: signature timestamp outside tolerance", { failure: "bad_notification" });
       const expected = Buffer.from(sign(rawBody, t).split("v1=")[1]!, "hex");
       const given = Buffer.from(parts.v1, "hex");
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new ProviderError("sandbox: bad signature");
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new ProviderError("sandbox: bad signature", { failure: "bad_notification" });
       let body: { event_id?: unknown; invoice_id?: unknown };
       try {
         body = JSON.parse(rawBody) as typeof body;
       } catch {
-        throw new ProviderError("sandbox: body is not JSON");
+        throw new ProviderError("sandbox: body is not JSON", { failure: "bad_notification" });
       }
-      if (typeof body.event_id !== "string" || typeof body.invoice_id !== "string") throw new ProviderError("sandbox: malformed notification");
+      if (typeof body.event_id !== "string" || typeof body.invoice_id !== "string") throw new ProviderError("sandbox: malformed notification", { failure: "bad_notification" });
       return { eventId: body.event_id, invoiceId: body.invoice_id };
     },
     async pay(invoiceId, payOptions = {}) {

@@ -67,14 +67,15 @@ export function createTBankProvider(options: TBankOptions = {}): TBankProvider {
         signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
       });
     } catch (error) {
-      throw new ProviderError(`tbank: ${method} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new ProviderError(`tbank: ${method} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error, failure: "unreachable" });
     }
     let json: T & { Success?: boolean; ErrorCode?: string; Message?: string; Details?: string };
     try {
       json = (await response.json()) as typeof json;
     } catch {
-      throw new ProviderError(`tbank: ${method} returned non-JSON (${response.status})`);
+      throw new ProviderError(`tbank: ${method} returned non-JSON (${response.status})`, { failure: "bad_response" });
     }
+    if (typeof json !== "object" || json === null || Array.isArray(json)) throw new ProviderError(`tbank: ${method} returned no object`, { failure: "bad_response" });
     if (!response.ok || json.Success !== true || (json.ErrorCode && json.ErrorCode !== "0")) {
       const code = String(json.ErrorCode ?? response.status);
       throw new ProviderError(`tbank: ${method} error ${code}: ${json.Message ?? ""} ${json.Details ?? ""}`.trim(), {
@@ -93,12 +94,12 @@ export function createTBankProvider(options: TBankOptions = {}): TBankProvider {
       } catch (error) {
         // "Payment not found" means the token was accepted: the credentials work.
         if (error instanceof ProviderError && error.credentialsRejected) throw error;
-        if (!(error instanceof ProviderError) || /failed:/.test(error.message)) throw error;
+        if (!(error instanceof ProviderError) || error.failure === "unreachable" || error.failure === "bad_response") throw error;
       }
       return { shopId: terminalKey, live: !terminalKey.endsWith("DEMO") };
     },
     async createInvoice(credentials, input: CreateInvoiceInput) {
-      if (input.currency !== "RUB") throw new ProviderError("tbank: only RUB");
+      if (input.currency !== "RUB") throw new ProviderError("tbank: only RUB", { failure: "refused" });
       const result = await call<{ PaymentId?: string | number; PaymentURL?: string }>(credentials, "Init", {
         Amount: Number(input.amount),
         OrderId: input.reference,
@@ -106,7 +107,7 @@ export function createTBankProvider(options: TBankOptions = {}): TBankProvider {
         RedirectDueDate: input.expiresAt.toISOString().replace(/\.\d{3}Z$/, "+00:00"),
         ...(options.notificationUrl ? { NotificationURL: options.notificationUrl } : {}),
       });
-      if (result.PaymentId === undefined || !result.PaymentURL) throw new ProviderError("tbank: Init without PaymentId/PaymentURL");
+      if (result.PaymentId === undefined || !result.PaymentURL) throw new ProviderError("tbank: Init without PaymentId/PaymentURL", { failure: "bad_response" });
       return { invoiceId: String(result.PaymentId), paymentUrl: result.PaymentURL };
     },
     async getStatus(credentials, invoiceId): Promise<ProviderPaymentStatus> {
@@ -114,10 +115,13 @@ export function createTBankProvider(options: TBankOptions = {}): TBankProvider {
       const state = await call<{ Status?: string; Amount?: number | string; PaymentId?: string | number; TerminalKey?: string }>(credentials, "GetState", {
         PaymentId: invoiceId,
       });
+      // Kopecks as an integer; anything else is an answer we cannot use (not a crash).
+      const amount = String(state.Amount ?? "0");
+      if (!/^\d{1,20}$/.test(amount)) throw new ProviderError(`tbank: GetState amount ${amount.slice(0, 40)} is not whole kopecks`, { failure: "bad_response" });
       return {
         invoiceId: String(state.PaymentId ?? invoiceId),
         status: STATUS[String(state.Status)] ?? "pending",
-        amount: BigInt(String(state.Amount ?? "0")),
+        amount: BigInt(amount),
         currency: "RUB",
         shopId: String(state.TerminalKey ?? terminalKey),
         live: !String(state.TerminalKey ?? terminalKey).endsWith("DEMO"),
@@ -137,17 +141,17 @@ export function createTBankProvider(options: TBankOptions = {}): TBankProvider {
       try {
         body = JSON.parse(rawBody) as Record<string, unknown>;
       } catch {
-        throw new ProviderError("tbank: notification is not JSON");
+        throw new ProviderError("tbank: notification is not JSON", { failure: "bad_notification" });
       }
       const terminalKey = body.TerminalKey;
       if (typeof terminalKey !== "string" || typeof body.Token !== "string" || body.PaymentId === undefined) {
-        throw new ProviderError("tbank: malformed notification");
+        throw new ProviderError("tbank: malformed notification", { failure: "bad_notification" });
       }
       const credentials = await context.credentialsFor(terminalKey);
-      if (!credentials) throw new ProviderError("tbank: unknown terminal");
+      if (!credentials) throw new ProviderError("tbank: unknown terminal", { failure: "bad_notification" });
       const expected = Buffer.from(tbankToken(body, keys(credentials).password));
       const given = Buffer.from(body.Token);
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new ProviderError("tbank: bad token");
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new ProviderError("tbank: bad token", { failure: "bad_notification" });
       return { eventId: `${String(body.PaymentId)}:${String(body.Status)}`, invoiceId: String(body.PaymentId) };
     },
   };

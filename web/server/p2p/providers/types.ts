@@ -24,14 +24,36 @@ export type VerifiedNotification = { eventId: string; invoiceId: string };
 
 export type NotificationContext = { credentialsFor(shopId: string): Promise<ProviderCredentials | undefined> };
 
+/**
+ * What kind of failure, in our words. The message of a ProviderError may carry the provider's own
+ * text (an upstream error body, a network error): it goes to the server log only. People see
+ * providerFailureMessage(), built from the kind.
+ */
+export type ProviderFailure = "credentials" | "unreachable" | "refused" | "bad_response" | "bad_notification";
+
 export class ProviderError extends Error {
   /** true: the credentials are dead (auth failure) — the seller is flagged. */
   readonly credentialsRejected: boolean;
-  constructor(message: string, options: { credentialsRejected?: boolean; cause?: unknown } = {}) {
+  readonly failure: ProviderFailure;
+  constructor(message: string, options: { credentialsRejected?: boolean; failure?: ProviderFailure; cause?: unknown } = {}) {
     super(message, { cause: options.cause });
     this.name = "ProviderError";
     this.credentialsRejected = options.credentialsRejected ?? false;
+    this.failure = options.failure ?? (this.credentialsRejected ? "credentials" : "refused");
   }
+}
+
+const FAILURE_MESSAGES: Record<ProviderFailure, string> = {
+  credentials: "the payment provider rejected the shop credentials",
+  unreachable: "the payment provider could not be reached",
+  refused: "the payment provider refused the request",
+  bad_response: "the payment provider gave an answer we could not use",
+  bad_notification: "the notification could not be verified",
+};
+
+/** Our own message for a provider failure, safe to show (never the provider's text). */
+export function providerFailureMessage(error: unknown): string {
+  return error instanceof ProviderError ? FAILURE_MESSAGES[error.failure] : FAILURE_MESSAGES.unreachable;
 }
 
 export type CreateInvoiceInput = {

@@ -6,8 +6,10 @@
 // still valid (see capture()).
 //
 // Notifications are not signed by YooKassa: verifyNotification only parses the event, and the desk
-// confirms through GET /payments/{id} as it does for every provider. (Restricting the notify route
-// to YooKassa's published IP ranges belongs in the reverse proxy.)
+// confirms through GET /payments/{id} as it does for every provider, de-duplicating on what that
+// call says (never on the notification's own words: a forgery must not make the real one a
+// "duplicate"). The notify route accepts only YooKassa's published source addresses
+// (notification-sources.ts), and the body is never stored.
 import { formatMinor, parseMinor } from "../formats.ts";
 import {
   ProviderError,
@@ -63,30 +65,34 @@ export function createYooKassaProvider(options: YooKassaOptions = {}): YooKassaP
         signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
       });
     } catch (error) {
-      throw new ProviderError(`yookassa: ${method} ${path} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new ProviderError(`yookassa: ${method} ${path} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error, failure: "unreachable" });
     }
     const text = await response.text();
     if (response.status === 401 || response.status === 403) {
       throw new ProviderError(`yookassa: credentials rejected (${response.status})`, { credentialsRejected: true });
     }
     if (!response.ok) throw new ProviderError(`yookassa: ${method} ${path} → ${response.status} ${text.slice(0, 200)}`);
+    let parsed: unknown;
     try {
-      return JSON.parse(text) as T;
+      parsed = JSON.parse(text);
     } catch {
-      throw new ProviderError(`yookassa: ${method} ${path} returned non-JSON`);
+      throw new ProviderError(`yookassa: ${method} ${path} returned non-JSON`, { failure: "bad_response" });
     }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new ProviderError(`yookassa: ${method} ${path} returned no object`, { failure: "bad_response" });
+    return parsed as T;
   }
 
   function toStatus(payment: Payment): ProviderPaymentStatus {
-    if (payment.amount?.currency === undefined || typeof payment.amount.value !== "string") throw new ProviderError("yookassa: payment without amount");
+    if (typeof payment.id !== "string") throw new ProviderError("yookassa: payment without id", { failure: "bad_response" });
+    if (payment.amount?.currency === undefined || typeof payment.amount.value !== "string") throw new ProviderError("yookassa: payment without amount", { failure: "bad_response" });
     let amount: bigint;
     try {
       amount = parseMinor(payment.amount.value);
     } catch {
-      throw new ProviderError(`yookassa: bad amount ${payment.amount.value}`);
+      throw new ProviderError(`yookassa: bad amount ${payment.amount.value}`, { failure: "bad_response" });
     }
     const known: InvoiceStatus[] = ["pending", "waiting_for_capture", "succeeded", "canceled"];
-    if (!known.includes(payment.status)) throw new ProviderError(`yookassa: unknown status ${payment.status}`);
+    if (!known.includes(payment.status)) throw new ProviderError(`yookassa: unknown status ${payment.status}`, { failure: "bad_response" });
     // A refund leaves the payment `succeeded` and reports `refunded_amount`: for the desk that is a
     // reversal (claw-back), partial or full.
     let reversedAmount: bigint | undefined;
@@ -94,7 +100,7 @@ export function createYooKassaProvider(options: YooKassaOptions = {}): YooKassaP
       try {
         reversedAmount = parseMinor(payment.refunded_amount.value);
       } catch {
-        throw new ProviderError(`yookassa: bad refunded amount ${payment.refunded_amount.value}`);
+        throw new ProviderError(`yookassa: bad refunded amount ${payment.refunded_amount.value}`, { failure: "bad_response" });
       }
     }
     const refunded = payment.status === "succeeded" && reversedAmount !== undefined && reversedAmount > 0n;
@@ -131,11 +137,11 @@ export function createYooKassaProvider(options: YooKassaOptions = {}): YooKassaP
         `coinpays-${input.reference}`,
       );
       const url = payment.confirmation?.confirmation_url;
-      if (!payment.id || !url) throw new ProviderError("yookassa: payment created without a confirmation URL");
+      if (!payment.id || !url) throw new ProviderError("yookassa: payment created without a confirmation URL", { failure: "bad_response" });
       return { invoiceId: payment.id, paymentUrl: url };
     },
     async getStatus(credentials, invoiceId) {
-      if (!/^[A-Za-z0-9-]{1,64}$/.test(invoiceId)) throw new ProviderError("yookassa: bad payment id");
+      if (!/^[A-Za-z0-9-]{1,64}$/.test(invoiceId)) throw new ProviderError("yookassa: bad payment id", { failure: "bad_response" });
       return toStatus(await call<Payment>(credentials, "GET", `/payments/${invoiceId}`));
     },
     async capture(credentials, invoiceId, amount) {
@@ -160,14 +166,14 @@ export function createYooKassaProvider(options: YooKassaOptions = {}): YooKassaP
       try {
         body = JSON.parse(rawBody) as typeof body;
       } catch {
-        throw new ProviderError("yookassa: notification is not JSON");
+        throw new ProviderError("yookassa: notification is not JSON", { failure: "bad_notification" });
       }
       if (body.type !== "notification" || typeof body.event !== "string" || typeof body.object?.id !== "string") {
-        throw new ProviderError("yookassa: malformed notification");
+        throw new ProviderError("yookassa: malformed notification", { failure: "bad_notification" });
       }
       // refund.succeeded carries the refund object; the payment it belongs to is `payment_id`.
       if (body.event.startsWith("refund.")) {
-        if (typeof body.object.payment_id !== "string") throw new ProviderError("yookassa: refund notification without payment_id");
+        if (typeof body.object.payment_id !== "string") throw new ProviderError("yookassa: refund notification without payment_id", { failure: "bad_notification" });
         return { eventId: `${body.event}:${body.object.id}`, invoiceId: body.object.payment_id };
       }
       return { eventId: `${body.event}:${body.object.id}:${String(body.object.status)}`, invoiceId: body.object.id };
