@@ -100,7 +100,8 @@ describe("fuzzing every endpoint", () => {
 
   it("order paths with arbitrary ids: get, cancel, refunds, qr", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.string({ minLength: 1 }), fc.stringMatching(/^ord_[0-9A-Za-z]{22}$/)), fc.constantFrom("", "/cancel", "/refunds", "/qr.svg", "/qr.png"), async (id, suffix) => {
+      // "." and ".." are path segments the client itself resolves away (/orders/. is the list), not ids.
+      fc.asyncProperty(fc.oneof(fc.string({ minLength: 1 }).filter((id) => id !== "." && id !== ".."), fc.stringMatching(/^ord_[0-9A-Za-z]{22}$/)), fc.constantFrom("", "/cancel", "/refunds", "/qr.svg", "/qr.png"), async (id, suffix) => {
         const method = suffix === "/cancel" || suffix === "/refunds" ? "POST" : "GET";
         const result = await call(gateway, method, `/api/v1/orders/${encodeURIComponent(id)}${suffix}`, { apiKey, body: method === "POST" ? { kind: "claim_link" } : undefined });
         assertClearRefusal(result, `${method} ${id}${suffix}`);
