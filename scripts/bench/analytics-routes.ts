@@ -82,6 +82,11 @@ try {
   const owner = await signIn(gateway);
   const created = await call(gateway, "POST", "/api/merchants", { cookie: owner.cookie, body: { name: "Bench", payoutAddress: payout } });
   const merchantId = created.body.id as string;
+  // Analytics read proven payout addresses only: the payout wallet signs the challenge, as in the dashboard.
+  const challenge = await call(gateway, "POST", `/api/merchants/${merchantId}/payout-address/challenge`, { cookie: owner.cookie, body: {} });
+  const signature = await devAccount(3).signMessage({ message: challenge.body.message });
+  const proven = await call(gateway, "POST", `/api/merchants/${merchantId}/payout-address/proof`, { cookie: owner.cookie, body: { message: challenge.body.message, signature } });
+  if (proven.status !== 200) throw new Error(`payout proof: ${proven.status} ${JSON.stringify(proven.body)}`);
   const headers = { cookie: owner.cookie };
   const query = `from=${from}&to=${to}&interval=day`;
   const webUrl = (metric: string) => `${gateway.url}/api/merchants/${merchantId}/analytics/${metric}?${query}`;

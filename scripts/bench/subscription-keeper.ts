@@ -18,7 +18,7 @@ import { devAccount } from "../lib/dev-accounts.ts";
 import { ROOT } from "../lib/paths.ts";
 import { withClient } from "../../web/test/support/postgres.ts";
 import { createSubscriptionKeeper } from "../../web/server/gateway/subscriptions/keeper.ts";
-import { createMerchant, silentLogger, startChainFixture, startDatabaseFixture } from "../../web/test/gateway/support/fixtures.ts";
+import { createMerchant, provePayoutAddress, silentLogger, startChainFixture, startDatabaseFixture } from "../../web/test/gateway/support/fixtures.ts";
 
 const SUBSCRIPTIONS = Number(process.env.SUBSCRIPTIONS ?? 100);
 const PRICE = 9_990_000n;
@@ -36,6 +36,8 @@ try {
 
   const merchantWallet = devAccount(5);
   const merchant = await createMerchant(dbf.database, { payoutAddress: merchantWallet.address });
+  // Plans belong to proven payout addresses only: the wallet signs for its account, as in the dashboard.
+  await provePayoutAddress(dbf.database, merchant.id, merchantWallet, chain.publicClient);
   const created = await send(merchantWallet, contract, subscriptionsAbi, "createPlan", [chain.usdc, PRICE, DAY, 0]);
   const planId = parseEventLogs({ abi: subscriptionsAbi, eventName: "PlanCreated", logs: created.logs })[0]!.args.planId;
   const ids: bigint[] = [];

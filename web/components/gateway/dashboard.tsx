@@ -12,7 +12,8 @@ import { gatewayFetch, type ApiOrder, type Money, type OrderPage } from "./api-c
 import { SubscriptionsSection } from "./subscriptions-section.tsx";
 import { STATUS_LABEL } from "./use-live-order.ts";
 
-type Merchant = { id: string; parentId: string | null; name: string; payoutAddress: string; role?: string; orderExpirySeconds: number };
+type PayoutAddressProof = { status: "verified" | "unverified"; method: "signature" | "member_session" | null; provenAt: string | null; inheritedFrom: string | null };
+type Merchant = { id: string; parentId: string | null; name: string; payoutAddress: string; payoutAddressProof?: PayoutAddressProof; role?: string; orderExpirySeconds: number };
 type Me = { user: { id: string; address: string }; merchants: Merchant[] };
 type Tab = "orders" | "subscriptions" | "keys" | "webhooks" | "settings" | "subaccounts";
 
@@ -685,7 +686,67 @@ function Settings({ merchant, onSaved }: { merchant: Merchant; onSaved: () => Pr
       </form>
       {state.saved && <p className="mt-2 text-sm text-emerald-700">Saved.</p>}
       <ErrorText error={state.error} />
+      <PayoutAddressVerification merchant={merchant} onVerified={onSaved} />
     </Card>
+  );
+}
+
+/**
+ * Whether the payout address is proven, and a way to prove it: the owner signs the server's challenge with
+ * the payout wallet connected (a contract wallet such as a Safe signs it through its own app). Until then
+ * analytics and subscription plans leave the address out: anybody can type any wallet in.
+ */
+function PayoutAddressVerification({ merchant, onVerified }: { merchant: Merchant; onVerified: () => Promise<void> }) {
+  const { address: connected } = useAccount();
+  const { signMessageAsync } = useSignMessage();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const proof = merchant.payoutAddressProof;
+  const verified = proof?.status === "verified";
+  const otherWallet = connected !== undefined && connected.toLowerCase() !== merchant.payoutAddress.toLowerCase();
+  return (
+    <div className="mt-4 rounded-xl border border-slate-200 p-3 text-sm" data-testid="payout-verification" data-state={verified ? "verified" : "unverified"}>
+      <div className="flex flex-wrap items-center gap-2">
+        <span className="font-medium text-slate-700">Payout address</span>
+        <span className="font-mono text-xs">{merchant.payoutAddress}</span>
+        {verified ? (
+          <Badge tone="green">verified{proof?.method === "member_session" ? " (your signed-in wallet)" : proof?.inheritedFrom ? " (by the parent account)" : " (signed)"}</Badge>
+        ) : (
+          <Badge tone="amber">unverified — sign to verify</Badge>
+        )}
+      </div>
+      {!verified && (
+        <>
+          <p className="mt-2 text-slate-600">
+            Payments still arrive at this address, but analytics and subscription plans use it only once its wallet has signed a verification message (no transaction, no fee).
+            {otherWallet && " Connect the payout wallet in your wallet app first; a Safe or other contract wallet signs the message in its own app."}
+          </p>
+          <div className="mt-2">
+            <Button
+              testId="payout-verify"
+              disabled={busy}
+              onClick={async () => {
+                setBusy(true);
+                setError(undefined);
+                try {
+                  const challenge = await gatewayFetch<{ message: string }>(`/api/merchants/${merchant.id}/payout-address/challenge`, { body: {} });
+                  const signature = await signMessageAsync({ message: challenge.message });
+                  await gatewayFetch(`/api/merchants/${merchant.id}/payout-address/proof`, { body: { message: challenge.message, signature } });
+                  await onVerified();
+                } catch (err) {
+                  setError((err as Error).message);
+                } finally {
+                  setBusy(false);
+                }
+              }}
+            >
+              {busy ? "Waiting for the signature…" : "Sign to verify"}
+            </Button>
+          </div>
+        </>
+      )}
+      <ErrorText error={error} />
+    </div>
   );
 }
 
@@ -724,7 +785,12 @@ function SubAccounts({ merchant, onCreated }: { merchant: Merchant; onCreated: (
       <ErrorText error={error} />
       <ul className="mt-3 divide-y divide-slate-100 text-sm">
         {subs.length === 0 && <li className="py-2 text-slate-500">No sub-accounts.</li>}
-        {subs.map((s) => <li key={s.id} className="py-2">{s.name} <span className="font-mono text-xs text-slate-500">{s.payoutAddress}</span></li>)}
+        {subs.map((s) => (
+          <li key={s.id} className="py-2">
+            {s.name} <span className="font-mono text-xs text-slate-500">{s.payoutAddress}</span>{" "}
+            {s.payoutAddressProof?.status === "verified" ? <Badge tone="green">verified</Badge> : <Badge tone="amber">unverified — sign to verify in its settings</Badge>}
+          </li>
+        ))}
       </ul>
     </Card>
   );

@@ -444,3 +444,49 @@ export const rateLimits = pgTable("rate_limits", {
   points: integer("points").notNull().default(0),
   expire: timestamp("expire", { withTimezone: true }),
 });
+
+// ── Payout-address proofs (server/gateway/merchants/payout-proof.ts) ──────────────────────────
+// Anyone may type any wallet as an account's payout address; the address is only *used* to read
+// on-chain data (analytics) and to claim the wallet's subscription plans once its owner has proven
+// control of it for this very account. Money may still be paid to an unproven address: that is the
+// merchant's own choice and loss; reading another wallet's figures is the attack these rows prevent.
+
+/** `signature`: the wallet signed the challenge (EIP-191, ERC-1271, ERC-6492); `member_session`: a member set their own signed-in address. */
+export const payoutProofMethod = pgEnum("payout_proof_method", ["signature", "member_session"]);
+
+/**
+ * The proof of an account's current payout address: at most one per account, deleted whenever the
+ * payout address changes, and only ever honoured while `address` still equals the account's payout
+ * address.
+ */
+export const payoutAddressProofs = pgTable("payout_address_proofs", {
+  merchantId: uuid("merchant_id").primaryKey().references(() => merchants.id, { onDelete: "cascade" }),
+  /** The address proven (checksummed): the account's payout address when the proof was made. */
+  address: text("address").notNull(),
+  method: payoutProofMethod("method").notNull(),
+  /** The signed-in member who submitted the signature, or whose session address it is. */
+  provenBy: uuid("proven_by").references(() => users.id, { onDelete: "set null" }),
+  /** The exact message signed and its signature (signature proofs only). */
+  message: text("message"),
+  signature: text("signature"),
+  /** Set when the proof was made for an ancestor account (whose signed message covers its sub-accounts) and copied here. */
+  derivedFrom: uuid("derived_from"),
+  provenAt: timestamp("proven_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Challenges to sign: single-use, short-lived, bound to one account, one address and this site. */
+export const payoutAddressChallenges = pgTable(
+  "payout_address_challenges",
+  {
+    nonce: text("nonce").primaryKey(),
+    merchantId: uuid("merchant_id").notNull().references(() => merchants.id, { onDelete: "cascade" }),
+    address: text("address").notNull(),
+    /** The exact text to sign; a proof must carry it byte for byte. */
+    message: text("message").notNull(),
+    createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    usedAt: timestamp("used_at", { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (table) => [index("payout_address_challenges_merchant_idx").on(table.merchantId)],
+);

@@ -13,6 +13,7 @@ import { createApiKeyService } from "./api-keys/service.ts";
 import { createAuthService, sessionCookieName } from "./auth/service.ts";
 import { json } from "./http/errors.ts";
 import { createRouter, route, type Route } from "./http/router.ts";
+import { createPayoutProofService } from "./merchants/payout-proof.ts";
 import { createMerchantService } from "./merchants/service.ts";
 import { buildOpenApiDocument } from "./openapi.ts";
 import { createQrRenderer } from "./orders/qr.ts";
@@ -69,6 +70,7 @@ export function createGatewayApi(deps: GatewayDeps) {
   const services: GatewayServices = {
     auth,
     merchants,
+    payoutProofs: createPayoutProofService({ db, chainClient: deps.chainClient, chainId: deps.chainId, site: deps.site, merchants }),
     keys,
     webhookEndpoints: createWebhookEndpointService({ db, merchants, delivery: deps.webhookDelivery ?? (() => undefined), keyring: deps.keyring, targets: deps.webhookTargets }),
     orders: createOrderService({ db, chainId: deps.chainId, chainClient: deps.chainClient }),

@@ -1,6 +1,7 @@
 // The analytics page in Chromium over the real stack (EDR chain, Ponder on PGlite, the production server):
-// two payments to a fresh merchant's payout address from Node, then the merchant signs in with the test
-// wallet, creates the account with that payout address, opens Analytics and sees exactly those payments in
+// two payments to a fresh merchant's wallet from Node, then the merchant signs in with that wallet, creates
+// the account paying out to it (its own signed-in address: proven by the session, so analytics may read
+// it), opens Analytics and sees exactly those payments in
 // the revenue tiles, the top payers and the method mix, with drawn charts, an empty conversion card (no
 // orders), and a CSV download of the same rows.
 import assert from "node:assert/strict";
@@ -22,7 +23,9 @@ test("analytics: a merchant signs in and sees its payments charted, exactly, wit
   const usdc = tokenAddress(stack, "USDC");
   const router = stack.deployment.contracts.PaymentRouter.address;
   const owner = privateKeyToAccount(generatePrivateKey());
-  const payout = privateKeyToAccount(generatePrivateKey()).address;
+  // The signed-in wallet is the payout address, so the session proves it (an address typed in for another
+  // wallet would first have to be signed for in Settings before analytics read it).
+  const payout = owner.address;
   // Fresh payers with gas money from the node and their own minted USDC: no dev account other tests (or the
   // server's relayer, account #0) use sees a transaction from this file.
   const [bigPayer, smallPayer] = [privateKeyToAccount(generatePrivateKey()), privateKeyToAccount(generatePrivateKey())];

@@ -52,6 +52,15 @@ describe("analytics routes", { timeout: 600_000 }, () => {
     return result.body.id;
   }
 
+  /** Analytics read proven payout addresses only: the payout wallet signs the account's challenge, as in Settings. */
+  async function prove(owner: SignedIn, merchantId: string, payout: LocalAccount): Promise<void> {
+    const challenge = await call(gateway, "POST", `/api/merchants/${merchantId}/payout-address/challenge`, { cookie: owner.cookie, body: {} });
+    assert.equal(challenge.status, 200, JSON.stringify(challenge.body));
+    const signature = await payout.signMessage({ message: challenge.body.message });
+    const proven = await call(gateway, "POST", `/api/merchants/${merchantId}/payout-address/proof`, { cookie: owner.cookie, body: { message: challenge.body.message, signature } });
+    assert.equal(proven.status, 200, JSON.stringify(proven.body));
+  }
+
   async function order(apiKey: string, amount: string): Promise<{ id: string; orderRef: Hex; destination: Address }> {
     const result = await call(gateway, "POST", "/api/v1/orders", { apiKey, body: { amount, token: "USDC", chainId: CHAIN_ID } });
     assert.equal(result.status, 201, JSON.stringify(result.body));
@@ -82,6 +91,9 @@ describe("analytics routes", { timeout: 600_000 }, () => {
     const sub = await call(gateway, "POST", `/api/merchants/${merchantA}/sub-accounts`, { cookie: ownerA.cookie, body: { name: "Kiosk", payoutAddress: payoutKiosk.address } });
     assert.equal(sub.status, 201, JSON.stringify(sub.body));
     kiosk = sub.body.id;
+    await prove(ownerA, merchantA, payoutA);
+    await prove(ownerA, kiosk, payoutKiosk);
+    await prove(ownerB, merchantB, payoutB);
     const added = await call(gateway, "POST", `/api/merchants/${merchantA}/members`, { cookie: ownerA.cookie, body: { address: viewerA.account.address, role: "viewer" } });
     assert.equal(added.status, 201, JSON.stringify(added.body));
 
@@ -285,7 +297,8 @@ describe("analytics routes when the indexer is down", { timeout: 120_000 }, () =
     // A port nothing listens on: the indexer is down, the rest of the server is not.
     gateway = await startGateway("analytics_down", { indexerUrl: `http://127.0.0.1:${await freePort()}` });
     owner = await signIn(gateway);
-    const created = await call(gateway, "POST", "/api/merchants", { cookie: owner.cookie, body: { name: "Shop", payoutAddress: payoutA.address } });
+    // Paid to the owner's own signed-in address: proven by the session, so the on-chain metrics do ask the indexer.
+    const created = await call(gateway, "POST", "/api/merchants", { cookie: owner.cookie, body: { name: "Shop", payoutAddress: owner.account.address } });
     merchantId = created.body.id;
   });
   after(async () => {

@@ -22,7 +22,7 @@ import { createWebhookService, type WebhookService } from "../../server/gateway/
 import { LOCAL_TARGETS } from "../../server/gateway/webhooks/targets.ts";
 import { parseKeyring } from "../../server/secrets/keyring.ts";
 import { startJobQueue } from "../../server/jobs.ts";
-import { createMerchant, silentLogger, startChainFixture, startDatabaseFixture, waitUntil, type ChainFixture, type DatabaseFixture } from "./support/fixtures.ts";
+import { createMerchant, provePayoutAddress, silentLogger, startChainFixture, startDatabaseFixture, waitUntil, type ChainFixture, type DatabaseFixture } from "./support/fixtures.ts";
 import { startReceiver, type Receiver } from "./support/webhook-receiver.ts";
 
 const DAY = 86_400;
@@ -88,6 +88,7 @@ describe("subscription keeper", { timeout: 240_000 }, () => {
     const merchantWallet = await fresh();
     const subscriber = await fresh();
     const merchant = await createMerchant(database, { payoutAddress: merchantWallet.address });
+    await provePayoutAddress(database, merchant.id, merchantWallet, chain.publicClient);
     await database.db.insert(webhookEndpoints).values({ merchantId: merchant.id, url: receiver.url, secret: `whsec_${randomBytes(16).toString("hex")}`, eventTypes: ["subscription.*"] });
     const created = await send(merchantWallet, contract(), subscriptionsAbi, "createPlan", [chain.usdc, PRICE, DAY, 0]);
     const planId = parseEventLogs({ abi: subscriptionsAbi, eventName: "PlanCreated", logs: created.logs })[0]!.args.planId;
@@ -233,6 +234,7 @@ describe("subscription keeper", { timeout: 240_000 }, () => {
     await send(devAccount(19), contract(), subscriptionsAbi, "charge", [subscriptionId]);
     await keeper.run();
     const merchant = await createMerchant(database, { payoutAddress: merchantWallet.address });
+    await provePayoutAddress(database, merchant.id, merchantWallet, chain.publicClient);
     await timeTravel(DAY);
     await keeper.run();
     assert.equal((await onChain(subscriptionId)).nextPeriod, 2);
@@ -267,6 +269,7 @@ describe("subscription keeper", { timeout: 240_000 }, () => {
     const late = await startDatabaseFixture("subscriptions_late");
     try {
       const lateMerchant = await createMerchant(late.database, { payoutAddress: merchantWallet.address });
+      await provePayoutAddress(late.database, lateMerchant.id, merchantWallet, chain.publicClient);
       const head = await chain.publicClient.getBlockNumber();
       const lateKeeper = createSubscriptionKeeper({
         db: late.database.db,
@@ -332,6 +335,7 @@ describe("subscription keeper", { timeout: 240_000 }, () => {
     const merchantWallet = await fresh();
     const subscriber = await fresh();
     const merchant = await createMerchant(database, { payoutAddress: merchantWallet.address });
+    await provePayoutAddress(database, merchant.id, merchantWallet, chain.publicClient);
     const created = await send(merchantWallet, contract(), subscriptionsAbi, "createPlan", [chain.usdc, PRICE, DAY, 0]);
     const planId = parseEventLogs({ abi: subscriptionsAbi, eventName: "PlanCreated", logs: created.logs })[0]!.args.planId;
     const relayer = devAccount(0);

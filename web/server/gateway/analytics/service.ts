@@ -2,7 +2,11 @@
 // (indexer/src/api), which is not public (it requires INDEXER_API_SECRET, which only this server holds): this
 // service calls it on behalf of a signed-in member, with the
 // payout addresses of the account (and, when asked, of its sub-accounts) looked up here. The address
-// filter is never taken from the client, so an answer can only ever describe accounts the user belongs to.
+// filter is never taken from the client, and only *proven* payout addresses go into it (their owner signed
+// for this account, or a member set their own signed-in address: merchants/payout-proof.ts): typing
+// somebody else's wallet as a payout address must not show its payments. An answer names the accounts
+// left out for an unproven address, so an answer can only ever describe wallets of accounts the user
+// belongs to.
 // Conversion (orders created vs paid) comes from the gateway's own orders table, which the indexer does
 // not have.
 import { and, eq, gte, inArray, lt, sql } from "drizzle-orm";
@@ -12,6 +16,7 @@ import { z } from "zod";
 import type { AppDatabase } from "../../db/index.ts";
 import { merchants, orders } from "../../db/schema.ts";
 import { ApiError, badRequest, unprocessable } from "../http/errors.ts";
+import { provenPayoutAddress } from "../merchants/payout-proof.ts";
 import { MAX_HIERARCHY_DEPTH, type createMerchantService } from "../merchants/service.ts";
 
 /** Metrics the indexer answers, by the name the dashboard uses in its URLs (= the indexer's path). */
@@ -77,6 +82,9 @@ export type AnalyticsQuery = z.output<typeof analyticsQuerySchema>;
 
 /** An account whose figures an answer includes. */
 export type AnalyticsAccount = { id: string; name: string; parentId: string | null; payoutAddress: string };
+/** An account of the scope whose on-chain figures were left out, and why. */
+export type LeftOutAccount = { id: string; name: string; payoutAddress: string; reason: "payout_address_unverified" };
+type ScopeAccount = AnalyticsAccount & { proven: boolean };
 
 export type AnalyticsResult = ({ kind: "json"; body: Record<string, unknown> } | { kind: "csv"; body: string; filename: string }) & {
   /** How long the indexer took to answer, as this server saw it (a Server-Timing entry for the route). */
@@ -92,28 +100,43 @@ export function createAnalyticsService(deps: { db: AppDatabase; merchants: Merch
   const { db } = deps;
   const indexerHeaders = { authorization: `Bearer ${deps.indexerApiSecret}` };
 
-  /** The account and, when asked, every account below it (ids, names and payout addresses). */
-  async function accountsOf(merchant: typeof merchants.$inferSelect, subAccounts: "include" | "exclude"): Promise<AnalyticsAccount[]> {
-    const { id, name, parentId, payoutAddress } = merchant;
-    if (subAccounts === "exclude") return [{ id, name, parentId, payoutAddress }];
+  /** The account and, when asked, every account below it (ids, names, payout addresses and whether each is proven). */
+  async function accountsOf(merchant: typeof merchants.$inferSelect, subAccounts: "include" | "exclude"): Promise<ScopeAccount[]> {
+    const depth = subAccounts === "exclude" ? 0 : MAX_HIERARCHY_DEPTH;
     const result = await db.execute(sql`
       with recursive tree(id, depth) as (
-        select id, 0 from merchants where id = ${id}
+        select id, 0 from merchants where id = ${merchant.id}
         union all
-        select m.id, t.depth + 1 from merchants m join tree t on m.parent_id = t.id where t.depth < ${MAX_HIERARCHY_DEPTH}
+        select m.id, t.depth + 1 from merchants m join tree t on m.parent_id = t.id where t.depth < ${depth}
       )
-      select m.id, m.name, m.parent_id as "parentId", m.payout_address as "payoutAddress"
+      select m.id, m.name, m.parent_id as "parentId", m.payout_address as "payoutAddress", ${provenPayoutAddress("m")} as proven
       from tree t join merchants m on m.id = t.id
       order by t.depth, m.created_at, m.id`);
-    return (result as unknown as { rows: AnalyticsAccount[] }).rows;
+    return (result as unknown as { rows: ScopeAccount[] }).rows;
   }
 
-  function addressesOf(accounts: AnalyticsAccount[]): string[] {
-    const addresses = [...new Set(accounts.map((account) => account.payoutAddress.toLowerCase()))];
+  /**
+   * The proven payout addresses of the scope, the accounts they cover, and the accounts left out (their
+   * address unproven and not proven by another account of the scope). None proven: a 422 the dashboard
+   * turns into "sign to verify", and the indexer is not called at all.
+   */
+  function addressesOf(scope: ScopeAccount[]): { addresses: string[]; accounts: AnalyticsAccount[]; leftOut: LeftOutAccount[] } {
+    const addresses = [...new Set(scope.filter((account) => account.proven).map((account) => account.payoutAddress.toLowerCase()))];
+    const covered = scope.filter((account) => addresses.includes(account.payoutAddress.toLowerCase()));
+    const leftOut = scope
+      .filter((account) => !addresses.includes(account.payoutAddress.toLowerCase()))
+      .map(({ id, name, payoutAddress }) => ({ id, name, payoutAddress, reason: "payout_address_unverified" as const }));
+    if (addresses.length === 0) {
+      throw unprocessable(
+        "payout_address_unverified",
+        "No payout address of these accounts is verified yet: sign the verification message with the payout wallet (Settings) to see its on-chain figures",
+        leftOut.map((account) => ({ field: account.id, message: `payout address ${account.payoutAddress} is unverified` })),
+      );
+    }
     if (addresses.length > MAX_ADDRESSES) {
       throw unprocessable("too_many_addresses", `These accounts have ${addresses.length} payout addresses; analytics covers at most ${MAX_ADDRESSES} at once`);
     }
-    return addresses;
+    return { addresses, accounts: covered.map(({ proven: _proven, ...account }) => account), leftOut };
   }
 
   async function callIndexer(metric: IndexerMetric, addresses: string[], query: AnalyticsQuery): Promise<Response> {
@@ -180,21 +203,23 @@ export function createAnalyticsService(deps: { db: AppDatabase; merchants: Merch
      */
     async get(userId: string, merchantId: string, metric: Metric, query: AnalyticsQuery): Promise<AnalyticsResult> {
       const { merchant } = await deps.merchants.authorize(userId, merchantId, "viewer");
-      const accounts = await accountsOf(merchant, query.subAccounts);
+      const tree = await accountsOf(merchant, query.subAccounts);
       const filename = csvFilename(merchant.name, metric, query);
-      const scope = {
-        merchantId: merchant.id,
-        accounts,
+      const range = {
         range: { from: query.from, to: query.to, fromIso: iso(query.from), toIso: iso(query.to), interval: query.interval },
         filters: { chainId: query.chainId ?? null, token: query.token ?? null, subAccounts: query.subAccounts, limit: query.limit },
       };
       if (metric === "conversion") {
+        // The gateway's own orders of these accounts: no wallet's on-chain history, so no proof needed.
+        const accounts = tree.map(({ proven: _proven, ...account }) => account);
         const result = await conversion(accounts, query);
         if (query.format === "csv") return { kind: "csv", filename, body: toCsv(result.data, ["bucketStart", "bucketStartIso", "created", "paid", "expired", "conversionRate"]) };
-        return { kind: "json", body: { ...scope, ...result } };
+        return { kind: "json", body: { merchantId: merchant.id, accounts, unverifiedAccounts: [], ...range, ...result } };
       }
+      const { addresses, accounts, leftOut } = addressesOf(tree);
+      const scope = { merchantId: merchant.id, accounts, unverifiedAccounts: leftOut, ...range };
       const started = performance.now();
-      const response = await callIndexer(metric, addressesOf(accounts), query);
+      const response = await callIndexer(metric, addresses, query);
       const text = await response.text();
       const indexerMs = performance.now() - started;
       if (query.format === "csv") return { kind: "csv", filename, body: text, indexerMs };

@@ -12,6 +12,7 @@ import type { AppDatabase } from "../../db/index.ts";
 import { memberships, merchants, users } from "../../db/schema.ts";
 import type { Executor } from "../events.ts";
 import { conflict, forbidden, notFound, unprocessable } from "../http/errors.ts";
+import { proofJson, proofsOf, settlePayoutProof, type ProofRow } from "./payout-proof.ts";
 
 export type Role = "owner" | "manager" | "viewer";
 const RANK: Record<Role, number> = { viewer: 1, manager: 2, owner: 3 };
@@ -58,12 +59,15 @@ export const updateMemberSchema = z.object({ role: z.enum(["owner", "manager", "
 
 type MerchantRow = typeof merchants.$inferSelect;
 
-export function merchantJson(row: MerchantRow, role?: Role) {
+/** `proof`: the account's stored payout-address proof (server/gateway/merchants/payout-proof.ts), if any. */
+export function merchantJson(row: MerchantRow, role?: Role, proof?: ProofRow) {
   return {
     id: row.id,
     parentId: row.parentId,
     name: row.name,
     payoutAddress: row.payoutAddress,
+    /** Whether the payout address is proven; analytics and subscription plans use proven addresses only. */
+    payoutAddressProof: proofJson(row, proof),
     acceptedTokens: row.acceptedTokens,
     confirmations: row.confirmations,
     orderExpirySeconds: row.orderExpirySeconds,
@@ -140,7 +144,8 @@ export function createMerchantService({ db }: { db: AppDatabase }) {
       return db.transaction(async (tx) => {
         const [merchant] = await tx.insert(merchants).values(input).returning();
         await tx.insert(memberships).values({ merchantId: merchant!.id, userId, role: "owner" });
-        return merchantJson(merchant!, "owner");
+        await settlePayoutProof(tx, merchant!.id, merchant!.payoutAddress, userId);
+        return merchantJson(merchant!, "owner", (await proofsOf(tx, [merchant!.id])).get(merchant!.id));
       });
     },
 
@@ -152,22 +157,31 @@ export function createMerchantService({ db }: { db: AppDatabase }) {
         .innerJoin(merchants, eq(merchants.id, memberships.merchantId))
         .where(eq(memberships.userId, userId))
         .orderBy(merchants.createdAt);
-      return rows.map((row) => merchantJson(row.merchant, row.role));
+      const proofs = await proofsOf(db, rows.map((row) => row.merchant.id));
+      return rows.map((row) => merchantJson(row.merchant, row.role, proofs.get(row.merchant.id)));
     },
 
     async get(userId: string, merchantId: string) {
       const { merchant, role } = await authorize(userId, merchantId, "viewer");
-      return merchantJson(merchant, role);
+      return merchantJson(merchant, role, (await proofsOf(db, [merchantId])).get(merchantId));
     },
 
     async update(userId: string, merchantId: string, input: z.output<typeof updateMerchantSchema>) {
       const { role } = await authorize(userId, merchantId, "owner");
-      const [merchant] = await db
-        .update(merchants)
-        .set({ ...input, updatedAt: sql`now()` })
-        .where(eq(merchants.id, merchantId))
-        .returning();
-      return merchantJson(merchant!, role);
+      return db.transaction(async (tx) => {
+        // Locked, so a proof being stored for the old address (payout-proof.ts) cannot interleave.
+        const [current] = await tx.select().from(merchants).where(eq(merchants.id, merchantId)).for("update");
+        const [merchant] = await tx
+          .update(merchants)
+          .set({ ...input, updatedAt: sql`now()` })
+          .where(eq(merchants.id, merchantId))
+          .returning();
+        // A new payout address is unproven until proven anew; re-sending the same one keeps its proof.
+        if (input.payoutAddress && input.payoutAddress.toLowerCase() !== current!.payoutAddress.toLowerCase()) {
+          await settlePayoutProof(tx, merchantId, merchant!.payoutAddress, userId);
+        }
+        return merchantJson(merchant!, role, (await proofsOf(tx, [merchantId])).get(merchantId));
+      });
     },
 
     async createSubAccount(userId: string, parentId: string, input: z.output<typeof createSubAccountSchema>) {
@@ -175,17 +189,21 @@ export function createMerchantService({ db }: { db: AppDatabase }) {
       if ((await depthOf(parentId)) + 1 >= MAX_HIERARCHY_DEPTH) {
         throw unprocessable("hierarchy_too_deep", `Accounts nest at most ${MAX_HIERARCHY_DEPTH} levels deep`);
       }
-      const [merchant] = await db
-        .insert(merchants)
-        .values({ ...input, payoutAddress: input.payoutAddress ?? parent.payoutAddress, parentId })
-        .returning();
-      return merchantJson(merchant!, role);
+      return db.transaction(async (tx) => {
+        const [merchant] = await tx
+          .insert(merchants)
+          .values({ ...input, payoutAddress: input.payoutAddress ?? parent.payoutAddress, parentId })
+          .returning();
+        await settlePayoutProof(tx, merchant!.id, merchant!.payoutAddress, userId);
+        return merchantJson(merchant!, role, (await proofsOf(tx, [merchant!.id])).get(merchant!.id));
+      });
     },
 
     async listSubAccounts(userId: string, parentId: string) {
       const { role } = await authorize(userId, parentId, "viewer");
       const rows = await db.select().from(merchants).where(eq(merchants.parentId, parentId)).orderBy(merchants.createdAt);
-      return rows.map((row) => merchantJson(row, role));
+      const proofs = await proofsOf(db, rows.map((row) => row.id));
+      return rows.map((row) => merchantJson(row, role, proofs.get(row.id)));
     },
 
     async listMembers(userId: string, merchantId: string) {

@@ -27,7 +27,7 @@ export function analyticsRoutes({ analytics }: GatewayServices): Route[] {
       responses: {
         200: { description: "Rows (`data`) with the accounts and range they cover; `format=csv` returns the rows as a CSV download" },
         400: error400, 401: error401, 404: error404,
-        422: { description: "More than 100 payout addresses in the account tree" },
+        422: { description: "More than 100 payout addresses in the account tree, or none of its payout addresses verified (payout_address_unverified)" },
         502: { description: "The indexer failed" }, 503: { description: "The indexer did not answer" },
       },
       handler: async ({ user, params, query }) => {

@@ -3,6 +3,7 @@
 import type { AnalyticsService } from "../analytics/service.ts";
 import type { ApiKeyService } from "../api-keys/service.ts";
 import type { AuthService } from "../auth/service.ts";
+import type { PayoutProofService } from "../merchants/payout-proof.ts";
 import type { MerchantService } from "../merchants/service.ts";
 import type { OrderService } from "../orders/service.ts";
 import type { QrRenderer } from "../orders/qr.ts";
@@ -13,6 +14,8 @@ import type { WebhookEndpointService } from "../webhooks/endpoints.ts";
 export type GatewayServices = {
   auth: AuthService;
   merchants: MerchantService;
+  /** Payout-address challenges and proofs (merchants/payout-proof.ts). */
+  payoutProofs: PayoutProofService;
   keys: ApiKeyService;
   webhookEndpoints: WebhookEndpointService;
   orders: OrderService;

@@ -8,10 +8,13 @@
 // crash before the commit projects them again from scratch. Behind that, a charge is unique per
 // (chain, subscription, period) and per log, so even a replay writes nothing twice.
 //
-// Which merchant: the gateway merchant whose payout address is the plan's merchant address (the wallet
-// that created the plan and receives its charges). Several accounts with that payout address (an
-// account and its sub-accounts) resolve to the oldest one. A subscription whose plan has no merchant
-// yet is still projected, without orders; it is linked as soon as a merchant with that address exists.
+// Which merchant: the gateway merchant whose *proven* payout address is the plan's merchant address (the
+// wallet that created the plan and receives its charges). Proven means the wallet's owner signed for that
+// account, or set it as a member signed in with it (merchants/payout-proof.ts): anybody can type a wallet
+// as a payout address, and an unproven one must not claim that wallet's plans, their subscribers and
+// charges. Several accounts with that proven address (an account and its sub-accounts) resolve to the
+// oldest one. A subscription whose plan has no merchant yet is still projected, without orders; it is
+// linked as soon as a merchant proves that address.
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import { getAddress, type Address, type Hex, type PublicClient } from "viem";
@@ -19,6 +22,7 @@ import { subscriptionsAbi } from "@coinpays/sdk/contracts";
 import { merchants, orders, payments, subscriptionCharges, subscriptionCursors, subscriptionPlans, subscriptions, webhookEvents } from "../../db/schema.ts";
 import { newOrderId } from "../crypto.ts";
 import { appendOrderEvent, type Executor } from "../events.ts";
+import { provenPayoutAddress } from "../merchants/payout-proof.ts";
 import { orderRefOf } from "../orders/deposit-address.ts";
 import { orderSnapshot, paymentSnapshot, syncOrder } from "../settlement/order-sync.ts";
 import type { AppDatabase } from "../../db/index.ts";
@@ -145,11 +149,11 @@ export function createSubscriptionProjection(options: { db: AppDatabase; client:
   async function linkNewMerchants(tx: Executor): Promise<void> {
     await tx.execute(sql`
       update ${subscriptions} s set merchant_id = (
-        select m.id from ${merchants} m where lower(m.payout_address) = lower(p.merchant_address) order by m.created_at, m.id limit 1
+        select m.id from ${merchants} m where lower(m.payout_address) = lower(p.merchant_address) and ${provenPayoutAddress("m")} order by m.created_at, m.id limit 1
       ), updated_at = now()
       from ${subscriptionPlans} p
       where s.chain_id = ${chain.chainId} and s.merchant_id is null and p.chain_id = s.chain_id and p.plan_id = s.plan_id
-        and exists (select 1 from ${merchants} m where lower(m.payout_address) = lower(p.merchant_address))`);
+        and exists (select 1 from ${merchants} m where lower(m.payout_address) = lower(p.merchant_address) and ${provenPayoutAddress("m")})`);
   }
 
   /** The plan, from the projection or (created before the projection started) from the chain. */
@@ -193,7 +197,7 @@ export function createSubscriptionProjection(options: { db: AppDatabase; client:
     const [merchant] = await tx
       .select({ id: merchants.id })
       .from(merchants)
-      .where(sql`lower(${merchants.payoutAddress}) = lower(${address})`)
+      .where(sql`lower(${merchants.payoutAddress}) = lower(${address}) and ${provenPayoutAddress(`"merchants"`)}`)
       .orderBy(asc(merchants.createdAt), asc(merchants.id))
       .limit(1);
     return merchant?.id ?? null;

@@ -2,7 +2,8 @@
 // the gateway submits `subscribeWithSignature`, paying the gas from the relayer key.
 //
 // The relayer's gas is only spent where it is the gateway's business and the sign-up is real: the plan
-// must belong to a gateway merchant (its merchant address is a merchant's payout address), and the
+// must belong to a gateway merchant (its merchant address is a merchant's proven payout address:
+// merchants/payout-proof.ts, so typing a wallet in does not make its plans ours), and the
 // subscriber must already hold and have approved at least one period's price, so a stranger cannot make
 // the relayer pay for sign-ups from throwaway keys. Everything the contract would refuse (bad signature,
 // used nonce, expired deadline, closed plan, price above the signed maximum) is found by simulating first
@@ -16,6 +17,7 @@ import { rpcTransport, rpcUrlList, type RpcUrls } from "../../chain.ts";
 import type { AppDatabase } from "../../db/index.ts";
 import { merchants } from "../../db/schema.ts";
 import { ApiError, notFound, unprocessable } from "../http/errors.ts";
+import { provenPayoutAddress } from "../merchants/payout-proof.ts";
 import { addressSchema } from "../merchants/service.ts";
 
 const uint = (bits: number) =>
@@ -59,7 +61,7 @@ export function createSubscriptionRelay(options: { db: AppDatabase; logger: Logg
     async relay({ terms, signature }) {
       const plan = await client.readContract({ address: contract, abi: subscriptionsAbi, functionName: "getPlan", args: [terms.planId] });
       if (plan.merchant === zeroAddress) throw notFound("Plan");
-      const [owner] = await db.select({ id: merchants.id }).from(merchants).where(sql`lower(${merchants.payoutAddress}) = lower(${plan.merchant})`).limit(1);
+      const [owner] = await db.select({ id: merchants.id }).from(merchants).where(sql`lower(${merchants.payoutAddress}) = lower(${plan.merchant}) and ${provenPayoutAddress(`"merchants"`)}`).limit(1);
       if (!owner) {
         throw unprocessable("plan_not_relayed", "This plan's merchant is not a CoinPays gateway merchant: submit subscribeWithSignature from a wallet instead", [{ field: "terms.planId", message: "not relayed" }]);
       }

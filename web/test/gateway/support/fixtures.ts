@@ -15,15 +15,19 @@ import {
   toHex,
   type Address,
   type Hex,
+  type LocalAccount,
   type PublicClient,
 } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { depositAddressFactoryAbi, mockErc20Abi, paymentRouterAbi } from "@coinpays/sdk/contracts";
 import { deployCoinPays, type Deployment } from "../../../../scripts/lib/deploy.ts";
 import { devAccount } from "../../../../scripts/lib/dev-accounts.ts";
 import { startLocalChain, type LocalChain } from "../../../../scripts/lib/local-chain.ts";
 import { openDatabase, type Database } from "../../../server/db/index.ts";
-import { merchants, orders } from "../../../server/db/schema.ts";
+import { memberships, merchants, orders, users } from "../../../server/db/schema.ts";
 import { appendOrderEvent } from "../../../server/gateway/events.ts";
+import { createPayoutProofService } from "../../../server/gateway/merchants/payout-proof.ts";
+import { createMerchantService } from "../../../server/gateway/merchants/service.ts";
 import { createTemporaryDatabase, type TemporaryDatabase } from "../../support/postgres.ts";
 
 export const silentLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
@@ -143,6 +147,21 @@ export async function createMerchant(database: Database, options: { confirmation
     .values({ name: `Merchant ${randomBytes(3).toString("hex")}`, payoutAddress, confirmations: options.confirmations ?? {}, parentId: options.parentId ?? null })
     .returning();
   return merchant!;
+}
+
+/**
+ * Proves a merchant's payout address the way its owner does in the dashboard: an owner (a new member here)
+ * asks for the challenge, the payout wallet signs it, and the gateway's own service verifies the signature
+ * through `client` and stores the proof. Analytics and subscription plans use proven addresses only.
+ */
+export async function provePayoutAddress(database: Database, merchantId: string, wallet: LocalAccount, client: PublicClient): Promise<void> {
+  const [owner] = await database.db.insert(users).values({ address: privateKeyToAccount(generatePrivateKey()).address }).returning();
+  await database.db.insert(memberships).values({ merchantId, userId: owner!.id, role: "owner" });
+  const merchantService = createMerchantService({ db: database.db });
+  const proofs = createPayoutProofService({ db: database.db, chainClient: client, chainId: 31337, site: { origin: () => "http://127.0.0.1:3000" }, merchants: merchantService });
+  const { message } = await proofs.challenge(owner!.id, merchantId);
+  const proven = await proofs.prove(owner!.id, merchantId, { message, signature: await wallet.signMessage({ message }) });
+  if (proven.payoutAddressProof.status !== "verified") throw new Error(`payout address of ${merchantId} not proven`);
 }
 
 export type OrderOptions = {
