@@ -4,33 +4,23 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { startFakeChain, startFakeIndexer, type FakeDependency } from "../support/fake-dependencies.ts";
-import { createTemporaryDatabase, withClient, type TemporaryDatabase } from "../support/postgres.ts";
-import { startServerProcess, type ServerProcess } from "../support/server-process.ts";
-import { signUpVerified, type Client } from "./p2p-support.ts";
+import { withClient } from "../support/postgres.ts";
+import { signUpVerified, type Client, startDeskProcess, type DeskProcess } from "./p2p-support.ts";
 
 describe("attack: cross-site writes with a player's desk session", () => {
-  let database: TemporaryDatabase;
-  let chain: FakeDependency;
-  let indexer: FakeDependency;
-  let server: ServerProcess;
+  let desk: DeskProcess;
   let player: Client;
-  const base = () => server.url;
+  const base = () => desk.base();
 
   before(async () => {
-    database = await createTemporaryDatabase("p2p_csrf");
-    chain = await startFakeChain(31337, 1n);
-    indexer = await startFakeIndexer(200);
-    server = await startServerProcess({ DATABASE_URL: database.url, RPC_URL: chain.url, INDEXER_URL: indexer.url });
-    player = await signUpVerified(base, database.url, `player-${randomUUID().slice(0, 6)}@example.com`);
+    desk = await startDeskProcess("p2p_csrf");
+    player = await signUpVerified(base, desk.database.url, `player-${randomUUID().slice(0, 6)}@example.com`);
   });
   after(async () => {
-    await server?.stop("SIGKILL").catch(() => undefined);
-    await Promise.all([chain?.close(), indexer?.close()]);
-    await database?.drop();
+    await desk?.close();
   });
 
-  const rows = () => withClient(database.url, async (c) => (await c.query(`select (select count(*) from p2p_buyer_orders)::int + (select count(*) from p2p_withdrawal_requests)::int + (select count(*) from p2p_sessions where revoked_at is not null)::int as n`)).rows[0].n as number);
+  const rows = () => withClient(desk.database.url, async (c) => (await c.query(`select (select count(*) from p2p_buyer_orders)::int + (select count(*) from p2p_withdrawal_requests)::int + (select count(*) from p2p_sessions where revoked_at is not null)::int as n`)).rows[0].n as number);
 
   for (const [what, headers] of [["Origin of another site", { origin: "https://evil.example" }], ["no Origin and no Sec-Fetch-Site", { origin: "" }]] as const) {
     it(`refuses writes with ${what}, and writes nothing`, async () => {

@@ -6,39 +6,29 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { startFakeChain, startFakeIndexer, type FakeDependency } from "../support/fake-dependencies.ts";
-import { createTemporaryDatabase, withClient, type TemporaryDatabase } from "../support/postgres.ts";
-import { startServerProcess, type ServerProcess } from "../support/server-process.ts";
-import { latestCode, signUpVerified, type Client } from "./p2p-support.ts";
+import { withClient } from "../support/postgres.ts";
+import { latestCode, signUpVerified, type Client, startDeskProcess, type DeskProcess } from "./p2p-support.ts";
 
 describe("the P2P deposit simulator", () => {
-  let database: TemporaryDatabase;
-  let chain: FakeDependency;
-  let indexer: FakeDependency;
-  let server: ServerProcess;
-  const base = () => server.url;
+  let desk: DeskProcess;
+  const base = () => desk.base();
 
   before(async () => {
-    database = await createTemporaryDatabase("p2p_dev_sender");
-    chain = await startFakeChain(31337, 1n);
-    indexer = await startFakeIndexer(200);
-    server = await startServerProcess({ DATABASE_URL: database.url, RPC_URL: chain.url, INDEXER_URL: indexer.url });
+    desk = await startDeskProcess("p2p_dev_sender");
   });
   after(async () => {
-    await server?.stop("SIGKILL").catch(() => undefined);
-    await Promise.all([chain?.close(), indexer?.close()]);
-    await database?.drop();
+    await desk?.close();
   });
 
   async function linked(label: string): Promise<{ client: Client; gameEmail: string }> {
-    const client = await signUpVerified(base, database.url, `${label}-${randomUUID().slice(0, 6)}@example.com`);
+    const client = await signUpVerified(base, desk.database.url, `${label}-${randomUUID().slice(0, 6)}@example.com`);
     const gameEmail = `${label}-${randomUUID().slice(0, 6)}@game.example`;
     assert.equal((await client.call("POST", "/api/p2p/wallet/game-email", { gameEmail })).status, 202);
-    assert.equal((await client.call("POST", "/api/p2p/wallet/game-email/confirm", { code: await latestCode(database.url, gameEmail) })).status, 200);
+    assert.equal((await client.call("POST", "/api/p2p/wallet/game-email/confirm", { code: await latestCode(desk.database.url, gameEmail) })).status, 200);
     return { client, gameEmail };
   }
 
-  const deposits = () => withClient(database.url, async (c) => (await c.query(`select count(*)::int as n from p2p_deposits`)).rows[0].n as number);
+  const deposits = () => withClient(desk.database.url, async (c) => (await c.query(`select count(*)::int as n from p2p_deposits`)).rows[0].n as number);
 
   it("refuses a deposit naming another sender (400) and credits nobody", async () => {
     const victim = await linked("victim");
@@ -60,7 +50,7 @@ describe("the P2P deposit simulator", () => {
     assert.equal(got.status, 201, JSON.stringify(got.json));
     assert.equal(got.json.outcome, "credited");
     assert.equal((await seller.client.call("GET", "/api/p2p/me")).json.balances.available, "980"); // 10.00 − 2 % commission
-    const row = await withClient(database.url, (c) => c.query(`select sender_email from p2p_deposits order by created_at desc limit 1`));
+    const row = await withClient(desk.database.url, (c) => c.query(`select sender_email from p2p_deposits order by created_at desc limit 1`));
     assert.equal(row.rows[0].sender_email, seller.gameEmail);
   });
 });

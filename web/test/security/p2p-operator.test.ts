@@ -8,36 +8,26 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { startFakeChain, startFakeIndexer, type FakeDependency } from "../support/fake-dependencies.ts";
-import { createTemporaryDatabase, withClient, type TemporaryDatabase } from "../support/postgres.ts";
-import { startServerProcess, type ServerProcess } from "../support/server-process.ts";
-import { enrolTotp, signUp, signUpVerified, totpAt, type Client } from "./p2p-support.ts";
+import { withClient } from "../support/postgres.ts";
+import { enrolTotp, signUp, signUpVerified, totpAt, type Client, startDeskProcess, type DeskProcess } from "./p2p-support.ts";
 
 const OPERATOR = "ops@coinpays.test";
 const SQUATTER = "night-ops@coinpays.test";
 
 describe("the P2P operator role", () => {
-  let database: TemporaryDatabase;
-  let chain: FakeDependency;
-  let indexer: FakeDependency;
-  let server: ServerProcess;
-  const base = () => server.url;
-  const env = (operators: string) => ({ DATABASE_URL: database.url, RPC_URL: chain.url, INDEXER_URL: indexer.url, P2P_OPERATOR_EMAILS: operators });
+  let desk: DeskProcess;
+  const base = () => desk.base();
+  const operatorsEnv = (operators: string) => ({ P2P_OPERATOR_EMAILS: operators });
 
   before(async () => {
-    database = await createTemporaryDatabase("p2p_operator");
-    chain = await startFakeChain(31337, 1n);
-    indexer = await startFakeIndexer(200);
-    server = await startServerProcess(env(`${OPERATOR},${SQUATTER}`));
+    desk = await startDeskProcess("p2p_operator", operatorsEnv(`${OPERATOR},${SQUATTER}`));
   });
   after(async () => {
-    await server?.stop("SIGKILL").catch(() => undefined);
-    await Promise.all([chain?.close(), indexer?.close()]);
-    await database?.drop();
+    await desk?.close();
   });
 
   const booked = () =>
-    withClient(database.url, async (c) => (await c.query(
+    withClient(desk.database.url, async (c) => (await c.query(
       `select (select count(*) from p2p_ledger_transfers)::int as transfers, (select count(*) from p2p_operator_audit)::int as audit,
               (select count(*) from p2p_deposits)::int as deposits`,
     )).rows[0] as { transfers: number; audit: number; deposits: number });
@@ -65,8 +55,8 @@ describe("the P2P operator role", () => {
   });
 
   it("an operator money action without a valid authenticator code is refused and books nothing", async () => {
-    operator = await signUpVerified(base, database.url, OPERATOR);
-    customer = await signUpVerified(base, database.url, `customer-${randomUUID().slice(0, 6)}@example.com`);
+    operator = await signUpVerified(base, desk.database.url, OPERATOR);
+    customer = await signUpVerified(base, desk.database.url, `customer-${randomUUID().slice(0, 6)}@example.com`);
     customerId = (await customer.call("GET", "/api/p2p/me")).json.user.id;
     assert.equal((await operator.call("GET", "/api/p2p/operator/overview")).status, 200);
     const before = await booked();
@@ -116,8 +106,8 @@ describe("the P2P operator role", () => {
     assert.match(String(page.json.raw), /goodwill/);
 
     // The log is append-only, even for the database's own user.
-    await assert.rejects(withClient(database.url, (c) => c.query(`update p2p_operator_audit set amount = 1`)), /append-only/);
-    await assert.rejects(withClient(database.url, (c) => c.query(`delete from p2p_operator_audit`)), /append-only/);
+    await assert.rejects(withClient(desk.database.url, (c) => c.query(`update p2p_operator_audit set amount = 1`)), /append-only/);
+    await assert.rejects(withClient(desk.database.url, (c) => c.query(`delete from p2p_operator_audit`)), /append-only/);
 
     // The same code again (a replay, e.g. read over the operator's shoulder) is refused.
     const replay = await adjustment(app.replay());
@@ -144,8 +134,7 @@ describe("the P2P operator role", () => {
   });
 
   it("taking an address off P2P_OPERATOR_EMAILS demotes its session on the next request", async () => {
-    await server.stop("SIGKILL");
-    server = await startServerProcess(env(SQUATTER));
+    await desk.restart(operatorsEnv(SQUATTER));
     const overview = await operator.call("GET", "/api/p2p/operator/overview");
     assert.equal(overview.status, 403, JSON.stringify(overview.json));
     assert.equal((await operator.call("GET", "/api/p2p/me")).json.user.role, "user");

@@ -8,36 +8,21 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { startFakeChain, startFakeIndexer, type FakeDependency } from "../support/fake-dependencies.ts";
-import { createTemporaryDatabase, withClient, type TemporaryDatabase } from "../support/postgres.ts";
-import { startServerProcess, type ServerProcess } from "../support/server-process.ts";
-import { Client, latestCode, signUp } from "./p2p-support.ts";
+import { withClient } from "../support/postgres.ts";
+import { Client, latestCode, signUp, startDeskProcess, type DeskProcess } from "./p2p-support.ts";
 
 const SIGNUPS_PER_CLIENT = 6;
 const FORGED = { "x-forwarded-for": "203.0.113.9", "x-coinpays-client-address": "203.0.113.9" };
 
 describe("P2P desk rate limits", () => {
-  let database: TemporaryDatabase;
-  let chain: FakeDependency;
-  let indexer: FakeDependency;
-  let server: ServerProcess;
-  const base = () => server.url;
+  let desk: DeskProcess;
+  const base = () => desk.base();
 
   before(async () => {
-    database = await createTemporaryDatabase("p2p_rate_limits");
-    chain = await startFakeChain(31337, 1n);
-    indexer = await startFakeIndexer(200);
-    server = await startServerProcess({
-      DATABASE_URL: database.url,
-      RPC_URL: chain.url,
-      INDEXER_URL: indexer.url,
-      P2P_SIGNUPS_PER_CLIENT_PER_HOUR: String(SIGNUPS_PER_CLIENT),
-    });
+    desk = await startDeskProcess("p2p_rate_limits", { P2P_SIGNUPS_PER_CLIENT_PER_HOUR: String(SIGNUPS_PER_CLIENT) });
   });
   after(async () => {
-    await server?.stop("SIGKILL").catch(() => undefined);
-    await Promise.all([chain?.close(), indexer?.close()]);
-    await database?.drop();
+    await desk?.close();
   });
 
   let signups = 0;
@@ -68,7 +53,7 @@ describe("P2P desk rate limits", () => {
     const email = fresh("resend");
     const user = await signUp(base, email); // code 1 of this hour for the address
     signups += 1;
-    const first = await latestCode(database.url, email);
+    const first = await latestCode(desk.database.url, email);
     const wrong = first === "000000" ? "111111" : "000000";
     for (let guess = 0; guess < 5; guess += 1) {
       const got = await user.call("POST", "/api/p2p/auth/verify", { code: wrong });
@@ -76,7 +61,7 @@ describe("P2P desk rate limits", () => {
     }
     const resent = await user.call("POST", "/api/p2p/auth/verify", { resend: true }); // code 2
     assert.equal(resent.status, 200, JSON.stringify(resent.json));
-    const second = await latestCode(database.url, email);
+    const second = await latestCode(desk.database.url, email);
     const tried = await user.call("POST", "/api/p2p/auth/verify", { code: second });
     assert.equal(tried.status, 429, JSON.stringify(tried.json));
     assert.ok(Number(tried.headers.get("retry-after")) > 0);
@@ -86,7 +71,7 @@ describe("P2P desk rate limits", () => {
     const sixth = await user.call("POST", "/api/p2p/auth/verify", { resend: true });
     assert.equal(sixth.status, 429, JSON.stringify(sixth.json));
     assert.ok(Number(sixth.headers.get("retry-after")) > 0);
-    const mailed = await withClient(database.url, (c) => c.query(`select count(*)::int as n from p2p_mail_outbox where "to" = $1`, [email]));
+    const mailed = await withClient(desk.database.url, (c) => c.query(`select count(*)::int as n from p2p_mail_outbox where "to" = $1`, [email]));
     assert.equal(mailed.rows[0].n, 5);
   });
 
@@ -95,10 +80,10 @@ describe("P2P desk rate limits", () => {
       await signUp(base, fresh("bulk"));
       signups += 1;
     }
-    const before = await withClient(database.url, async (c) => (await c.query(`select count(*)::int as n from p2p_users`)).rows[0].n as number);
+    const before = await withClient(desk.database.url, async (c) => (await c.query(`select count(*)::int as n from p2p_users`)).rows[0].n as number);
     const extra = await new Client(base).call("POST", "/api/p2p/auth/signup", { email: fresh("bulk"), password: "a long password" }, FORGED);
     assert.equal(extra.status, 429, JSON.stringify(extra.json));
     assert.ok(Number(extra.headers.get("retry-after")) > 0);
-    assert.equal(await withClient(database.url, async (c) => (await c.query(`select count(*)::int as n from p2p_users`)).rows[0].n as number), before);
+    assert.equal(await withClient(desk.database.url, async (c) => (await c.query(`select count(*)::int as n from p2p_users`)).rows[0].n as number), before);
   });
 });

@@ -3,7 +3,9 @@
 // node:crypto, independently of the library the server uses.
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { withClient } from "../support/postgres.ts";
+import { startFakeChain, startFakeIndexer } from "../support/fake-dependencies.ts";
+import { createTemporaryDatabase, withClient, type TemporaryDatabase } from "../support/postgres.ts";
+import { startServerProcess, type ServerProcess } from "../support/server-process.ts";
 
 export type Answer = { status: number; json: any; headers: Headers };
 
@@ -111,4 +113,31 @@ export async function enrolTotp(operator: { call(method: string, path: string, b
   const confirmed = await operator.call("POST", "/api/p2p/operator/totp/confirm", { code: await app.next() });
   assert.equal(confirmed.status, 200, JSON.stringify(confirmed.json));
   return app;
+}
+
+/**
+ * The desk's production server on a fresh database with a fake chain and indexer (the desk needs
+ * neither). `restart(env)` replaces the server, keeping the database: a change of configuration.
+ */
+export type DeskProcess = { database: TemporaryDatabase; server: ServerProcess; base: () => string; restart(env?: Record<string, string>): Promise<void>; close(): Promise<void> };
+
+export async function startDeskProcess(label: string, env: Record<string, string> = {}): Promise<DeskProcess> {
+  const database = await createTemporaryDatabase(label);
+  const [chain, indexer] = await Promise.all([startFakeChain(31337, 1n), startFakeIndexer(200)]);
+  const start = (extra: Record<string, string>) => startServerProcess({ DATABASE_URL: database.url, RPC_URL: chain.url, INDEXER_URL: indexer.url, ...extra });
+  const desk: DeskProcess = {
+    database,
+    server: await start(env),
+    base: () => desk.server.url,
+    async restart(next = env) {
+      await desk.server.stop("SIGKILL");
+      desk.server = await start(next);
+    },
+    async close() {
+      await desk.server.stop("SIGKILL").catch(() => undefined);
+      await Promise.all([chain.close(), indexer.close()]);
+      await database.drop();
+    },
+  };
+  return desk;
 }
